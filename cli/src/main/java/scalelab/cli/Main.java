@@ -1,7 +1,43 @@
 package scalelab.cli;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code scalelab} command. Each area registers its subcommands in {@link #SUBCOMMANDS}. */
+@Command(name = "scalelab", mixinStandardHelpOptions = true, version = "scalelab 0.1.0",
+        description = "Scaling-law workbench: ladders, training, unbiased fits, preregistered predictions, reports.")
+public final class Main implements Runnable {
+
+    /** The subcommands, one class each (picocli @Command). */
+    static final Class<?>[] SUBCOMMANDS = {
+    };
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        for (Class<?> c : SUBCOMMANDS) {
+            cl.addSubcommand(c);
+        }
+        // Bad input is the user's problem to fix: one clear line, no stack trace, exit 2.
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            commandLine.getErr().println("scalelab " + commandLine.getCommandName() + ": " + msg);
+            if (System.getenv("SCALELAB_DEBUG") != null) {
+                ex.printStackTrace(commandLine.getErr());
+            }
+            return 2;
+        });
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.out.println("scalelab");
+        System.exit(commandLine().execute(args));
     }
 }

@@ -1,0 +1,43 @@
+package scalelab.registry.io;
+
+import java.nio.file.Path;
+import java.util.List;
+import scalelab.fitting.Observation;
+
+/**
+ * Runs read from a CSV or JSONL file.
+ *
+ * @param source      the file
+ * @param rows        one per run, in file order
+ * @param budgetColumn "budget" or "flops" when the file labelled runs with their IsoFLOP budget, else null
+ *                    (then each observation's flops is 6·N·D and grouping into budgets is the fitter's job)
+ * @param contentSha256 SHA-256 of the file's bytes (idempotent re-import)
+ */
+public record RunTable(Path source, List<Row> rows, String budgetColumn, String contentSha256) {
+
+    public RunTable {
+        rows = List.copyOf(rows);
+    }
+
+    /**
+     * One run.
+     *
+     * @param line        1-based line in the source file
+     * @param observation N, D, C, loss (and weight, group when given)
+     * @param name        the run's name, or null
+     * @param extra       every other column, by header name, as text (architecture, hyperparameters, ...)
+     */
+    public record Row(int line, Observation observation, String name, java.util.Map<String, String> extra) {
+        public Row {
+            extra = java.util.Map.copyOf(extra);
+        }
+    }
+
+    public List<Observation> observations() {
+        return rows.stream().map(Row::observation).toList();
+    }
+
+    public boolean hasBudgets() {
+        return budgetColumn != null;
+    }
+}

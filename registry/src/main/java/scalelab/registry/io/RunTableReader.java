@@ -1,0 +1,220 @@
+package scalelab.registry.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import scalelab.fitting.Observation;
+
+/**
+ * Reads runs from CSV (header row; columns {@code params,tokens,loss}, optional {@code budget} or {@code flops},
+ * optional {@code name}, {@code group}, {@code weight}; any order; other columns kept as text) or JSONL
+ * (one object per line with the same keys). Every problem is reported with file, line and column.
+ */
+public final class RunTableReader {
+    private static final List<String> REQUIRED = List.of("params", "tokens", "loss");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RunTableReader() {}
+
+    public static RunTable read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new InputFormatException(file, 0, null, "cannot read file: " + e.getMessage());
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        List<RawRow> raw = name.endsWith(".jsonl") || name.endsWith(".ndjson") ? jsonl(file, text) : csv(file, text);
+        return build(file, raw, sha256(bytes));
+    }
+
+    /** A row as text cells, before validation. */
+    private record RawRow(int line, Map<String, String> cells) {}
+
+    private static List<RawRow> csv(Path file, String text) {
+        String[] lines = text.split("\r?\n", -1);
+        int headerIdx = -1;
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].isBlank() && !lines[i].startsWith("#")) {
+                headerIdx = i;
+                break;
+            }
+        }
+        if (headerIdx < 0) {
+            throw new InputFormatException(file, 0, null, "empty file: expected a header row with columns params,tokens,loss");
+        }
+        List<String> header = splitCsvLine(file, headerIdx + 1, lines[headerIdx]);
+        for (int i = 0; i < header.size(); i++) {
+            header.set(i, header.get(i).trim().toLowerCase(Locale.ROOT));
+        }
+        List<RawRow> rows = new ArrayList<>();
+        for (int i = headerIdx + 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            List<String> cells = splitCsvLine(file, i + 1, line);
+            if (cells.size() != header.size()) {
+                throw new InputFormatException(file, i + 1, null,
+                        "expected " + header.size() + " fields as in the header, found " + cells.size());
+            }
+            Map<String, String> map = new LinkedHashMap<>();
+            for (int c = 0; c < header.size(); c++) {
+                map.put(header.get(c), cells.get(c).trim());
+            }
+            rows.add(new RawRow(i + 1, map));
+        }
+        checkColumns(file, headerIdx + 1, header);
+        return rows;
+    }
+
+    private static List<RawRow> jsonl(Path file, String text) {
+        String[] lines = text.split("\r?\n", -1);
+        List<RawRow> rows = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = JSON.readTree(lines[i]);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new InputFormatException(file, i + 1, null, "not a JSON object: " + e.getOriginalMessage());
+            }
+            if (node == null || !node.isObject()) {
+                throw new InputFormatException(file, i + 1, null, "not a JSON object");
+            }
+            Map<String, String> map = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode v = e.getValue();
+                map.put(e.getKey().toLowerCase(Locale.ROOT), v.isValueNode() ? v.asText() : v.toString());
+            }
+            checkColumns(file, i + 1, new ArrayList<>(map.keySet()));
+            rows.add(new RawRow(i + 1, map));
+        }
+        if (rows.isEmpty()) {
+            throw new InputFormatException(file, 0, null, "empty file: expected one JSON object per line");
+        }
+        return rows;
+    }
+
+    private static void checkColumns(Path file, int line, List<String> header) {
+        for (String col : REQUIRED) {
+            if (!header.contains(col)) {
+                throw new InputFormatException(file, line, col, "missing required column (have: " + String.join(",", header) + ")");
+            }
+        }
+        if (header.contains("budget") && header.contains("flops")) {
+            throw new InputFormatException(file, line, "budget", "give either a budget or a flops column, not both");
+        }
+    }
+
+    private static RunTable build(Path file, List<RawRow> raw, String sha) {
+        if (raw.isEmpty()) {
+            throw new InputFormatException(file, 0, null, "no data rows");
+        }
+        String budgetColumn = raw.get(0).cells().containsKey("budget") ? "budget"
+                : raw.get(0).cells().containsKey("flops") ? "flops" : null;
+        List<RunTable.Row> rows = new ArrayList<>(raw.size());
+        for (RawRow r : raw) {
+            double n = positive(file, r, "params");
+            double d = positive(file, r, "tokens");
+            double loss = positive(file, r, "loss");
+            double c = budgetColumn == null ? 6.0 * n * d : positive(file, r, budgetColumn);
+            double w = r.cells().containsKey("weight") && !r.cells().get("weight").isEmpty() ? positive(file, r, "weight") : 1.0;
+            String group = blankToNull(r.cells().get("group"));
+            Map<String, String> extra = new LinkedHashMap<>(r.cells());
+            for (String k : List.of("params", "tokens", "loss", "budget", "flops", "weight", "group", "name")) {
+                extra.remove(k);
+            }
+            rows.add(new RunTable.Row(r.line(), new Observation(n, d, c, loss, group, w), blankToNull(r.cells().get("name")), extra));
+        }
+        return new RunTable(file, rows, budgetColumn, sha);
+    }
+
+    private static double positive(Path file, RawRow r, String col) {
+        String s = r.cells().get(col);
+        if (s == null || s.isEmpty()) {
+            throw new InputFormatException(file, r.line(), col, "missing value");
+        }
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new InputFormatException(file, r.line(), col, "not a number: '" + s + "'");
+        }
+        if (Double.isNaN(v)) {
+            throw new InputFormatException(file, r.line(), col, "NaN is not a valid value");
+        }
+        if (Double.isInfinite(v)) {
+            throw new InputFormatException(file, r.line(), col, "infinite value: '" + s + "'");
+        }
+        if (v <= 0) {
+            throw new InputFormatException(file, r.line(), col, "must be positive, got " + s);
+        }
+        return v;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Splits one CSV line (RFC 4180 quoting within a line; embedded newlines are not supported). */
+    static List<String> splitCsvLine(Path file, int lineNo, String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"') {
+                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        cur.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    cur.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        if (quoted) {
+            throw new InputFormatException(file, lineNo, null, "unterminated quoted field");
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

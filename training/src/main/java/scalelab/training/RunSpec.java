@@ -1,0 +1,81 @@
+package scalelab.training;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Everything that determines one training run. Two runs with equal specs are the same run: {@link #specHash()} keys
+ * runs in the registry and makes ladder execution idempotent.
+ *
+ * @param name           human-readable run name (not part of the hash)
+ * @param model          architecture
+ * @param batchSize      sequences per optimiser step
+ * @param steps          optimiser steps; tokens = steps · batchSize · seqLen
+ * @param learningRate   peak learning rate
+ * @param weightDecay    AdamW decoupled weight decay (applied to matrices only)
+ * @param warmupFraction fraction of steps spent in linear warmup
+ * @param schedule       "cosine" or "wsd" (warmup-stable-decay)
+ * @param gradClip       global gradient-norm clip (0 = off)
+ * @param seed           seeds initialisation and data order
+ * @param corpus         corpus folder, or "default" for the fetched npm corpus
+ * @param tokenizer      "byte" or "gpt2"
+ * @param budgetFlops    the compute budget this run was planned for (0 when trained by token count)
+ */
+public record RunSpec(String name, ModelConfig model, int batchSize, long steps, double learningRate, double weightDecay,
+                      double warmupFraction, String schedule, double gradClip, long seed, String corpus, String tokenizer,
+                      double budgetFlops) {
+
+    public RunSpec {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("a run needs at least one step (tokens or FLOPs too small?), got " + steps);
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+        }
+        if (weightDecay < 0 || !(warmupFraction >= 0 && warmupFraction < 1) || gradClip < 0) {
+            throw new IllegalArgumentException("weight decay and clip must be >= 0 and warmup fraction in [0, 1)");
+        }
+        if (!"cosine".equals(schedule) && !"wsd".equals(schedule)) {
+            throw new IllegalArgumentException("schedule must be cosine or wsd, got " + schedule);
+        }
+        if (!"byte".equals(tokenizer) && !"gpt2".equals(tokenizer)) {
+            throw new IllegalArgumentException("tokenizer must be byte or gpt2, got " + tokenizer);
+        }
+    }
+
+    public long tokensPerStep() {
+        return (long) batchSize * model.seqLen();
+    }
+
+    /** D: training tokens. */
+    public long tokens() {
+        return steps * tokensPerStep();
+    }
+
+    /** Exact training FLOPs of this run under {@link ModelConfig#FLOP_CONVENTION}. */
+    public double flops() {
+        return model.trainingFlopsPerToken() * tokens();
+    }
+
+    /** Steps that make the run's FLOPs closest to {@code budget}. */
+    public static long stepsForBudget(ModelConfig model, int batchSize, double budget) {
+        double perStep = model.trainingFlopsPerToken() * batchSize * model.seqLen();
+        return Math.max(1L, Math.round(budget / perStep));
+    }
+
+    /** SHA-256 over every field but the name. */
+    public String specHash() {
+        String canonical = model + "|" + batchSize + "|" + steps + "|" + learningRate + "|" + weightDecay + "|" + warmupFraction
+                + "|" + schedule + "|" + gradClip + "|" + seed + "|" + corpus + "|" + tokenizer + "|" + budgetFlops;
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
