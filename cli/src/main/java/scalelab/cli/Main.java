@@ -25,6 +25,11 @@ public final class Main implements Runnable {
         for (Class<?> c : SUBCOMMANDS) {
             cl.addSubcommand(c);
         }
+        CommandLine bench = new CommandLine(new BenchCommand());
+        for (Class<?> c : BenchCommand.SUBCOMMANDS) {
+            bench.addSubcommand(c);
+        }
+        cl.addSubcommand(bench);
         // Bad input is the user's problem to fix: one clear line, no stack trace, exit 2.
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();

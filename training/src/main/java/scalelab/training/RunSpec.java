@@ -22,10 +22,14 @@ import java.util.HexFormat;
  * @param corpus         corpus folder, or "default" for the fetched npm corpus
  * @param tokenizer      "byte" or "gpt2"
  * @param budgetFlops    the compute budget this run was planned for (0 when trained by token count)
+ * @param balance        MoE load balancing: "aux" (Switch auxiliary loss) or "quantile" (balanced assignment);
+ *                       "none" for dense models
+ * @param capacityFactor MoE expert capacity factor (0 = dropless)
+ * @param auxLossCoef    coefficient of the auxiliary balancing loss (used with "aux")
  */
 public record RunSpec(String name, ModelConfig model, int batchSize, long steps, double learningRate, double weightDecay,
                       double warmupFraction, String schedule, double gradClip, long seed, String corpus, String tokenizer,
-                      double budgetFlops) {
+                      double budgetFlops, String balance, double capacityFactor, double auxLossCoef) {
 
     public RunSpec {
         if (batchSize < 1) {
@@ -42,6 +46,13 @@ public record RunSpec(String name, ModelConfig model, int batchSize, long steps,
         }
         if (!"cosine".equals(schedule) && !"wsd".equals(schedule)) {
             throw new IllegalArgumentException("schedule must be cosine or wsd, got " + schedule);
+        }
+        if (model.isMoe() ? !("aux".equals(balance) || "quantile".equals(balance)) : !"none".equals(balance)) {
+            throw new IllegalArgumentException(model.isMoe()
+                    ? "MoE balance must be aux or quantile, got " + balance : "dense models take balance none, got " + balance);
+        }
+        if (capacityFactor < 0 || auxLossCoef < 0) {
+            throw new IllegalArgumentException("capacity factor and aux loss coefficient must be >= 0");
         }
         if (!"byte".equals(tokenizer) && !"gpt2".equals(tokenizer)) {
             throw new IllegalArgumentException("tokenizer must be byte or gpt2, got " + tokenizer);
@@ -71,7 +82,8 @@ public record RunSpec(String name, ModelConfig model, int batchSize, long steps,
     /** SHA-256 over every field but the name. */
     public String specHash() {
         String canonical = model + "|" + batchSize + "|" + steps + "|" + learningRate + "|" + weightDecay + "|" + warmupFraction
-                + "|" + schedule + "|" + gradClip + "|" + seed + "|" + corpus + "|" + tokenizer + "|" + budgetFlops;
+                + "|" + schedule + "|" + gradClip + "|" + seed + "|" + corpus + "|" + tokenizer + "|" + budgetFlops
+                + "|" + balance + "|" + capacityFactor + "|" + auxLossCoef;
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

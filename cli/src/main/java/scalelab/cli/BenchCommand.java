@@ -1,0 +1,21 @@
+package scalelab.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code scalelab bench AREA}: benchmarks that print figures (speed targets live here, never in unit tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.")
+public final class BenchCommand implements Runnable {
+
+    /** One class per area (picocli @Command), e.g. `bench fit`, `bench registry`, `bench train`. */
+    static final Class<?>[] SUBCOMMANDS = {
+    };
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

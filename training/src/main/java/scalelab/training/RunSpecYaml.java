@@ -1,0 +1,72 @@
+package scalelab.training;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The one file format of a run spec: YAML whose keys are {@link RunSpec}'s and {@link ModelConfig}'s component names.
+ * {@code scalelab train --config} reads it; the ladder writes one per run for its executors.
+ */
+public final class RunSpecYaml {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            // only record components are keys: derived accessors such as isMoe() are not
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
+
+    private RunSpecYaml() {}
+
+    public static String toYaml(RunSpec spec) {
+        try {
+            return YAML.writeValueAsString(spec);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static RunSpec fromYaml(String yaml, String sourceName) {
+        try {
+            return YAML.readValue(yaml, RunSpec.class);
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
+            throw new IllegalArgumentException(sourceName + where + ": invalid run spec: "
+                    + (cause == e ? e.getOriginalMessage() : cause.getMessage()), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(sourceName + ": not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
+    public static RunSpec read(Path file) {
+        try {
+            return fromYaml(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read run spec: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes atomically (temp file, then rename), so a reader never sees half a spec. */
+    public static void write(RunSpec spec, Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, ".spec", ".tmp");
+            Files.writeString(tmp, toYaml(spec));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write run spec " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

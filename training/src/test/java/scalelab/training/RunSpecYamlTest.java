@@ -1,0 +1,45 @@
+package scalelab.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class RunSpecYamlTest {
+    private static RunSpec spec() {
+        ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
+        return new RunSpec("r1", m, 8, 100, 1e-3, 0.1, 0.05, "cosine", 1.0, 7, "default", "byte", 1e12, "none", 0, 0);
+    }
+
+    @Test
+    void roundTripsAndKeepsHash() {
+        RunSpec s = spec();
+        RunSpec back = RunSpecYaml.fromYaml(RunSpecYaml.toYaml(s), "t.yaml");
+        assertEquals(s, back);
+        assertEquals(s.specHash(), back.specHash());
+    }
+
+    @Test
+    void unknownKeyIsAnErrorNamingTheKey() {
+        String y = RunSpecYaml.toYaml(spec()) + "bogus: 3\n";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunSpecYaml.fromYaml(y, "t.yaml"));
+        assertTrue(e.getMessage().contains("bogus"), e.getMessage());
+    }
+
+    @Test
+    void invalidValueIsReportedWithItsReason() {
+        String y = RunSpecYaml.toYaml(spec()).replace("heads: 4", "heads: 3");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunSpecYaml.fromYaml(y, "t.yaml"));
+        assertTrue(e.getMessage().contains("must divide"), e.getMessage());
+    }
+
+    @Test
+    void flopsFollowTheLayerShapes() {
+        ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
+        // independent count: per layer q,k,v,o (4·d²) + MLP (2·d·4d) matmul weights, plus the head d·V
+        double matmul = 2 * (4.0 * 64 * 64 + 2.0 * 64 * 256) + 64.0 * 256;
+        assertEquals(6 * matmul + 12.0 * 2 * 64 * 64, m.trainingFlopsPerToken(), 1e-6);
+        assertEquals(2 * (4L * 64 * 64 + 2L * 64 * 256 + 4L * 64) + 2 * 64, m.nonEmbeddingParams());
+    }
+}
