@@ -60,4 +60,30 @@ class JointMoeFitterTest {
         assertEquals(TRUE_LAW.alpha(), fit.law().alpha(), 0.05);
         assertEquals(TRUE_LAW.beta(), fit.law().beta(), 0.05);
     }
+
+    @Test
+    void badInputGetsClearErrors() {
+        List<MoeObservation> oneExpertCount = ladder(0, 1).stream().filter(r -> r.experts() == 8).toList();
+        var e1 = assertThrows(IllegalArgumentException.class, () -> JointMoeFitter.defaults().fit(oneExpertCount));
+        assertTrue(e1.getMessage().contains("two or more expert counts") && e1.getMessage().contains("experts=8"), e1.getMessage());
+        List<MoeObservation> few = ladder(0, 1).subList(0, 10);
+        var e2 = assertThrows(IllegalArgumentException.class, () -> JointMoeFitter.defaults().fit(few));
+        assertTrue(e2.getMessage().contains("needs at least 11 runs, got 10"), e2.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JointMoeFitter.defaults().fit(null));
+    }
+
+    @Test
+    void huberObjectiveShrugsOffAnOutlierRun() {
+        List<MoeObservation> runs = new java.util.ArrayList<>(ladder(0, 1));
+        MoeObservation r = runs.get(7);
+        runs.set(7, new MoeObservation(r.activeParams(), r.totalParams(), r.tokens(), r.flops(), r.loss() * 1.08,
+                r.experts(), r.topK(), r.granularity(), r.family()));
+        MoeTarget t = heldOut();
+        double truth = TRUE_LAW.loss(t.activeParams(), t.tokens(), t.experts());
+        double huberErr = Math.abs(new JointMoeFitter(Units.MILLIONS_BILLIONS, FitObjective.huber(1e-3)).fit(runs).predict(t) - truth) / truth;
+        double lsqErr = Math.abs(JointMoeFitter.defaults().fit(runs).predict(t) - truth) / truth;
+        System.out.println("outlier: huber rel err " + huberErr + ", least squares " + lsqErr);
+        assertTrue(huberErr < 0.002, "Huber error " + huberErr);
+        assertTrue(huberErr < lsqErr, "Huber " + huberErr + " vs least squares " + lsqErr);
+    }
 }
