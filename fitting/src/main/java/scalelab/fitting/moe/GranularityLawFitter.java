@@ -77,7 +77,7 @@ public final class GranularityLawFitter implements MoeLawFitter {
             return new double[][] {ones, gTerm, nTerm, dTerm};
         };
         ProfiledSearch.Result search = ProfiledSearch.minimize(
-                th -> SeparableSolver.solve(columns.apply(th), y, objective).objective(),
+                th -> SeparableSolver.solve(columns.apply(th), y, objective).profiled(),
                 EXPONENT_NAMES, LOWER, UPPER, 2, 12, new double[] {0, 0, 0.5}, List.of(), 3);
         SeparableSolver.Solution lin = SeparableSolver.solve(columns.apply(search.theta()), y, objective);
         FitReport.Outcome outcome = FitReport.of(search, lin, COEFFICIENT_NAMES);

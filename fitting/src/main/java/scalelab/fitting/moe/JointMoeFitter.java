@@ -41,10 +41,12 @@ public final class JointMoeFitter implements MoeLawFitter {
         return new JointMoeFitter(Units.MILLIONS_BILLIONS, FitObjective.leastSquares());
     }
 
-    /** A fitter that also starts its local search at {@code fit}'s exponents (used to speed up bootstrap refits). */
-    public JointMoeFitter warmStartedFrom(JointMoeFit fit) {
-        double[] p = fit.parameters();
-        return new JointMoeFitter(units, objective, java.util.Arrays.copyOf(p, EXPONENT_NAMES.length));
+    @Override
+    public JointMoeFitter warmStartedFrom(MoeLawFit full) {
+        if (!(full instanceof JointMoeFit fit)) {
+            throw new IllegalArgumentException("warm start needs a fit of " + LAW_NAME + ", got " + full.lawName());
+        }
+        return new JointMoeFitter(units, objective, java.util.Arrays.copyOf(fit.parameters(), EXPONENT_NAMES.length));
     }
 
     @Override
@@ -83,9 +85,8 @@ public final class JointMoeFitter implements MoeLawFitter {
             extra.add(warmStart);
         }
         ProfiledSearch.Result search = ProfiledSearch.minimize(
-                th -> SeparableSolver.solve(columns.apply(th), y, objective).objective(),
-                EXPONENT_NAMES, LOWER, UPPER, 2, warmStart != null ? 4 : 12, new double[6], extra,
-                warmStart != null ? 1 : 3);
+                th -> SeparableSolver.solve(columns.apply(th), y, objective).profiled(),
+                EXPONENT_NAMES, LOWER, UPPER, 2, warmStart != null ? 6 : 12, new double[6], extra, 3);
         SeparableSolver.Solution lin = SeparableSolver.solve(columns.apply(search.theta()), y, objective);
         FitReport.Outcome outcome = FitReport.of(search, lin, COEFFICIENT_NAMES);
         double[] th = search.theta();

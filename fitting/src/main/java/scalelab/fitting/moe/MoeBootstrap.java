@@ -85,6 +85,7 @@ public final class MoeBootstrap {
             throw new IllegalArgumentException("interval level must be in (0, 1), got " + level);
         }
         MoeLawFit full = fitter.fit(runs);
+        MoeLawFitter refitter = fitter.warmStartedFrom(full);
         Map<String, List<MoeObservation>> byFamily = new LinkedHashMap<>();
         for (MoeObservation r : runs) {
             byFamily.computeIfAbsent(r.family(), k -> new ArrayList<>()).add(r);
@@ -102,7 +103,7 @@ public final class MoeBootstrap {
             }
             double[] row = new double[names.size()];
             try {
-                MoeLawFit fit = fitter.fit(resample);
+                MoeLawFit fit = refitter.fit(resample);
                 if (fit.status() == FitStatus.FAILED) {
                     failed++;
                     continue;

@@ -42,7 +42,9 @@ public final class MoeLawComparison {
                         f.aic(), f.bic(),
                         r.backtest() == null ? "-" : String.format(Locale.ROOT, "%.3f%%", 100 * r.backtest().meanAbsRelativeError()),
                         Double.isNaN(r.commonBacktestError()) ? "-" : String.format(Locale.ROOT, "%.3f%%", 100 * r.commonBacktestError()),
-                        r.prediction() == null ? "-" : String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", r.prediction().point(),
+                        r.prediction() == null ? "-" : Double.isNaN(r.prediction().lower())
+                                ? String.format(Locale.ROOT, "%.4f (no bootstrap)", r.prediction().point())
+                                : String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", r.prediction().point(),
                                 r.prediction().lower(), r.prediction().upper())));
                 if (r.problem() != null) {
                     sb.append("    note: ").append(r.problem()).append('\n');
@@ -55,6 +57,9 @@ public final class MoeLawComparison {
             return sb.toString();
         }
     }
+
+    /** Backtest errors within this factor of the best count as a tie. */
+    static final double CLOSE = 1.25;
 
     private MoeLawComparison() {
     }
@@ -143,8 +148,20 @@ public final class MoeLawComparison {
                     supported = r.lawName();
                 }
             }
+            double bestErr = best;
+            // Backtest errors within CLOSE of the best are not told apart by one held-out budget: let BIC decide among
+            // those fitted on the same runs (it charges for the extra parameters).
+            List<Row> close = rows.stream().filter(r -> !Double.isNaN(r.commonBacktestError())
+                    && r.commonBacktestError() <= CLOSE * bestErr && r.fit().observationCount() == runs.size()).toList();
             reason = String.format(Locale.ROOT, "smallest mean |relative error| (%.3f%%) on the %d held-out runs above C=%.3g "
                     + "that every law predicted", 100 * best, common.size(), computeCut);
+            if (close.size() >= 2) {
+                Row byBic = close.stream().min((a, b) -> Double.compare(a.fit().bic(), b.fit().bic())).get();
+                supported = byBic.lawName();
+                reason = String.format(Locale.ROOT, "backtest errors on the %d common held-out runs above C=%.3g are within "
+                        + "%.0f%% of the best (%.3f%%), so the smallest BIC (%.1f) among those decides", common.size(),
+                        computeCut, 100 * (CLOSE - 1), 100 * best, byBic.fit().bic());
+            }
         } else if (backtests.size() == 1 && rows.stream().filter(Row::usable).count() == 1) {
             supported = rows.stream().filter(Row::usable).findFirst().get().lawName();
             reason = "the only law the data could fit and backtest";

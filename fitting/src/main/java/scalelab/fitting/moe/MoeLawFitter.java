@@ -15,6 +15,14 @@ public interface MoeLawFitter {
      */
     MoeLawFit fit(List<MoeObservation> runs);
 
+    /**
+     * The fitter to use for bootstrap refits of {@code full}'s data: by default this one; fitters with a costly
+     * search also start from {@code full}'s exponents (a coarse grid still runs, and wins if it finds a better basin).
+     */
+    default MoeLawFitter warmStartedFrom(MoeLawFit full) {
+        return this;
+    }
+
     /** The runs of {@code runs} this law uses (e.g. only MoE runs for a granularity law). */
     default List<MoeObservation> usable(List<MoeObservation> runs) {
         return runs;

@@ -9,7 +9,20 @@ package scalelab.fitting.moe;
 final class SeparableSolver {
 
     /** Coefficients c ≥ 0, the objective Σρ(r_i), the residual sum of squares, and which coefficients sit at zero. */
-    record Solution(double[] coefficients, double objective, double rss, boolean[] clamped) {
+    record Solution(double[] coefficients, double objective, double rss, boolean[] clamped, double[] residuals,
+                    FitObjective kind) {
+        /** Residuals whose squares sum to the objective: r for least squares, sign(r)·√ρ(r) for Huber. */
+        double[] profiled() {
+            if (kind.kind() == FitObjective.Kind.LEAST_SQUARES) {
+                return residuals;
+            }
+            double[] p = new double[residuals.length];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = Math.copySign(Math.sqrt(kind.rho(residuals[i])), residuals[i]);
+            }
+            return p;
+        }
+
         boolean anyClamped() {
             for (boolean b : clamped) {
                 if (b) {
@@ -62,7 +75,7 @@ final class SeparableSolver {
         for (int j = 0; j < c.length; j++) {
             clamped[j] = c[j] == 0.0;
         }
-        return new Solution(c, obj, rss, clamped);
+        return new Solution(c, obj, rss, clamped, r, objective);
     }
 
     static double[] residuals(double[][] columns, double[] y, double[] c) {
@@ -112,7 +125,17 @@ final class SeparableSolver {
             }
             h[j] /= scale[j];
         }
-        double[] x = lawsonHanson(g, h);
+        // Usual case first: the unconstrained solution is already non-negative (then it is the NNLS solution).
+        boolean[] all = new boolean[p];
+        java.util.Arrays.fill(all, true);
+        double[] x = solvePassive(g, h, all);
+        boolean feasible = x != null;
+        for (int j = 0; feasible && j < p; j++) {
+            feasible = x[j] > 0;
+        }
+        if (!feasible) {
+            x = lawsonHanson(g, h);
+        }
         for (int j = 0; j < p; j++) {
             x[j] /= scale[j];
         }

@@ -142,8 +142,8 @@ public final class SharedExponentFitter implements MoeLawFitter {
             coefNames[1 + fCount] = "B";
         }
         ProfiledSearch.Result search = ProfiledSearch.minimize(
-                th -> SeparableSolver.solve(columns.apply(th), y, objective).objective(),
-                new String[] {"alpha", "beta"}, LOWER, UPPER, 2, 20, new double[2], List.of(), 2);
+                th -> SeparableSolver.solve(columns.apply(th), y, objective).profiled(),
+                new String[] {"alpha", "beta"}, LOWER, UPPER, 2, 12, new double[2], List.of(), 2);
         SeparableSolver.Solution lin = SeparableSolver.solve(columns.apply(search.theta()), y, objective);
         FitReport.Outcome outcome = FitReport.of(search, lin, coefNames);
         double[] c = lin.coefficients();
