@@ -13,7 +13,7 @@ class GranularityLawFitterTest {
     static final GranularityLaw TRUE_LAW = new GranularityLaw(Units.MILLIONS_BILLIONS, 1.6, 1.2, 1.3, 1.5, 0.30, 0.27, 0.6);
 
     static List<MoeObservation> ladder() {
-        return SyntheticLadder.ladder(new int[] {1, 16}, 2, new double[] {1.0, 2.0, 4.0, 8.0},
+        return SyntheticMoeLadder.ladder(new int[] {1, 16}, 2, new double[] {1.0, 2.0, 4.0, 8.0},
                 t -> t.isDense() ? 3.0 : TRUE_LAW.loss(t.activeParams(), t.tokens(), t.granularity()), 0, 7);
     }
 

@@ -15,7 +15,7 @@ class JointMoeFitterTest {
     static final int[] EXPERTS = {1, 4, 8, 32};
 
     static List<MoeObservation> ladder(double noise, long seed) {
-        return SyntheticLadder.ladder(EXPERTS, 2, new double[] {1.0},
+        return SyntheticMoeLadder.ladder(EXPERTS, 2, new double[] {1.0},
                 t -> TRUE_LAW.loss(t.activeParams(), t.tokens(), t.experts()), noise, seed);
     }
 

@@ -16,8 +16,8 @@ class MoeUncertaintyTest {
     void bootstrapIsSeededAndCoversTheTruthForBothLaws() {
         List<MoeObservation> runs = JointMoeFitterTest.ladder(0.002, 42);
         double truth = JointMoeFitterTest.TRUE_LAW.loss(TARGET.activeParams(), TARGET.tokens(), TARGET.experts());
-        MoeBootstrap.Result joint = MoeBootstrap.predictionInterval(JointMoeFitter.defaults(), runs, TARGET, 60, 0.9, 7);
-        MoeBootstrap.Result again = MoeBootstrap.predictionInterval(JointMoeFitter.defaults(), runs, TARGET, 60, 0.9, 7);
+        MoeBootstrap.Result joint = MoeBootstrap.predictionInterval(JointMoeFitter.defaults(), runs, TARGET, 40, 0.9, 7);
+        MoeBootstrap.Result again = MoeBootstrap.predictionInterval(JointMoeFitter.defaults(), runs, TARGET, 40, 0.9, 7);
         System.out.println(joint.describe());
         assertEquals(joint, again, "same seed, same intervals");
         MoeBootstrap.Interval loss = joint.interval(MoeBootstrap.lossQuantity(TARGET));
@@ -31,12 +31,12 @@ class MoeUncertaintyTest {
         List<MoeObservation> famRuns = SharedExponentFitterTest.ladder(0.002, 9);
         Map<String, ToDoubleFunction<MoeLawFit>> q = Map.of("m·k[moe-e32-k2]",
                 f -> ((SharedExponentFitter.SharedExponentFit) f).computeMultiplier("moe-e32-k2"));
-        MoeBootstrap.Result fam = MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 60, 0.9, 3);
+        MoeBootstrap.Result fam = MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 40, 0.9, 3);
         MoeBootstrap.Interval mk = fam.interval("m·k[moe-e32-k2]");
         System.out.println(fam.describe());
         double trueMk = SharedExponentFitterTest.M32 * SharedExponentFitterTest.K32;
         assertTrue(mk.lower() <= trueMk && trueMk <= mk.upper(), mk.describe() + " vs truth " + trueMk);
-        assertNotEquals(fam, MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 60, 0.9, 4), "seed matters");
+        assertNotEquals(fam, MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 40, 0.9, 4), "seed matters");
     }
 
     @Test

@@ -33,7 +33,7 @@ class SharedExponentFitterTest {
     }
 
     static List<MoeObservation> ladder(double noise, long seed) {
-        return SyntheticLadder.ladder(new int[] {1, 8, 32}, 2, new double[] {1.0}, SharedExponentFitterTest::lossOf, noise, seed);
+        return SyntheticMoeLadder.ladder(new int[] {1, 8, 32}, 2, new double[] {1.0}, SharedExponentFitterTest::lossOf, noise, seed);
     }
 
     @Test
@@ -73,7 +73,7 @@ class SharedExponentFitterTest {
 
     @Test
     void sharedTokenTermGivesUnitTokenMultiplier() {
-        List<MoeObservation> runs = SyntheticLadder.ladder(new int[] {1, 8}, 2, new double[] {1.0},
+        List<MoeObservation> runs = SyntheticMoeLadder.ladder(new int[] {1, 8}, 2, new double[] {1.0},
                 t -> (t.experts() == 1 ? DENSE : moeSurface(M8, 1.0)).loss(t.activeParams() / 1e6, t.tokens() / 1e9), 0, 5);
         SharedExponentFitter.SharedExponentFit fit = new SharedExponentFitter(Units.MILLIONS_BILLIONS,
                 FitObjective.huber(1e-3), SharedExponentFitter.TokenTerm.SHARED).fit(runs);

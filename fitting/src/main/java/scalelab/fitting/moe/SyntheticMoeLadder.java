@@ -5,20 +5,27 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
-/** Synthetic dense + MoE IsoFLOP ladders from a known law, optionally with seeded multiplicative noise. */
-final class SyntheticLadder {
+/**
+ * Synthetic dense + MoE IsoFLOP ladders from a known law, optionally with seeded multiplicative noise: the ground
+ * truth for tests of the MoE fitters and for {@link MoeFitBenchmark}.
+ */
+public final class SyntheticMoeLadder {
 
-    static final double[] BUDGETS = {1e16, 3e16, 1e17, 3e17};
-    static final double[] SIZE_OFFSETS = {0.25, 0.5, 1.0, 2.0, 4.0};
+    /** FLOP budgets of the ladder (4 budgets over 30×). */
+    public static final double[] BUDGETS = {1e16, 3e16, 1e17, 3e17};
+    /** Active sizes per budget relative to the 20-tokens-per-parameter size (×16 spread). */
+    public static final double[] SIZE_OFFSETS = {0.25, 0.5, 1.0, 2.0, 4.0};
 
-    private SyntheticLadder() {
+    private SyntheticMoeLadder() {
     }
 
     /**
      * For each expert count and budget, five active sizes spread ×16 around N ≈ sqrt(C/6/20) (20 tokens per parameter),
-     * D = C/(6N); loss from {@code law}, times (1 + noise·z), z standard normal from {@code seed}.
+     * D = C/(6N); loss from {@code law}, times (1 + noise·z), z standard normal from {@code seed}. Total parameters
+     * are counted as N_act·E/top-k (expert share of parameters taken as 1: only a label here, no law uses it).
+     * Families are named "dense" and "moe-e{E}-k{K}[-g{G}]".
      */
-    static List<MoeObservation> ladder(int[] expertCounts, int topK, double[] granularities,
+    public static List<MoeObservation> ladder(int[] expertCounts, int topK, double[] granularities,
                                        ToDoubleFunction<MoeTarget> law, double noise, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<MoeObservation> runs = new ArrayList<>();
