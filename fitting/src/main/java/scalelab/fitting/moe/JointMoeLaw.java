@@ -1,5 +1,6 @@
 package scalelab.fitting.moe;
 
+import scalelab.fitting.LossSurface;
 import scalelab.fitting.Units;
 
 /**
@@ -42,5 +43,48 @@ public record JointMoeLaw(Units units, double c, double a, double b, double alph
     /** Effective exponent of D at this expert count, β + ζ·ln E. */
     public double tokensExponent(int experts) {
         return beta + zeta * Math.log(experts);
+    }
+
+    /**
+     * At a fixed expert count the law is a Chinchilla surface: E₀ = c, A = a·E^δ, α_E = α + γ·ln E, B = b·E^ω,
+     * β_E = β + ζ·ln E. Returned in raw units, so {@code surfaceAt(E).optimalAt(C)} is the compute-optimal
+     * N_act*, D*, L* of that expert count at C FLOPs.
+     */
+    public LossSurface surfaceAt(int experts) {
+        if (experts < 1) {
+            throw new IllegalArgumentException("experts must be at least 1, got " + experts);
+        }
+        double lnE = Math.log(experts);
+        return new LossSurface(c, a * Math.exp(delta * lnE), b * Math.exp(omega * lnE), paramsExponent(experts),
+                tokensExponent(experts)).fromUnits(units);
+    }
+
+    /**
+     * The equal-compute multiplier of E experts over dense at C: the factor M such that dense trained compute-optimally
+     * with M·C FLOPs reaches the loss E experts reach compute-optimally with C. Unlike the shared-exponent multiplier it
+     * depends on C when γ or ζ ≠ 0.
+     *
+     * @throws IllegalStateException if either surface has no interior optimum, or dense cannot reach that loss
+     */
+    public double computeMultiplierAt(int experts, double compute) {
+        double target = surfaceAt(experts).optimalAt(compute).loss();
+        LossSurface dense = surfaceAt(1);
+        if (!(target > c)) {
+            throw new IllegalStateException("loss " + target + " at E=" + experts + " is not above the dense asymptote " + c);
+        }
+        // L*_dense(C') decreases in C'; bisect on ln C' within ±80 e-folds of C.
+        double lo = Math.log(compute) - 80, hi = Math.log(compute) + 80;
+        if (dense.optimalAt(Math.exp(hi)).loss() > target || dense.optimalAt(Math.exp(lo)).loss() < target) {
+            throw new IllegalStateException("dense does not reach loss " + target + " within e^±80 of C=" + compute);
+        }
+        for (int i = 0; i < 200 && hi - lo > 1e-13; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (dense.optimalAt(Math.exp(mid)).loss() > target) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.exp(0.5 * (lo + hi)) / compute;
     }
 }

@@ -203,6 +203,25 @@ public final class SharedExponentFitter implements MoeLawFitter {
             return surface(family).optimalAt(compute);
         }
 
+        /**
+         * Bootstrap quantities of this fit's families, for {@link MoeBootstrap#run}: per MoE family f, "m[f]", "k[f]",
+         * "m·k[f]"; per family (dense included), "L*[f]@C" (compute-optimal loss at {@code compute} FLOPs).
+         */
+        public Map<String, java.util.function.ToDoubleFunction<MoeLawFit>> familyQuantities(double compute) {
+            Map<String, java.util.function.ToDoubleFunction<MoeLawFit>> q = new LinkedHashMap<>();
+            for (String f : families.keySet()) {
+                if (!f.equals(denseFamily)) {
+                    q.put("m[" + f + "]", fit -> ((SharedExponentFit) fit).paramsMultiplier(f));
+                    q.put("k[" + f + "]", fit -> ((SharedExponentFit) fit).tokensMultiplier(f));
+                    q.put("m·k[" + f + "]", fit -> ((SharedExponentFit) fit).computeMultiplier(f));
+                }
+            }
+            for (String f : families.keySet()) {
+                q.put("L*[" + f + "]@" + FitReport.fmt(compute), fit -> ((SharedExponentFit) fit).optimalAt(f, compute).loss());
+            }
+            return q;
+        }
+
         /** The family whose configuration is the target's, or empty. */
         public java.util.Optional<String> familyFor(MoeTarget target) {
             return families.values().stream().filter(f -> f.config().matches(target)).map(f -> f.config().family()).findFirst();

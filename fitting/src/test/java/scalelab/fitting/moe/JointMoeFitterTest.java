@@ -86,4 +86,17 @@ class JointMoeFitterTest {
         assertTrue(huberErr < 0.002, "Huber error " + huberErr);
         assertTrue(huberErr < lsqErr, "Huber " + huberErr + " vs least squares " + lsqErr);
     }
+
+    @Test
+    void computeMultiplierMatchesClosedFormWhenExponentsDoNotBend() {
+        // γ = ζ = 0: every expert count shares α, β, so the multiplier is E^(-δ/α)·E^(-ω/β) at every C.
+        JointMoeLaw flat = new JointMoeLaw(Units.MILLIONS_BILLIONS, 1.7, 2.2, 1.4, 0.32, 0.28, 0, -0.15, 0, -0.06);
+        double expected = Math.pow(16, 0.15 / 0.32) * Math.pow(16, 0.06 / 0.28);
+        assertEquals(expected, flat.computeMultiplierAt(16, 1e18), 1e-6 * expected);
+        assertEquals(expected, flat.computeMultiplierAt(16, 1e23), 1e-6 * expected);
+        assertEquals(1.0, flat.computeMultiplierAt(1, 1e20), 1e-9);
+        // With γ < 0 the N exponent shrinks with E, so the advantage of E = 32 decays with compute.
+        assertTrue(TRUE_LAW.computeMultiplierAt(32, 1e24) < TRUE_LAW.computeMultiplierAt(32, 1e18));
+        assertEquals(TRUE_LAW.loss(1e8, 2e9, 8), TRUE_LAW.surfaceAt(8).loss(1e8, 2e9), 1e-12);
+    }
 }

@@ -29,11 +29,11 @@ class MoeUncertaintyTest {
 
         // Law (a) on data from its own family: interval on the compute multiplier too.
         List<MoeObservation> famRuns = SharedExponentFitterTest.ladder(0.002, 9);
-        Map<String, ToDoubleFunction<MoeLawFit>> q = Map.of("m·k[moe-e32-k2]",
-                f -> ((SharedExponentFitter.SharedExponentFit) f).computeMultiplier("moe-e32-k2"));
+        Map<String, ToDoubleFunction<MoeLawFit>> q = SharedExponentFitter.defaults().fit(famRuns).familyQuantities(1e21);
         MoeBootstrap.Result fam = MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 40, 0.9, 3);
         MoeBootstrap.Interval mk = fam.interval("m·k[moe-e32-k2]");
         System.out.println(fam.describe());
+        assertTrue(fam.intervals().containsKey("L*[dense]@1.00000e+21"), fam.intervals().keySet().toString());
         double trueMk = SharedExponentFitterTest.M32 * SharedExponentFitterTest.K32;
         assertTrue(mk.lower() <= trueMk && trueMk <= mk.upper(), mk.describe() + " vs truth " + trueMk);
         assertNotEquals(fam, MoeBootstrap.run(SharedExponentFitter.defaults(), famRuns, q, 40, 0.9, 4), "seed matters");
