@@ -64,6 +64,11 @@ public final class MoeLawComparison {
     private MoeLawComparison() {
     }
 
+    /** The laws issue 7 compares: (a) shared-exponent family surfaces, (b) the joint N-D-E law, and Krajewski's G law. */
+    public static List<MoeLawFitter> defaultLaws() {
+        return List.of(SharedExponentFitter.defaults(), JointMoeFitter.defaults(), GranularityLawFitter.defaults());
+    }
+
     /**
      * @param computeCut backtest cut (e.g. {@link MoeBacktest#cutBelowLargestBudget})
      * @param samples    bootstrap resamples for the target interval (0 skips the bootstrap)

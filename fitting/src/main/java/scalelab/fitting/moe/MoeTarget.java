@@ -12,6 +12,8 @@ import java.util.Map;
 public record MoeTarget(int experts, int topK, double granularity, double activeParams, double tokens) {
 
     public static final String PREFIX = "moe:";
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     public MoeTarget {
         if (experts < 1) {
@@ -118,12 +120,11 @@ public record MoeTarget(int experts, int topK, double granularity, double active
         if (scale != 1.0) {
             digits = value.substring(0, value.length() - 1);
         }
-        double v;
-        try {
-            v = Double.parseDouble(digits) * scale;
-        } catch (NumberFormatException e) {
+        // Plain decimal or scientific notation only (Double.parseDouble would also take "1e9f", "0x1p3", "NaN").
+        if (!NUMBER.matcher(digits).matches()) {
             throw new IllegalArgumentException("target field '" + field + "' must be a number (e.g. 1.6e10 or 16B), got '" + value + "'");
         }
+        double v = Double.parseDouble(digits) * scale;
         if (!Double.isFinite(v) || v <= 0) {
             throw new IllegalArgumentException("target field '" + field + "' must be a finite positive number, got '" + value + "'");
         }

@@ -38,7 +38,9 @@ class MoeTargetTest {
         assertTrue(errorOf("moe:experts=8,experts=4,top_k=2,active=1e9,tokens=1e10").contains("'experts' is given twice"));
         assertTrue(errorOf("moe:experts=8,top_k=2,active,tokens=1e10").contains("'active' is not of the form name=value"));
         assertTrue(errorOf("moe:experts=8,top_k=2,active=,tokens=1e10").contains("'active' has no value"));
-        assertTrue(errorOf("moe:experts=8,top_k=2,active=NaN,tokens=1e10").contains("'active' must be a finite positive"));
+        assertTrue(errorOf("moe:experts=8,top_k=2,active=NaN,tokens=1e10").contains("'active' must be a number"));
+        assertTrue(errorOf("moe:experts=8,top_k=2,active=1e9f,tokens=1e10").contains("'active' must be a number"));
+        assertTrue(errorOf("moe:experts=8,top_k=2,active=1e9,tokens=1e400").contains("'tokens' must be a finite positive"));
         assertTrue(errorOf("moe:").contains("no fields"));
         assertTrue(errorOf(null).contains("missing"));
     }

@@ -76,4 +76,25 @@ class MoeUncertaintyTest {
         assertEquals(SharedExponentFitter.defaults().lawName(), cmp2.supportedLaw(), cmp2.describe());
         assertTrue(cmp2.reason().contains("BIC"), cmp2.reason());
     }
+
+    @Test
+    void predictionRecordCarriesIntervalBacktestAndWarnings() {
+        List<MoeObservation> runs = JointMoeFitterTest.ladder(0.002, 42);
+        MoePrediction p = MoePrediction.make(JointMoeFitter.defaults(), runs, TARGET, 30, 0.9, 11);
+        System.out.println(p.describe());
+        assertEquals(30.0, p.extrapolationFactor(), 1e-9);
+        assertEquals(4, p.budgets());
+        assertTrue(p.lower() <= p.predictedLoss() && p.predictedLoss() <= p.upper());
+        assertEquals(3.0, p.backtestComputeRatio(), 1e-9);
+        assertTrue(p.backtestMeanAbsRelativeError() < 0.005);
+        assertTrue(p.warnings().isEmpty(), p.warnings().toString());
+
+        // Two budgets only, and a target 1000x out: both must be flagged.
+        List<MoeObservation> thin = runs.stream().filter(r -> r.flops() <= 3e16).toList();
+        MoeTarget far = new MoeTarget(8, 2, 1.0, 1e9, 5e9);
+        MoePrediction q = MoePrediction.make(JointMoeFitter.defaults(), thin, far, 20, 0.9, 11);
+        assertTrue(q.warnings().stream().anyMatch(w -> w.contains("fragile: only 2 compute budget")), q.warnings().toString());
+        assertTrue(q.warnings().stream().anyMatch(w -> w.contains("the largest ladder budget")), q.warnings().toString());
+        assertTrue(Double.isNaN(q.backtestMeanAbsRelativeError()));
+    }
 }
