@@ -7,7 +7,7 @@ import scalelab.fitting.Units;
 
 /**
  * Fits {@link GranularityLaw} to the MoE runs of a ladder (dense runs are ignored: the law is stated at a fixed
- * expansion rate) by variable projection: NNLS for (c, g, a, b) ≥ 0 for fixed (α, β, γ), grid over (α, β) then BOBYQA
+ * expansion rate) by variable projection: NNLS for (c, g, a, b) ≥ 0 for fixed (α, β, γ), grid over (α, β) then Levenberg–Marquardt
  * in 3-D. Needs two or more granularities, and all MoE runs at one expert count (the paper's fixed expansion rate).
  */
 public final class GranularityLawFitter implements MoeLawFitter {

@@ -8,8 +8,8 @@ import scalelab.fitting.Units;
 /**
  * Fits {@link JointMoeLaw} by variable projection: for fixed exponents θ = (α, β, γ, δ, ζ, ω) the law is linear in
  * (c, a, b) ≥ 0, solved exactly by NNLS (IRLS for Huber); the 6-D profiled objective is searched by a coarse grid over
- * (α, β) with the E-terms at zero, then BOBYQA inside a box. Needs runs at two or more expert counts (E = 1, dense,
- * counts as one).
+ * (α, β) with the E-terms at zero, then Levenberg–Marquardt on the profiled residuals inside a box. Needs runs at
+ * two or more expert counts (E = 1, dense, counts as one); three or more pin the E-dependence far better.
  */
 public final class JointMoeFitter implements MoeLawFitter {
 

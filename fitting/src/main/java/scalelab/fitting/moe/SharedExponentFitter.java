@@ -21,7 +21,7 @@ import scalelab.fitting.Units;
  * m_f = (A_dense/A_f)^(1/α) (effective-parameter multiplier) and k_f = (B_dense/B_f)^(1/β) (effective-token multiplier),
  * and at equal compute the MoE family matches dense trained with m_f·k_f times the compute (compute multiplier).
  * With {@link TokenTerm#SHARED} B is shared too (k_f = 1, fewer parameters).
- * Fitted by variable projection: NNLS for (E, A_f, B_f) ≥ 0 inside a grid + BOBYQA search over (α, β).
+ * Fitted by variable projection: NNLS for (E, A_f, B_f) ≥ 0 inside a grid + Levenberg–Marquardt search over (α, β).
  */
 public final class SharedExponentFitter implements MoeLawFitter {
 
