@@ -167,6 +167,31 @@ public final class SharedExponentFitter implements MoeLawFitter {
                                     int parameterCount, double residualSumOfSquares, String[] coefficientNames,
                                     double[] coefficients, double[] exponents, FitObjective objective) implements MoeLawFit {
 
+        public SharedExponentFit {
+            families = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(families));
+            coefficientNames = coefficientNames.clone();
+            coefficients = coefficients.clone();
+            exponents = exponents.clone();
+        }
+
+        /** Names of the linear coefficients: E, A[family]…, B[family]… (or B). */
+        @Override
+        public String[] coefficientNames() {
+            return coefficientNames.clone();
+        }
+
+        /** Linear coefficients in the order of {@link #coefficientNames()}, for normalised N and D. */
+        @Override
+        public double[] coefficients() {
+            return coefficients.clone();
+        }
+
+        /** (α, β). */
+        @Override
+        public double[] exponents() {
+            return exponents.clone();
+        }
+
         public double alpha() {
             return exponents[0];
         }

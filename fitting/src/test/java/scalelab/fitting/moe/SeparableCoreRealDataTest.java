@@ -40,7 +40,7 @@ class SeparableCoreRealDataTest {
             return new double[][] {ones, a, b};
         };
         ProfiledSearch.Result r = ProfiledSearch.minimize(th -> SeparableSolver.solve(columns.apply(th), y, objective).profiled(),
-                new String[] {"alpha", "beta"}, new double[] {0.01, 0.01}, new double[] {2, 2}, 2, 40, new double[2], List.of(), 2);
+                new String[] {"alpha", "beta"}, new double[] {0.01, 0.01}, new double[] {2, 2}, 2, 12, new double[2], List.of(), 2);
         assertNull(r.problem());
         assertTrue(r.atBound().isEmpty(), r.atBound().toString());
         SeparableSolver.Solution s = SeparableSolver.solve(columns.apply(r.theta()), y, objective);
