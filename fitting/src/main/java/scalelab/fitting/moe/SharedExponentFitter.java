@@ -34,11 +34,25 @@ public final class SharedExponentFitter implements MoeLawFitter {
     private final Units units;
     private final FitObjective objective;
     private final TokenTerm tokenTerm;
+    private final double[] warmStart;
 
     public SharedExponentFitter(Units units, FitObjective objective, TokenTerm tokenTerm) {
+        this(units, objective, tokenTerm, null);
+    }
+
+    private SharedExponentFitter(Units units, FitObjective objective, TokenTerm tokenTerm, double[] warmStart) {
         this.units = Objects.requireNonNull(units, "units");
         this.objective = Objects.requireNonNull(objective, "objective");
         this.tokenTerm = Objects.requireNonNull(tokenTerm, "tokenTerm");
+        this.warmStart = warmStart;
+    }
+
+    @Override
+    public SharedExponentFitter warmStartedFrom(MoeLawFit full) {
+        if (!(full instanceof SharedExponentFit fit)) {
+            throw new IllegalArgumentException("warm start needs a fit of " + lawName() + ", got " + full.lawName());
+        }
+        return new SharedExponentFitter(units, objective, tokenTerm, fit.exponents());
     }
 
     /** N in millions, D in billions, least squares, per-family B. */
@@ -143,7 +157,8 @@ public final class SharedExponentFitter implements MoeLawFitter {
         }
         ProfiledSearch.Result search = ProfiledSearch.minimize(
                 th -> SeparableSolver.solve(columns.apply(th), y, objective).profiled(),
-                new String[] {"alpha", "beta"}, LOWER, UPPER, 2, 12, new double[2], List.of(), 2);
+                new String[] {"alpha", "beta"}, LOWER, UPPER, 2, warmStart != null ? 6 : 12, new double[2],
+                warmStart != null ? List.of(warmStart) : List.of(), 2);
         SeparableSolver.Solution lin = SeparableSolver.solve(columns.apply(search.theta()), y, objective);
         FitReport.Outcome outcome = FitReport.of(search, lin, coefNames);
         double[] c = lin.coefficients();
