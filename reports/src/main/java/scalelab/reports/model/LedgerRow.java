@@ -1,0 +1,41 @@
+package scalelab.reports.model;
+
+import java.util.Objects;
+
+/**
+ * One preregistered prediction and, once checked, its outcome.
+ *
+ * @param id        ledger entry id
+ * @param target    target description (name, dense/MoE, N or N_active, D)
+ * @param compute   the target's C in FLOPs (where the chart places it)
+ * @param predicted predicted loss
+ * @param interval  prediction interval, or null
+ * @param method    fit method
+ * @param fitId     id of the fit it came from
+ * @param hash      the entry's chain hash (SHA-256 hex)
+ * @param verdict   e.g. "pending", "inside interval", "outside interval"
+ * @param actual    observed loss, or NaN while unchecked
+ */
+public record LedgerRow(String id, String target, double compute, double predicted, Interval interval, String method,
+                        String fitId, String hash, String verdict, double actual) {
+    public LedgerRow {
+        Objects.requireNonNull(id, "ledger id");
+        Objects.requireNonNull(target, "ledger target");
+        Objects.requireNonNull(method, "ledger method");
+        Objects.requireNonNull(hash, "ledger hash");
+        Objects.requireNonNull(verdict, "ledger verdict");
+        fitId = fitId == null ? "" : fitId;
+        Checks.positive("compute of prediction " + id, compute);
+        Checks.positive("predicted loss of prediction " + id, predicted);
+        Checks.positiveOrNaN("actual loss of prediction " + id, actual);
+    }
+
+    public boolean checked() {
+        return !Double.isNaN(actual);
+    }
+
+    /** Relative error (actual − predicted) / actual in percent, NaN while unchecked. */
+    public double relativeErrorPct() {
+        return checked() ? 100.0 * (actual - predicted) / actual : Double.NaN;
+    }
+}
