@@ -62,13 +62,11 @@ public final class ChartStyle {
 
     /** A log10 axis labelled with compact scientific numbers, spanning at least one decade so it has labels. */
     public static LogAxis logAxis(String label) {
-        LogAxis axis = new LogAxis(label);
+        LogAxis axis = new DecadeAxis(label);
         axis.setBase(10);
         axis.setNumberFormatOverride(new CompactNumberFormat());
         axis.setLabelFont(LABEL);
         axis.setTickLabelFont(TICK);
-        axis.setMinorTickCount(9);
-        axis.setMinorTickMarksVisible(true);
         return axis;
     }
 
@@ -143,6 +141,47 @@ public final class ChartStyle {
         p.lineTo(-w, 0);
         p.closePath();
         return p;
+    }
+
+    /**
+     * A log axis with ticks at 1·10^k (wide ranges) or 1, 2, 5·10^k (narrow ones): LogAxis's own ticks are evenly spaced
+     * in log, which puts labels at 3.98e7, 6.31e7, ...
+     */
+    static final class DecadeAxis extends LogAxis {
+        DecadeAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        public java.util.List refreshTicks(java.awt.Graphics2D g2, org.jfree.chart.axis.AxisState state,
+                                           java.awt.geom.Rectangle2D dataArea, org.jfree.chart.ui.RectangleEdge edge) {
+            double lo = getLowerBound();
+            double hi = getUpperBound();
+            double span = Math.log10(hi / lo);
+            double[] mult = span >= 2.5 ? new double[] {1} : new double[] {1, 2, 5};
+            int step = span > 9 ? 2 : 1;
+            boolean horizontal = org.jfree.chart.ui.RectangleEdge.isTopOrBottom(edge);
+            org.jfree.chart.ui.TextAnchor anchor = horizontal
+                    ? (edge == org.jfree.chart.ui.RectangleEdge.TOP ? org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER
+                    : org.jfree.chart.ui.TextAnchor.TOP_CENTER)
+                    : (edge == org.jfree.chart.ui.RectangleEdge.LEFT ? org.jfree.chart.ui.TextAnchor.CENTER_RIGHT
+                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
+            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new java.util.ArrayList<>();
+            NumberFormat fmt = getNumberFormatOverride();
+            for (int k = (int) Math.floor(Math.log10(lo)); k <= (int) Math.ceil(Math.log10(hi)); k++) {
+                if (Math.floorMod(k, step) != 0) {
+                    continue;
+                }
+                for (double m : mult) {
+                    double v = m * Math.pow(10, k);
+                    if (v >= lo && v <= hi) {
+                        ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
+                                fmt.format(v), anchor, anchor, 0.0));
+                    }
+                }
+            }
+            return ticks;
+        }
     }
 
     /** 0.5, 20, 3e19, 1.5e9: short and unambiguous on log axes (the default prints 10,000,000,000,000,000,000). */

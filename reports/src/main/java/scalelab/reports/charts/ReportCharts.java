@@ -101,6 +101,7 @@ public final class ReportCharts {
         XYLineAndShapeRenderer pointR = new XYLineAndShapeRenderer(false, true);
         XYLineAndShapeRenderer sliceR = new XYLineAndShapeRenderer(true, false);
         XYLineAndShapeRenderer paraR = new XYLineAndShapeRenderer(true, false);
+        paraR.setDrawSeriesLineAsPath(true);
         XYLineAndShapeRenderer minR = new XYLineAndShapeRenderer(false, true);
         double nLo = Double.POSITIVE_INFINITY;
         double nHi = 0;
@@ -213,6 +214,7 @@ public final class ReportCharts {
         }
         XYSeriesCollection lines = new XYSeriesCollection();
         XYLineAndShapeRenderer lineR = new XYLineAndShapeRenderer(true, false);
+        lineR.setDrawSeriesLineAsPath(true);
         Color nColour = ChartStyle.category(0);
         Color dColour = ChartStyle.category(1);
         if (primary != null) {
@@ -309,6 +311,7 @@ public final class ReportCharts {
         }
         XYSeriesCollection lines = new XYSeriesCollection();
         XYLineAndShapeRenderer lineR = new XYLineAndShapeRenderer(true, false);
+        lineR.setDrawSeriesLineAsPath(true);
         if (primary != null && optimalOrNull(primary.surface(), cLo) != null) {
             XYSeries fit = new XYSeries("L*(C) " + primary.label(), false, true);
             for (double c : logSpace(cLo, cHi, CURVE_SAMPLES)) {
@@ -487,6 +490,7 @@ public final class ReportCharts {
         for (Map.Entry<String, List<MoeSection.ExpertLoad>> e : new TreeMap<>(moe.utilisation()).entrySet()) {
             XYSeriesCollection data = new XYSeriesCollection();
             XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+            r.setDrawSeriesLineAsPath(true);
             int experts = e.getValue().stream().mapToInt(l -> l.fractions().size()).max().orElse(0);
             for (int j = 0; j < experts; j++) {
                 XYSeries s = new XYSeries(e.getKey() + " expert " + j, false, true);
