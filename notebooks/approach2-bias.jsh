@@ -132,7 +132,7 @@ double vertex = Math.exp(-p[1] / (2 * p[2]));
 ComputeOptimal opt = truth.optimalAt(c);
 XYChart.of("IsoFLOP slice at C = 1e20, grid ±16× centred 0.3 decades high", "parameters N", "loss").logX()
         .note(String.format("true N* = %.3g, parabola vertex = %.3g (%.0f%% off)", opt.params(), vertex, 100 * (vertex / opt.params() - 1)))
-        .points("samples", n, ly).line("true slice L(N, C/6N)", fine, slice).dashed("parabola in ln N", fine, para)
+        .points("samples", n, ly).add("true slice L(N, C/6N)", fine, slice, "line", java.awt.Color.DARK_GRAY).dashed("parabola in ln N", fine, para)
         .add("true minimum", new double[] {opt.params()}, new double[] {opt.loss()}, "points", java.awt.Color.BLACK)
         .add("parabola vertex", new double[] {vertex}, new double[] {p[0] + p[1] * Math.log(vertex) + p[2] * Math.pow(Math.log(vertex), 2)}, "points", java.awt.Color.RED)
         .write(OUT, "a2-isoflop-example", "One wide, off-centre IsoFLOP grid: the parabola's vertex is not the slice's minimum.");

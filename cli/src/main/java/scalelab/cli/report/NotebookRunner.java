@@ -46,12 +46,13 @@ public final class NotebookRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read notebook " + notebook + ": " + e.getMessage(), e);
         }
-        // Local execution: snippets run in this JVM and see the classes the CLI was started with.
+        // Local execution: snippets run in this JVM and see the classes the CLI was started with. Their System.out is
+        // this JVM's, so it is pointed at `out` for the run.
+        PrintStream stdout = System.out;
+        System.setOut(out);
         try (JShell js = JShell.builder().executionEngine("local").out(out).err(out).build()) {
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                if (!entry.isBlank()) {
-                    js.addToClasspath(entry);
-                }
+            for (String entry : classpath()) {
+                js.addToClasspath(entry);
             }
             StringBuilder prelude = new StringBuilder();
             DEFAULT_IMPORTS.forEach(i -> prelude.append("import ").append(i).append(";\n"));
@@ -64,6 +65,9 @@ public final class NotebookRunner {
             int[] count = {0};
             failure = evalAll(js, source, notebook.getFileName().toString(), out, count);
             return new Result(count[0], failure, listFiles(outDir));
+        } finally {
+            out.flush();
+            System.setOut(stdout);
         }
     }
 
@@ -131,10 +135,21 @@ public final class NotebookRunner {
         return d.getMessage(java.util.Locale.ROOT).replace('\n', ' ');
     }
 
+    /** Length of the whitespace and comments before a snippet's first token (so errors point at the code line). */
     private static int leadingSpace(String s) {
         int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
+        while (i < s.length()) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                i++;
+            } else if (s.startsWith("//", i)) {
+                int nl = s.indexOf('\n', i);
+                i = nl < 0 ? s.length() : nl + 1;
+            } else if (s.startsWith("/*", i)) {
+                int end = s.indexOf("*/", i + 2);
+                i = end < 0 ? s.length() : end + 2;
+            } else {
+                break;
+            }
         }
         return i;
     }
@@ -147,6 +162,37 @@ public final class NotebookRunner {
             }
         }
         return line;
+    }
+
+    /**
+     * This JVM's classpath for the snippet compiler, with the Class-Path of manifest-only jars expanded (test runners
+     * such as surefire start the JVM with one jar whose manifest lists the real classpath).
+     */
+    static List<String> classpath() {
+        List<String> out = new java.util.ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            out.add(entry);
+            if (entry.endsWith(".jar")) {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry)) {
+                    var mf = jar.getManifest();
+                    String cp = mf == null ? null : mf.getMainAttributes().getValue("Class-Path");
+                    if (cp != null) {
+                        java.net.URI base = Path.of(entry).toAbsolutePath().toUri();
+                        for (String ref : cp.trim().split("\\s+")) {
+                            if (!ref.isEmpty()) {
+                                out.add(Path.of(base.resolve(ref)).toString());
+                            }
+                        }
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    // not a readable jar or an odd manifest entry: keep the entry itself, skip its manifest
+                }
+            }
+        }
+        return out;
     }
 
     private static String javaString(String s) {
