@@ -35,8 +35,48 @@ class ReportChromiumTest {
             +window.__errors.length+' ['+window.__errors.join('|')+'] END';document.body.appendChild(r);});</script>
             """;
 
+    /** What the probes found on a page. */
+    record Probe(int images, int broken, String brokenAlts, int errors, String errorMessages) {}
+
     @Test
     void reportOpensInChromiumWithEveryImageDecoded() throws Exception {
+        Path chromium = requireChromium();
+        Path out = Path.of(System.getProperty("user.dir"), "target", "chromium-report");
+        ReportWriter.ReportFiles files = ReportWriter.write(ReportFixtures.full(), out);
+        String html = Files.readString(files.html());
+        ReportWriterTest.assertNoExternalReferences(html);
+
+        Probe p = probe(chromium, html, out.resolve("report-probed.html"));
+        assertEquals(files.figures().size(), p.images(), "images on the page");
+        assertEquals(0, p.broken(), "broken images: " + p.brokenAlts());
+        assertEquals(0, p.errors(), "script errors: " + p.errorMessages());
+
+        Path shot = out.resolve("screenshot.png");
+        Files.deleteIfExists(shot);
+        runChromium(chromium, List.of("--screenshot=" + shot, "--window-size=1280,2400", "--hide-scrollbars",
+                files.html().toUri().toString()));
+        assertTrue(Files.exists(shot), "no screenshot written");
+        assertTrue(ReportWriterTest.drawnPixelShare(shot) > 0.05, "screenshot is (nearly) blank");
+    }
+
+    /** The probes must see a corrupt image and a script error, or the check above proves nothing. */
+    @Test
+    void probesCatchABrokenImageAndAScriptError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path chromium = requireChromium();
+        ReportWriter.ReportFiles files = ReportWriter.write(
+                scalelab.reports.model.ReportInput.ofRunsAndFits("probe check", "", ReportFixtures.chinchillaRuns(), List.of()), dir);
+        String html = Files.readString(files.html())
+                .replaceFirst("data:image/png;base64,", "data:image/png;base64,AAAAnotapng")
+                .replace("</body>", "<script>noSuchFunction();</script></body>");
+        Probe p = probe(chromium, html, dir.resolve("broken.html"));
+        assertEquals(1, p.images());
+        assertEquals(1, p.broken(), "the corrupt image was not caught");
+        // The error probe hears both: the script's ReferenceError and the image's failed load.
+        assertEquals(2, p.errors(), p.errorMessages());
+        assertTrue(p.errorMessages().contains("noSuchFunction"), "the script error was not caught: " + p.errorMessages());
+    }
+
+    private static Path requireChromium() {
         Path chromium = findChromium();
         if (chromium == null) {
             String why = "headless Chromium not found (install the Debian package: apt-get install -y chromium)";
@@ -45,28 +85,18 @@ class ReportChromiumTest {
             }
             Assumptions.abort(why);
         }
-        Path out = Path.of(System.getProperty("user.dir"), "target", "chromium-report");
-        ReportWriter.ReportFiles files = ReportWriter.write(ReportFixtures.full(), out);
-        String html = Files.readString(files.html());
-        ReportWriterTest.assertNoExternalReferences(html);
-        // The report itself has no script; the probes go into a copy so the shipped page stays script-free.
-        Path probed = out.resolve("report-probed.html");
-        Files.writeString(probed, html.replace("<head>\n", "<head>\n" + ERROR_PROBE).replace("</body>", IMAGE_PROBE + "</body>"),
-                StandardCharsets.UTF_8);
+        return chromium;
+    }
 
-        String dom = runChromium(chromium, List.of("--dump-dom", "--virtual-time-budget=10000", probed.toUri().toString()));
+    /** Opens a copy of {@code html} with the probes added (the report itself has no script) and reads their verdict. */
+    private static Probe probe(Path chromium, String html, Path copy) throws Exception {
+        Files.writeString(copy, html.replace("<head>\n", "<head>\n" + ERROR_PROBE).replace("</body>", IMAGE_PROBE + "</body>"),
+                StandardCharsets.UTF_8);
+        String dom = runChromium(chromium, List.of("--dump-dom", "--virtual-time-budget=10000", copy.toUri().toString()));
         Matcher m = Pattern.compile("CHECK images=(\\d+) broken=(\\d+) \\[(.*?)] errors=(\\d+) \\[(.*?)] END").matcher(dom);
         assertTrue(m.find(), "the check script did not run; DOM starts: " + dom.substring(0, Math.min(300, dom.length())));
-        assertEquals(files.figures().size(), Integer.parseInt(m.group(1)), "images on the page");
-        assertEquals(0, Integer.parseInt(m.group(2)), "broken images: " + m.group(3));
-        assertEquals(0, Integer.parseInt(m.group(4)), "script errors: " + m.group(5));
-
-        Path shot = out.resolve("screenshot.png");
-        Files.deleteIfExists(shot);
-        runChromium(chromium, List.of("--screenshot=" + shot, "--window-size=1280,2400", "--hide-scrollbars",
-                files.html().toUri().toString()));
-        assertTrue(Files.exists(shot), "no screenshot written");
-        assertTrue(ReportWriterTest.drawnPixelShare(shot) > 0.05, "screenshot is (nearly) blank");
+        return new Probe(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), m.group(3),
+                Integer.parseInt(m.group(4)), m.group(5));
     }
 
     private static String runChromium(Path chromium, List<String> extra) throws Exception {
