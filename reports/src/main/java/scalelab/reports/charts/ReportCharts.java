@@ -50,7 +50,8 @@ public final class ReportCharts {
                             + "L(N, C/6N), its minimum as a diamond. Dashed: Approach 2's parabola in ln N, its vertex as a cross."));
         }
         FitSummary primary = in.primaryFit();
-        if (primary != null || in.parabolaFit() != null) {
+        boolean interior = primary != null && optimalOrNull(primary.surface(), budgets.firstKey()) != null;
+        if (interior || in.parabolaFit() != null || !in.allocations().isEmpty()) {
             out.add(ChartFiles.write(frontier(in, budgets), dir, "frontier",
                     "Compute-optimal N*(C) and D*(C). Solid over the ladder's budgets, dashed where extrapolated; "
                             + "targets with their bootstrap interval as bars; Approach 2 vertices as crosses."));
