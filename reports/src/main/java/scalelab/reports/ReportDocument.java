@@ -51,6 +51,12 @@ abstract class ReportDocument {
         String ladder = in.ladder().isEmpty() ? "" : "Ladder " + in.ladder() + ". ";
         title(in.title(), ladder + ReportWriter.summary(in) + " Generated " + generatedAt + " by scalelab.");
 
+        List<String[]> headline = ReportWriter.headline(in);
+        if (!headline.isEmpty()) {
+            heading("Summary");
+            headline.forEach(h -> finding(h[0], h[1]));
+        }
+
         if (!in.ledger().isEmpty()) {
             heading("Preregistered predictions");
             paragraph("Each prediction was filed in the hash-chained ledger before its target run was trained; "

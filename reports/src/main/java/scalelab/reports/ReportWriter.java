@@ -105,6 +105,35 @@ public final class ReportWriter {
                 + (in.backtests().size() == 1 ? "" : "s") + ".";
     }
 
+    /**
+     * The few lines a reader needs first, as {severity, text}: the primary fit's law and exponents, the allocation at
+     * each target, and each checked prediction's outcome.
+     */
+    static List<String[]> headline(ReportInput in) {
+        List<String[]> out = new ArrayList<>();
+        FitSummary p = in.primaryFit();
+        if (p != null) {
+            var s = p.surface();
+            out.add(new String[] {p.status().equalsIgnoreCase("CONVERGED") ? "ok" : "warn", String.format(Locale.ROOT,
+                    "%s (%s): L(N, D) = %.4g + %.4g·N^−%.4f + %.4g·D^−%.4f; N* ∝ C^%.3f, D* ∝ C^%.3f",
+                    p.label(), p.status(), s.E(), s.A(), s.alpha(), s.B(), s.beta(), p.paramsExponent(), p.tokensExponent())});
+        }
+        for (Allocation a : in.allocations()) {
+            out.add(new String[] {"ok", String.format(Locale.ROOT, "%s at C = %s: N* = %s, D* = %s (%.1f tokens per parameter), L* = %s%s",
+                    a.target(), num(a.compute()), num(a.params()), num(a.tokens()), a.tokensPerParam(), loss(a.loss()),
+                    a.lossBand() == null ? "" : " " + interval(a.lossBand(), true))});
+        }
+        for (LedgerRow l : in.ledger()) {
+            if (l.checked()) {
+                boolean inside = l.interval() == null || l.interval().contains(l.actual());
+                out.add(new String[] {inside ? "ok" : "bad", String.format(Locale.ROOT,
+                        "prediction %s (%s): predicted %s %s, actual %s, error %s — %s", l.id(), l.target(),
+                        loss(l.predicted()), interval(l.interval(), true), loss(l.actual()), pct(l.relativeErrorPct()), l.verdict())});
+            }
+        }
+        return out;
+    }
+
     static Table runs(ReportInput in) {
         boolean moe = in.runs().stream().anyMatch(r -> r.activeParams() != r.params());
         boolean families = in.runs().stream().anyMatch(r -> !r.family().isEmpty());

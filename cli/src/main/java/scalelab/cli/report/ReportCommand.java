@@ -28,6 +28,9 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Report on runs read from a CSV/JSONL file (columns params,tokens,loss[,budget|flops]) instead of the registry.")
     Path fromCsv;
 
+    @Option(names = "--title", paramLabel = "TEXT", description = "Page title (default: from the source).")
+    String title;
+
     @Spec
     CommandSpec spec;
 
@@ -35,6 +38,10 @@ public final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         ReportSource source = source();
         var input = source.load();
+        if (title != null && !title.isBlank()) {
+            input = new scalelab.reports.model.ReportInput(title, input.ladder(), input.runs(), input.fits(),
+                    input.allocations(), input.ledger(), input.backtests(), input.curves(), input.moe());
+        }
         Path dir = out != null ? out : Path.of("reports-out", source.name());
         ReportWriter.ReportFiles files = ReportWriter.write(input, dir);
         var w = spec.commandLine().getOut();
