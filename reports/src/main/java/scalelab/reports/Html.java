@@ -16,18 +16,21 @@ final class Html extends ReportDocument {
             th,td{border:1px solid #d9d9de;padding:4px 8px;text-align:right;vertical-align:top}
             th{background:#f3f3f6;font-weight:600}
             td:first-child,th:first-child{text-align:left}
-            td.text{text-align:left}
+            td.text,th.text{text-align:left}
             td.hash{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:11px;text-align:left;
               word-break:break-all;max-width:260px}
             tr:nth-child(even) td{background:#fafafc}
             .ok{color:#17662c}.warn{color:#8a5a00}.bad{color:#b3261e}
-            td.ok,td.warn,td.bad{font-weight:600}
+            td.ok,td.warn,td.bad{font-weight:600;text-align:left}
             ul.findings{padding-left:20px;margin:6px 0 12px;font-size:14px}
             figure{margin:18px 0 26px}
             figure img{max-width:100%;height:auto;border:1px solid #e3e3e8}
             figcaption{font-size:13px;color:#444;margin-top:4px;max-width:900px}
             details summary{cursor:pointer;color:#333;margin:6px 0}
             """;
+    /** Columns of words rather than numbers: left-aligned. */
+    private static final java.util.Set<String> TEXT_COLUMNS = java.util.Set.of("diagnostics", "target", "note", "method",
+            "balancing method", "verdict", "family");
     private boolean inList;
 
     Html(ReportInput in, List<Figure> figures, String generatedAt) {
@@ -70,7 +73,8 @@ final class Html extends ReportDocument {
             out.append("<details><summary>").append(t.rows().size()).append(" rows (click to expand)</summary>\n");
         }
         out.append("<table>\n<thead><tr>");
-        t.header().forEach(h -> out.append("<th>").append(esc(h)).append("</th>"));
+        t.header().forEach(h -> out.append(TEXT_COLUMNS.contains(h) || h.startsWith("hash") ? "<th class=\"text\">" : "<th>")
+                .append(esc(h)).append("</th>"));
         out.append("</tr></thead>\n<tbody>\n");
         for (List<String> row : t.rows()) {
             out.append("<tr>");
@@ -125,7 +129,7 @@ final class Html extends ReportDocument {
                 return " class=\"warn\"";
             }
         }
-        if (header.equals("diagnostics") || header.equals("target") || header.equals("note") || header.equals("method")) {
+        if (TEXT_COLUMNS.contains(header)) {
             return " class=\"text\"";
         }
         return "";

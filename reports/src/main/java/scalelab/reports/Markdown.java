@@ -38,6 +38,7 @@ final class Markdown extends ReportDocument {
         String mark = switch (severity) {
             case "ok" -> "✅";
             case "bad" -> "❌";
+            case "info" -> "•";
             default -> "⚠️";
         };
         out.append("- ").append(mark).append(' ').append(text).append('\n');

@@ -119,7 +119,7 @@ public final class ReportWriter {
                     p.label(), p.status(), s.E(), s.A(), s.alpha(), s.B(), s.beta(), p.paramsExponent(), p.tokensExponent())});
         }
         for (Allocation a : in.allocations()) {
-            out.add(new String[] {"ok", String.format(Locale.ROOT, "%s at C = %s: N* = %s, D* = %s (%.1f tokens per parameter), L* = %s%s",
+            out.add(new String[] {"info", String.format(Locale.ROOT, "%s at C = %s: N* = %s, D* = %s (%.1f tokens per parameter), L* = %s%s",
                     a.target(), num(a.compute()), num(a.params()), num(a.tokens()), a.tokensPerParam(), loss(a.loss()),
                     a.lossBand() == null ? "" : " " + interval(a.lossBand(), true))});
         }
