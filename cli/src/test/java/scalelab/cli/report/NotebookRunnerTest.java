@@ -1,6 +1,7 @@
 package scalelab.cli.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,21 +10,39 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 class NotebookRunnerTest {
     private static final PrintStream SINK = new PrintStream(new ByteArrayOutputStream());
 
-    @Test
-    void approach2BiasNotebookRunsAndWritesItsFigures(@TempDir Path out) throws Exception {
-        Path nb = ReportCommandTest.repo().resolve("notebooks/approach2-bias.jsh");
-        NotebookRunner.Result r = NotebookRunner.run(nb, out, ReportCommandTest.repo(), SINK);
-        assertNull(r.failure());
-        for (String fig : List.of("a2-nstar-error-vs-width", "a2-exponent-error-vs-width", "a2-isoflop-example")) {
-            assertTrue(Files.size(out.resolve(fig + ".png")) > 10_000, fig + ".png");
-            assertTrue(Files.size(out.resolve(fig + ".svg")) > 10_000, fig + ".svg");
+    /** Every notebook in notebooks/ runs to the end and writes at least one non-trivial PNG (what CI checks). */
+    @TestFactory
+    Stream<DynamicTest> everyNotebookRunsAndWritesFigures(@TempDir Path out) throws Exception {
+        Path dir = ReportCommandTest.repo().resolve("notebooks");
+        List<Path> notebooks;
+        try (Stream<Path> s = Files.list(dir)) {
+            notebooks = s.filter(p -> p.toString().endsWith(".jsh")).sorted().toList();
         }
+        assertTrue(notebooks.stream().anyMatch(p -> p.endsWith("approach2-bias.jsh")), "notebooks found: " + notebooks);
+        return notebooks.stream().map(nb -> DynamicTest.dynamicTest(nb.getFileName().toString(), () -> {
+            Path figs = out.resolve(nb.getFileName().toString());
+            NotebookRunner.Result r = NotebookRunner.run(nb, figs, ReportCommandTest.repo(), SINK);
+            assertNull(r.failure());
+            List<Path> pngs = r.outputs().stream().filter(p -> p.toString().endsWith(".png")).toList();
+            assertFalse(pngs.isEmpty(), nb + " wrote no figure");
+            for (Path png : pngs) {
+                assertTrue(Files.size(png) > 10_000, png + " is too small to be a chart");
+            }
+            if (nb.endsWith("approach2-bias.jsh")) {
+                for (String fig : List.of("a2-nstar-error-vs-width", "a2-exponent-error-vs-width", "a2-isoflop-example")) {
+                    assertTrue(Files.exists(figs.resolve(fig + ".png")) && Files.exists(figs.resolve(fig + ".svg")), fig);
+                }
+            }
+        }));
     }
 
     @Test
