@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param hash      the entry's chain hash (SHA-256 hex)
  * @param verdict   e.g. "pending", "inside interval", "outside interval"
  * @param actual    observed loss, or NaN while unchecked
+ * @param relativeErrorPct the check's relative error in percent as the registry recorded it, NaN while unchecked
  */
 public record LedgerRow(String id, String target, double compute, double predicted, Interval interval, String method,
-                        String fitId, String hash, String verdict, double actual) {
+                        String fitId, String hash, String verdict, double actual, double relativeErrorPct) {
     public LedgerRow {
         Objects.requireNonNull(id, "ledger id");
         Objects.requireNonNull(target, "ledger target");
@@ -28,14 +29,14 @@ public record LedgerRow(String id, String target, double compute, double predict
         Checks.positive("compute of prediction " + id, compute);
         Checks.positive("predicted loss of prediction " + id, predicted);
         Checks.positiveOrNaN("actual loss of prediction " + id, actual);
+        Checks.finiteOrNaN("relative error of prediction " + id, relativeErrorPct);
+        if (Double.isNaN(actual) != Double.isNaN(relativeErrorPct)) {
+            throw new IllegalArgumentException("prediction " + id + ": an actual loss and its error come together, got actual "
+                    + actual + " and error " + relativeErrorPct);
+        }
     }
 
     public boolean checked() {
         return !Double.isNaN(actual);
-    }
-
-    /** Relative error (actual − predicted) / actual in percent, NaN while unchecked. */
-    public double relativeErrorPct() {
-        return checked() ? 100.0 * (actual - predicted) / actual : Double.NaN;
     }
 }
