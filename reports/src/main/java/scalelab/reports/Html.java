@@ -28,9 +28,6 @@ final class Html extends ReportDocument {
             figcaption{font-size:13px;color:#444;margin-top:4px;max-width:900px}
             details summary{cursor:pointer;color:#333;margin:6px 0}
             """;
-    /** Columns of words rather than numbers: left-aligned. */
-    private static final java.util.Set<String> TEXT_COLUMNS = java.util.Set.of("diagnostics", "target", "note", "method",
-            "balancing method", "verdict", "family");
     private boolean inList;
 
     Html(ReportInput in, List<Figure> figures, String generatedAt) {
@@ -73,7 +70,7 @@ final class Html extends ReportDocument {
             out.append("<details><summary>").append(t.rows().size()).append(" rows (click to expand)</summary>\n");
         }
         out.append("<table>\n<thead><tr>");
-        t.header().forEach(h -> out.append(TEXT_COLUMNS.contains(h) || h.startsWith("hash") ? "<th class=\"text\">" : "<th>")
+        t.header().forEach(h -> out.append(ReportWriter.TEXT_COLUMNS.contains(h) || h.startsWith("hash") ? "<th class=\"text\">" : "<th>")
                 .append(esc(h)).append("</th>"));
         out.append("</tr></thead>\n<tbody>\n");
         for (List<String> row : t.rows()) {
@@ -129,7 +126,7 @@ final class Html extends ReportDocument {
                 return " class=\"warn\"";
             }
         }
-        if (TEXT_COLUMNS.contains(header)) {
+        if (ReportWriter.TEXT_COLUMNS.contains(header)) {
             return " class=\"text\"";
         }
         return "";

@@ -17,19 +17,19 @@ final class Markdown extends ReportDocument {
 
     @Override
     void title(String title, String subtitle) {
-        out.append("# ").append(title).append("\n\n").append(subtitle).append("\n\n");
+        out.append("# ").append(text(title)).append("\n\n").append(text(subtitle)).append("\n\n");
     }
 
     @Override
     void heading(String text) {
         closeList();
-        out.append("## ").append(text).append("\n\n");
+        out.append("## ").append(text(text)).append("\n\n");
     }
 
     @Override
     void paragraph(String text) {
         closeList();
-        out.append(text).append("\n\n");
+        out.append(text(text)).append("\n\n");
     }
 
     @Override
@@ -41,7 +41,7 @@ final class Markdown extends ReportDocument {
             case "info" -> "•";
             default -> "⚠️";
         };
-        out.append("- ").append(mark).append(' ').append(text).append('\n');
+        out.append("- ").append(mark).append(' ').append(text(text)).append('\n');
     }
 
     @Override
@@ -52,7 +52,8 @@ final class Markdown extends ReportDocument {
         }
         out.append("| ").append(String.join(" | ", t.header().stream().map(Markdown::cell).toList())).append(" |\n|");
         for (int i = 0; i < t.header().size(); i++) {
-            out.append(i == 0 ? " --- |" : " ---: |");
+            String h = t.header().get(i);
+            out.append(i == 0 || ReportWriter.TEXT_COLUMNS.contains(h) || h.startsWith("hash") ? " --- |" : " ---: |");
         }
         out.append('\n');
         for (List<String> row : t.rows()) {
@@ -69,7 +70,7 @@ final class Markdown extends ReportDocument {
         closeList();
         String rel = outDir.relativize(f.png()).toString().replace('\\', '/');
         String relSvg = outDir.relativize(f.svg()).toString().replace('\\', '/');
-        out.append("![").append(f.title()).append("](").append(rel).append(")\n\n*").append(f.caption())
+        out.append("![").append(text(f.title())).append("](").append(rel).append(")\n\n*").append(text(f.caption()))
                 .append("* ([SVG](").append(relSvg).append("))\n\n");
     }
 
@@ -86,6 +87,18 @@ final class Markdown extends ReportDocument {
     }
 
     private static String cell(String s) {
-        return s.replace("|", "\\|").replace("\n", " ");
+        return text(s).replace("|", "\\|").replace("\n", " ");
+    }
+
+    /** Escapes what Markdown would read as markup in plain text (N* and D* would otherwise start italics). */
+    static String text(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if ("\\`*_<>".indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 }

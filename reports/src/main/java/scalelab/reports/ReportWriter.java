@@ -36,6 +36,10 @@ public final class ReportWriter {
     public static final String MARKDOWN_FILE = "report.md";
     public static final String FIGURE_DIR = "figures";
 
+    /** Columns of words rather than numbers: left-aligned in both renderers. */
+    static final java.util.Set<String> TEXT_COLUMNS = java.util.Set.of("diagnostics", "target", "note", "method",
+            "balancing method", "verdict", "family", "status", "run");
+
     /** What was written. */
     public record ReportFiles(Path html, Path markdown, List<Figure> figures) {
         public ReportFiles {

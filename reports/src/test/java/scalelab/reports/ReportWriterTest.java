@@ -57,7 +57,8 @@ class ReportWriterTest {
         for (Figure f : files.figures()) {
             assertTrue(md.contains("](figures/" + f.name() + ".png)"), "Markdown lacks figure " + f.name());
         }
-        assertTrue(md.contains("| vpnls #3 |") || md.contains("vpnls #3"), "Markdown lacks the fits table");
+        assertTrue(md.contains("|  | vpnls #3 | approach3 #4 | approach2 #5 |"), "Markdown lacks the fits table");
+        assertTrue(md.contains("N\\* ∝ C^0.525"), "N* must be escaped in Markdown or it starts italics");
         assertTrue(md.contains("4be1f0c3a1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6"), "Markdown lacks the full hash");
     }
 
