@@ -10,6 +10,8 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.report.ReportCommand.class,
+        scalelab.cli.report.NotebookCommand.class,
     };
 
     @CommandLine.Spec

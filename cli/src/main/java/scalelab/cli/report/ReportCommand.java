@@ -1,0 +1,68 @@
+package scalelab.cli.report;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import scalelab.reports.ReportWriter;
+import scalelab.reports.charts.Figure;
+
+/** {@code scalelab report}: one self-contained HTML page and a Markdown version with its figures. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = {"Write the fit report: report.html (self-contained: images and CSS inline, no network) and report.md "
+                + "with figures/ (PNG and SVG) next to it."})
+public final class ReportCommand implements Callable<Integer> {
+
+    @Option(names = "--ladder", paramLabel = "NAME", description = "Report on this ladder (default: all runs).")
+    String ladder;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: reports-out/NAME).")
+    Path out;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "Registry database file.")
+    Path db;
+
+    @Option(names = "--from-csv", paramLabel = "FILE",
+            description = "Report on runs read from a CSV/JSONL file (columns params,tokens,loss[,budget|flops]) instead of the registry.")
+    Path fromCsv;
+
+    @Option(names = "--title", paramLabel = "TEXT", description = "Page title (default: from the source).")
+    String title;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ReportSource source = source();
+        var input = source.load();
+        if (title != null && !title.isBlank()) {
+            input = new scalelab.reports.model.ReportInput(title, input.ladder(), input.runs(), input.fits(),
+                    input.allocations(), input.ledger(), input.backtests(), input.curves(), input.moe());
+        }
+        Path dir = out != null ? out : Path.of("reports-out", source.name());
+        ReportWriter.ReportFiles files = ReportWriter.write(input, dir);
+        var w = spec.commandLine().getOut();
+        w.println("report: " + files.html().toAbsolutePath().normalize());
+        w.println("markdown: " + files.markdown().toAbsolutePath().normalize());
+        for (Figure f : files.figures()) {
+            w.println("figure: " + f.png().toAbsolutePath().normalize() + " (+ .svg)");
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** Picks the data source from the options. The registry-backed source is added where the registry is merged. */
+    ReportSource source() {
+        if (fromCsv != null) {
+            if (db != null) {
+                throw new IllegalArgumentException("give either --from-csv FILE or --db FILE, not both");
+            }
+            return new CsvReportSource(fromCsv, ladder);
+        }
+        throw new IllegalArgumentException("reports from the registry are not available in this build; "
+                + "use --from-csv FILE (columns params,tokens,loss[,budget])");
+    }
+}

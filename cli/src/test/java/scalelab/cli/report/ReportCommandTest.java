@@ -1,0 +1,63 @@
+package scalelab.cli.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+
+class ReportCommandTest {
+    static Path repo() {
+        return Path.of(System.getProperty("scalelab.repoRoot", ".."));
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void reportFromCsvWritesSelfContainedHtmlAndMarkdown(@TempDir Path dir) throws Exception {
+        Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
+        Run r = run("report", "--from-csv", csv.toString(), "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("report: " + dir.resolve("report.html").toAbsolutePath().normalize()), r.out());
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("124 runs (124 with a loss) in 9 budgets from 6e18 to 3e21 FLOPs"), "summary line");
+        assertTrue(html.contains("src=\"data:image/png;base64,"), "inline IsoFLOP chart");
+        assertFalse(html.contains("http"), "no URL in the page");
+        assertTrue(Files.size(dir.resolve("figures/isoflop.png")) > 10_000);
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("![IsoFLOP curves](figures/isoflop.png)"));
+    }
+
+    @Test
+    void badCsvFailsWithFileLineAndColumn(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "params,tokens,loss\n1e8,2e9,3.1\n1e8,-5,3.0\n");
+        Run r = run("report", "--from-csv", csv.toString(), "--out", dir.resolve("out").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("bad.csv:3") && r.err().contains("tokens") && r.err().contains("must be positive"), r.err());
+        assertFalse(Files.exists(dir.resolve("out/report.html")), "nothing written for bad input");
+    }
+
+    @Test
+    void withoutASourceItSaysWhatToGive() {
+        Run r = run("report");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--from-csv"), r.err());
+    }
+}

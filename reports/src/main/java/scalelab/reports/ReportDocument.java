@@ -1,0 +1,136 @@
+package scalelab.reports;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import scalelab.reports.charts.Figure;
+import scalelab.reports.model.FitSummary;
+import scalelab.reports.model.ReportInput;
+
+/**
+ * The report's structure, shared by the HTML and Markdown renderers: sections in reading order, each a mix of
+ * paragraphs, tables and figures. Renderers only decide how each block looks.
+ */
+abstract class ReportDocument {
+    protected final ReportInput in;
+    protected final String generatedAt;
+    private final Map<String, Figure> unused = new LinkedHashMap<>();
+    protected final StringBuilder out = new StringBuilder();
+
+    ReportDocument(ReportInput in, List<Figure> figures, String generatedAt) {
+        this.in = in;
+        this.generatedAt = generatedAt;
+        figures.forEach(f -> unused.put(f.name(), f));
+    }
+
+    abstract void title(String title, String subtitle);
+
+    abstract void heading(String text);
+
+    abstract void paragraph(String text);
+
+    /** A list of findings; {@code severity} "ok", "warn" or "bad" colours it in HTML. */
+    abstract void finding(String severity, String text);
+
+    abstract void table(ReportWriter.Table t, boolean collapsed);
+
+    abstract void figure(Figure f);
+
+    abstract void end();
+
+    /** Places a figure here if it was drawn (once). */
+    private void figure(String name) {
+        Figure f = unused.remove(name);
+        if (f != null) {
+            figure(f);
+        }
+    }
+
+    final String render() {
+        String ladder = in.ladder().isEmpty() ? "" : "Ladder " + in.ladder() + ". ";
+        title(in.title(), ladder + ReportWriter.summary(in) + " Generated " + generatedAt + " by scalelab.");
+
+        List<String[]> headline = ReportWriter.headline(in);
+        if (!headline.isEmpty()) {
+            heading("Summary");
+            headline.forEach(h -> finding(h[0], h[1]));
+        }
+
+        if (!in.ledger().isEmpty()) {
+            heading("Preregistered predictions");
+            paragraph("Each prediction was filed in the hash-chained ledger before its target run was trained; "
+                    + "the hash lets anyone compare a public copy with the database.");
+            table(ReportWriter.ledger(in), false);
+            figure("loss-frontier");
+        }
+
+        heading("Runs");
+        table(ReportWriter.runs(in), in.runs().size() > 30);
+        figure("isoflop");
+        figure("training-curves");
+
+        heading("Fits");
+        if (in.fits().isEmpty()) {
+            paragraph("No fit in this report.");
+        } else {
+            paragraph("Every method side by side. Parameters are in raw units (N in parameters, D in tokens): "
+                    + "L(N, D) = E + A·N^−α + B·D^−β.");
+            table(ReportWriter.fits(in), false);
+            for (FitSummary f : in.fits()) {
+                boolean clean = f.status().equalsIgnoreCase("CONVERGED");
+                finding(clean ? "ok" : f.status().equalsIgnoreCase("FAILED") ? "bad" : "warn",
+                        f.label() + ": " + f.status() + (f.message().isEmpty() ? "" : " — " + f.message()));
+                for (String w : f.warnings()) {
+                    finding("warn", f.label() + ": " + w);
+                }
+            }
+            FitSummary a2 = in.parabolaFit();
+            if (a2 != null) {
+                heading("Approach 2 per-budget parabolas and bias diagnostics");
+                paragraph("A parabola in ln N is only an unbiased estimate of the IsoFLOP minimum when the grid is narrow "
+                        + "and centred on it; a vertex outside the sampled range is an extrapolation.");
+                table(ReportWriter.parabolas(a2), false);
+            }
+            figure("residuals");
+        }
+
+        heading("Compute-optimal allocation at each target");
+        if (in.allocations().isEmpty()) {
+            paragraph("No target in this report.");
+        } else {
+            table(ReportWriter.allocations(in), false);
+        }
+        figure("frontier");
+        figure("loss-frontier");
+
+        if (in.ledger().isEmpty()) {
+            heading("Preregistered predictions");
+            paragraph("No prediction filed for these runs yet.");
+        }
+
+        heading("Backtests");
+        if (in.backtests().isEmpty()) {
+            paragraph("No backtest in this report.");
+        } else {
+            table(ReportWriter.backtestSummary(in), false);
+            table(ReportWriter.backtests(in), in.backtests().size() > 30);
+            figure("backtest");
+        }
+
+        if (in.moe() != null) {
+            heading("Mixture of experts");
+            figure("moe-utilisation");
+            if (!in.moe().balancing().isEmpty()) {
+                table(ReportWriter.balancing(in.moe()), false);
+            }
+        }
+        List<Figure> rest = new ArrayList<>(unused.values());
+        if (!rest.isEmpty()) {
+            heading("Other figures");
+            rest.forEach(this::figure);
+        }
+        end();
+        return out.toString();
+    }
+}

@@ -1,0 +1,281 @@
+package scalelab.reports;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import scalelab.reports.charts.ChartStyle;
+import scalelab.reports.charts.Figure;
+import scalelab.reports.charts.ReportCharts;
+import scalelab.reports.model.Allocation;
+import scalelab.reports.model.BacktestRow;
+import scalelab.reports.model.FitSummary;
+import scalelab.reports.model.Interval;
+import scalelab.reports.model.LedgerRow;
+import scalelab.reports.model.MoeSection;
+import scalelab.reports.model.Parabola;
+import scalelab.reports.model.ReportInput;
+import scalelab.reports.model.RunRow;
+
+/**
+ * Renders a {@link ReportInput} as one self-contained HTML page ({@code report.html}: CSS and images inline, no
+ * network reference of any kind, readable from disk or as an e-mail attachment) and as Markdown ({@code report.md},
+ * images as files in {@code figures/} next to it, PNG and SVG).
+ */
+public final class ReportWriter {
+    public static final String HTML_FILE = "report.html";
+    public static final String MARKDOWN_FILE = "report.md";
+    public static final String FIGURE_DIR = "figures";
+
+    /** Columns of words rather than numbers: left-aligned in both renderers. */
+    static final java.util.Set<String> TEXT_COLUMNS = java.util.Set.of("diagnostics", "target", "note", "method",
+            "balancing method", "verdict", "family", "status", "run");
+
+    /** What was written. */
+    public record ReportFiles(Path html, Path markdown, List<Figure> figures) {
+        public ReportFiles {
+            figures = List.copyOf(figures);
+        }
+    }
+
+    private ReportWriter() {}
+
+    public static ReportFiles write(ReportInput in, Path outDir) {
+        return write(in, outDir, Instant.now());
+    }
+
+    /** As {@link #write(ReportInput, Path)} with the generation time stated (tests, reproducible output). */
+    public static ReportFiles write(ReportInput in, Path outDir, Instant generatedAt) {
+        try {
+            Files.createDirectories(outDir);
+            List<Figure> figures = ReportCharts.writeAll(in, outDir.resolve(FIGURE_DIR));
+            String stamp = generatedAt.truncatedTo(ChronoUnit.SECONDS).toString();
+            Path html = outDir.resolve(HTML_FILE);
+            Path md = outDir.resolve(MARKDOWN_FILE);
+            Files.writeString(html, new Html(in, figures, stamp).render(), StandardCharsets.UTF_8);
+            Files.writeString(md, new Markdown(in, figures, stamp, outDir).render(), StandardCharsets.UTF_8);
+            return new ReportFiles(html, md, figures);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write report to " + outDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- shared content: both renderers walk the same tables, so HTML and Markdown never disagree ----
+
+    /** A table as text cells; {@code status} marks cells to colour by verdict in HTML. */
+    record Table(List<String> header, List<List<String>> rows) {}
+
+    static String loss(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String num(double v) {
+        return ChartStyle.compact(v);
+    }
+
+    static String pct(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%+.2f%%", v);
+    }
+
+    static String coef(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.5g", v);
+    }
+
+    static String interval(Interval i, boolean isLoss) {
+        if (i == null) {
+            return "–";
+        }
+        return isLoss ? "[" + loss(i.low()) + ", " + loss(i.high()) + "]" : "[" + num(i.low()) + ", " + num(i.high()) + "]";
+    }
+
+    static String summary(ReportInput in) {
+        TreeSet<Double> budgets = new TreeSet<>();
+        in.runs().forEach(r -> budgets.add(r.budget()));
+        long finished = in.runs().stream().filter(RunRow::hasLoss).count();
+        return in.runs().size() + " runs (" + finished + " with a loss) in " + budgets.size() + " budgets from "
+                + num(budgets.first()) + " to " + num(budgets.last()) + " FLOPs; " + in.fits().size() + " fit"
+                + (in.fits().size() == 1 ? "" : "s") + "; " + in.allocations().size() + " target"
+                + (in.allocations().size() == 1 ? "" : "s") + "; " + in.ledger().size() + " ledger entr"
+                + (in.ledger().size() == 1 ? "y" : "ies") + "; " + in.backtests().size() + " backtest"
+                + (in.backtests().size() == 1 ? "" : "s") + ".";
+    }
+
+    /**
+     * The few lines a reader needs first, as {severity, text}: the primary fit's law and exponents, the allocation at
+     * each target, and each checked prediction's outcome.
+     */
+    static List<String[]> headline(ReportInput in) {
+        List<String[]> out = new ArrayList<>();
+        FitSummary p = in.primaryFit();
+        if (p != null) {
+            var s = p.surface();
+            out.add(new String[] {p.status().equalsIgnoreCase("CONVERGED") ? "ok" : "warn", String.format(Locale.ROOT,
+                    "%s (%s): L(N, D) = %.4g + %.4g·N^−%.4f + %.4g·D^−%.4f; N* ∝ C^%.3f, D* ∝ C^%.3f",
+                    p.label(), p.status(), s.E(), s.A(), s.alpha(), s.B(), s.beta(), p.paramsExponent(), p.tokensExponent())});
+        }
+        for (Allocation a : in.allocations()) {
+            out.add(new String[] {"info", String.format(Locale.ROOT, "%s at C = %s: N* = %s, D* = %s (%.1f tokens per parameter), L* = %s%s",
+                    a.target(), num(a.compute()), num(a.params()), num(a.tokens()), a.tokensPerParam(), loss(a.loss()),
+                    a.lossBand() == null ? "" : " " + interval(a.lossBand(), true))});
+        }
+        for (LedgerRow l : in.ledger()) {
+            if (l.checked()) {
+                boolean inside = l.interval() == null || l.interval().contains(l.actual());
+                out.add(new String[] {inside ? "ok" : "bad", String.format(Locale.ROOT,
+                        "prediction %s (%s): predicted %s %s, actual %s, error %s — %s", l.id(), l.target(),
+                        loss(l.predicted()), interval(l.interval(), true), loss(l.actual()), pct(l.relativeErrorPct()), l.verdict())});
+            }
+        }
+        return out;
+    }
+
+    static Table runs(ReportInput in) {
+        boolean moe = in.runs().stream().anyMatch(r -> r.activeParams() != r.params());
+        boolean families = in.runs().stream().anyMatch(r -> !r.family().isEmpty());
+        boolean timing = in.runs().stream().anyMatch(r -> !Double.isNaN(r.wallSeconds()) || !Double.isNaN(r.mfu()));
+        List<String> h = new ArrayList<>(List.of("run"));
+        if (families) {
+            h.add("family");
+        }
+        h.addAll(List.of("C (FLOPs)", "N"));
+        if (moe) {
+            h.add("N active");
+        }
+        h.addAll(List.of("D (tokens)", "D/N", "loss", "status"));
+        if (timing) {
+            h.addAll(List.of("wall (s)", "MFU"));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (RunRow r : in.runs()) {
+            List<String> row = new ArrayList<>(List.of(r.name()));
+            if (families) {
+                row.add(r.family());
+            }
+            row.addAll(List.of(num(r.budget()), num(r.params())));
+            if (moe) {
+                row.add(num(r.activeParams()));
+            }
+            row.addAll(List.of(num(r.tokens()), num(r.tokens() / r.activeParams()), loss(r.loss()), r.status()));
+            if (timing) {
+                row.add(Double.isNaN(r.wallSeconds()) ? "–" : String.format(Locale.ROOT, "%.1f", r.wallSeconds()));
+                row.add(Double.isNaN(r.mfu()) ? "–" : String.format(Locale.ROOT, "%.1f%%", 100 * r.mfu()));
+            }
+            rows.add(row);
+        }
+        return new Table(h, rows);
+    }
+
+    /** Every fit method side by side: one column per fit. */
+    static Table fits(ReportInput in) {
+        List<String> h = new ArrayList<>(List.of(""));
+        in.fits().forEach(f -> h.add(f.label()));
+        String[] names = {"status", "E", "A", "B", "α", "β", "a (N* ∝ C^a)", "b (D* ∝ C^b)", "objective", "runs fitted",
+                "input hash"};
+        List<List<String>> rows = new ArrayList<>();
+        for (String name : names) {
+            List<String> row = new ArrayList<>(List.of(name));
+            for (FitSummary f : in.fits()) {
+                var s = f.surface();
+                row.add(switch (name) {
+                    case "status" -> f.status();
+                    case "E" -> s == null ? "–" : coef(s.E());
+                    case "A" -> s == null ? "–" : coef(s.A());
+                    case "B" -> s == null ? "–" : coef(s.B());
+                    case "α" -> s == null ? "–" : coef(s.alpha());
+                    case "β" -> s == null ? "–" : coef(s.beta());
+                    case "a (N* ∝ C^a)" -> coef(f.paramsExponent());
+                    case "b (D* ∝ C^b)" -> coef(f.tokensExponent());
+                    case "objective" -> coef(f.objective());
+                    case "runs fitted" -> Integer.toString(f.inputCount());
+                    default -> f.inputHash().isEmpty() ? "–" : shortHash(f.inputHash());
+                });
+            }
+            rows.add(row);
+        }
+        return new Table(h, rows);
+    }
+
+    static Table parabolas(FitSummary a2) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Parabola p : a2.parabolas()) {
+            rows.add(List.of(num(p.budget()), coef(p.p2()), p.hasMinimum() ? num(p.vertexParams()) : "none (p2 ≤ 0)",
+                    p.hasMinimum() ? loss(p.vertexLoss()) : "–", "[" + num(p.minParams()) + ", " + num(p.maxParams()) + "]",
+                    String.format(Locale.ROOT, "%.2f", p.gridWidthDecades()),
+                    p.vertexInsideSampledRange() ? "yes" : "NO", String.join("; ", p.diagnostics())));
+        }
+        return new Table(List.of("C (FLOPs)", "curvature p2", "vertex N", "vertex loss", "sampled N", "width (decades)",
+                "vertex inside", "diagnostics"), rows);
+    }
+
+    static Table allocations(ReportInput in) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Allocation a : in.allocations()) {
+            rows.add(List.of(a.target(), a.method(), num(a.compute()), num(a.params()), interval(a.paramsBand(), false),
+                    num(a.tokens()), interval(a.tokensBand(), false), String.format(Locale.ROOT, "%.1f", a.tokensPerParam()),
+                    loss(a.loss()), interval(a.lossBand(), true)));
+        }
+        return new Table(List.of("target", "method", "C (FLOPs)", "N*", "N* interval", "D*", "D* interval", "D*/N*", "L*",
+                "L* interval"), rows);
+    }
+
+    static Table ledger(ReportInput in) {
+        List<List<String>> rows = new ArrayList<>();
+        for (LedgerRow l : in.ledger()) {
+            rows.add(List.of(l.id(), l.target(), num(l.compute()), loss(l.predicted()), interval(l.interval(), true),
+                    l.method(), l.fitId().isEmpty() ? "–" : l.fitId(), l.hash(), l.verdict(), loss(l.actual()),
+                    pct(l.relativeErrorPct())));
+        }
+        return new Table(List.of("id", "target", "C (FLOPs)", "predicted", "interval", "method", "fit", "hash (SHA-256)",
+                "verdict", "actual", "error"), rows);
+    }
+
+    static Table backtests(ReportInput in) {
+        List<List<String>> rows = new ArrayList<>();
+        for (BacktestRow b : in.backtests()) {
+            rows.add(List.of(b.method(), num(b.cut()), num(b.targetBudget()), String.format(Locale.ROOT, "%.1f×", b.ratio()),
+                    loss(b.predicted()), loss(b.observed()), pct(b.relativeErrorPct())));
+        }
+        return new Table(List.of("method", "cut (largest C fitted)", "target C", "ratio", "predicted", "observed",
+                "relative error"), rows);
+    }
+
+    /** Per method: how many backtests, mean and worst absolute error (the ranking a default method is chosen by). */
+    static Table backtestSummary(ReportInput in) {
+        Map<String, List<Double>> by = new java.util.LinkedHashMap<>();
+        in.backtests().forEach(b -> by.computeIfAbsent(b.method(), k -> new ArrayList<>()).add(Math.abs(b.relativeErrorPct())));
+        List<List<String>> rows = new ArrayList<>();
+        by.forEach((m, errs) -> rows.add(List.of(m, Integer.toString(errs.size()),
+                String.format(Locale.ROOT, "%.2f%%", errs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)),
+                String.format(Locale.ROOT, "%.2f%%", errs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)))));
+        return new Table(List.of("method", "backtests", "mean |error|", "worst |error|"), rows);
+    }
+
+    static Table balancing(MoeSection moe) {
+        List<List<String>> rows = new ArrayList<>();
+        for (MoeSection.BalancingRow b : moe.balancing()) {
+            rows.add(List.of(b.method(), b.run(), loss(b.loss()), String.format(Locale.ROOT, "%.2f", b.meanImbalance()), b.note()));
+        }
+        return new Table(List.of("balancing method", "run", "loss", "mean imbalance (max share × E)", "note"), rows);
+    }
+
+    static String shortHash(String h) {
+        return h.length() > 12 ? h.substring(0, 12) + "…" : h;
+    }
+
+    static String figureDataUri(Figure f) {
+        try {
+            return "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(f.png()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read figure " + f.png() + ": " + e.getMessage(), e);
+        }
+    }
+}
