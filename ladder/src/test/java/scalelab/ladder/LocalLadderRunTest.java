@@ -59,7 +59,7 @@ class LocalLadderRunTest {
         int finishedBeforeKill = sink.lines("finished").size();
         assertTrue(finishedBeforeKill < planned.size(), "killed mid-way");
 
-        // rerun in this JVM; the same env var is not set here, so any trainer it launches uses the double's default pace
+        // rerun in this JVM (trainers it launches run at the launcher's pace)
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         LadderRunner.Summary s = runner(sink, log).run(spec, new LadderWorkDir(work, spec.name()), new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), s.finished(), log.toString());

@@ -30,7 +30,7 @@ final class TestSupport {
         if (override != null && !override.isBlank()) {
             return List.of(override.trim().split("\\s+"));
         }
-        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=500", "-cp", System.getProperty("java.class.path"),
                 TrainerDouble.class.getName());
     }
 

@@ -11,7 +11,7 @@ import scalelab.training.RunSpecYaml;
 
 /**
  * Test-only stand-in for {@code scalelab train --config SPEC.yaml --run-dir DIR} that obeys the trainer's contract:
- * "trains" for the spec's steps (sleeping TRAINER_DOUBLE_RUN_MILLIS in total, default 1500), writes DIR/checkpoint
+ * "trains" for the spec's steps (sleeping env TRAINER_DOUBLE_RUN_MILLIS, else property trainer.double.runMillis, else 1500 ms in total), writes DIR/checkpoint
  * atomically after every step, resumes from it when rerun, writes DIR/result.json atomically at the end with a loss
  * from a known surface L = E + A·N^-α + B·D^-β (N = active params, D = tokens), and does nothing when result.json
  * already holds this spec's finished result. Failure injection: DIR/fail-once makes the first attempt exit 3 half-way
@@ -45,7 +45,8 @@ public final class TrainerDouble {
         long total = spec.steps();
         Path ckpt = dir.resolve("checkpoint");
         long start = Files.exists(ckpt) ? Long.parseLong(Files.readString(ckpt).trim()) : 0;
-        long runMillis = Long.parseLong(System.getenv().getOrDefault("TRAINER_DOUBLE_RUN_MILLIS", "1500"));
+        String pace = System.getenv("TRAINER_DOUBLE_RUN_MILLIS");
+        long runMillis = Long.parseLong(pace != null ? pace : System.getProperty("trainer.double.runMillis", "1500"));
         double sleepPerStep = runMillis / (double) total;
         long t0 = System.nanoTime();
         double slept = 0;
