@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +74,5 @@ public record LadderWorkDir(Path root, String ladderName) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Hashes of runs under this work dir, for tests and status. */
-    public List<String> runHashes() {
-        List<String> out = new ArrayList<>();
-        for (RunDir r : runs()) {
-            out.add(r.path().getFileName().toString());
-        }
-        return out;
     }
 }

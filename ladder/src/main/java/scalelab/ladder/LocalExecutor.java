@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Runs each attempt as a child process on this machine: {@code <launcher...> train --config spec.yaml --run-dir DIR}
  * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log. The child's pid and start time are recorded in DIR/pid,
- * so an executor restarted after being killed adopts trainers still running instead of starting them twice.
+ * so an executor restarted after being killed adopts trainers still running instead of starting them twice (a trainer
+ * whose pid was not yet recorded is found by its --run-dir argument).
  */
 public final class LocalExecutor implements RunExecutor {
     private final List<String> launcher;
@@ -56,10 +57,29 @@ public final class LocalExecutor implements RunExecutor {
     @Override
     public Attempt reattach(RunDir dir, PlannedRun run) {
         Optional<ProcessHandle> h = recordedProcess(dir);
+        if (h.isEmpty()) {
+            // killed between starting the trainer and recording its pid: find it by its --run-dir argument
+            h = trainerProcessFor(dir);
+        }
         if (h.isPresent() && h.get().isAlive()) {
             return new AdoptedAttempt(h.get(), dir, run.specHash());
         }
         return null;
+    }
+
+    /** A live process (other than this one) whose arguments are "... train ... --run-dir DIR". */
+    static Optional<ProcessHandle> trainerProcessFor(RunDir dir) {
+        String target = dir.path().toAbsolutePath().toString();
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {
+            String[] args = p.info().arguments().orElse(new String[0]);
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (args[i].equals("--run-dir") && args[i + 1].equals(target)) {
+                    return List.of(args).contains("train");
+                }
+            }
+            return false;
+        }).findFirst();
     }
 
     @Override
