@@ -56,6 +56,14 @@ public final class LadderPlanner {
                 }
             }
         }
+        Map<String, PlannedRun> byHash = new LinkedHashMap<>();
+        for (PlannedRun r : runs) {
+            PlannedRun same = byHash.putIfAbsent(r.specHash(), r);
+            if (same != null) {
+                throw spec.source().error("/families", "runs " + same.spec().name() + " and " + r.spec().name()
+                        + " resolve to the same spec (identical families?): a run would be trained once for both");
+            }
+        }
         return new LadderPlan(spec, runs, centres, warnings);
     }
 

@@ -79,6 +79,11 @@ class LadderSpecReaderTest {
     }
 
     @Test
+    void identicalFamiliesAreRejected() {
+        assertError(BASE + "families:\n  - {name: a}\n  - {name: b}\n", "l.yaml:6:", "resolve to the same spec");
+    }
+
+    @Test
     void notYamlIsAnErrorWithALine() {
         assertError("name: t\nbudgets: [1e11\n", "l.yaml:", "not valid YAML");
     }

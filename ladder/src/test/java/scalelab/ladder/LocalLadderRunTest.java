@@ -27,12 +27,12 @@ class LocalLadderRunTest {
             name: small
             seq_len: 64
             budgets: [1e11, 3e11]
-            sizes: {widths: [32, 64, 96]}
+            sizes: {widths: [32, 96]}
             rules: {head_dim: 16, batch: {min: 4, max: 64, target_steps: 100}}
             """;
 
     private LadderRunner runner(LadderResultSink sink, ByteArrayOutputStream log) {
-        return new LadderRunner(new LadderPlanner(ThroughputModel.DEFAULT), new LocalExecutor(TestSupport.launcher()), sink,
+        return new LadderRunner(new LadderPlanner(ThroughputModel.DEFAULT), new LocalExecutor(TestSupport.launcher(200)), sink,
                 new PrintStream(log, true));
     }
 
@@ -90,7 +90,7 @@ class LocalLadderRunTest {
         List<PlannedRun> planned = new LadderPlanner(ThroughputModel.DEFAULT).plan(spec).runs();
         LadderWorkDir wd = new LadderWorkDir(tmp.resolve("work"), spec.name());
         PlannedRun flaky = planned.get(1);
-        PlannedRun broken = planned.get(4);
+        PlannedRun broken = planned.get(2);
         wd.run(flaky.specHash()).prepare(flaky.spec());
         Files.writeString(wd.run(flaky.specHash()).file("fail-once"), "");
         wd.run(broken.specHash()).prepare(broken.spec());
@@ -185,13 +185,13 @@ class LocalLadderRunTest {
                 name: adaptive
                 seq_len: 64
                 budgets: [1e11, 3e11, 1e12]
-                sizes: {count: 4, span: 3, tokens_per_param: 20, width_step: 8, min_width: 16, max_width: 256}
+                sizes: {count: 3, span: 3, tokens_per_param: 20, width_step: 8, min_width: 16, max_width: 256}
                 rules: {head_dim: 16, batch: {min: 2, max: 64, target_steps: 50}}
                 """, "adaptive.yaml");
         LadderWorkDir wd = new LadderWorkDir(tmp.resolve("work"), spec.name());
         TestSupport.FileSink sink = new TestSupport.FileSink(tmp.resolve("sink.log"));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        LadderRunner.Summary s = runner(sink, log).run(spec, wd, new LadderRunner.Options(2, 0, true), PARABOLA_POWER_LAW);
+        LadderRunner.Summary s = runner(sink, log).run(spec, wd, new LadderRunner.Options(3, 0, true), PARABOLA_POWER_LAW);
         assertEquals(0, s.failed(), log.toString());
 
         Map<Double, Double> centres = wd.readCentres().get("dense");

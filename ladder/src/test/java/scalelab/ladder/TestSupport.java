@@ -26,11 +26,16 @@ final class TestSupport {
      * or env SCALELAB_TEST_LAUNCHER (space-separated, e.g. "/path/to/scalelab") to run the real trainer instead.
      */
     static List<String> launcher() {
+        return launcher(500);
+    }
+
+    /** @param paceMillis how long the trainer double "trains" per attempt in total */
+    static List<String> launcher(int paceMillis) {
         String override = System.getProperty("scalelab.testLauncher", System.getenv("SCALELAB_TEST_LAUNCHER"));
         if (override != null && !override.isBlank()) {
             return List.of(override.trim().split("\\s+"));
         }
-        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=500", "-cp", System.getProperty("java.class.path"),
+        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=" + paceMillis, "-cp", System.getProperty("java.class.path"),
                 TrainerDouble.class.getName());
     }
 
