@@ -132,6 +132,21 @@ class LadderPlannerTest {
     }
 
     @Test
+    void cachedBenchFiguresDriveTheEstimates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("bench-train.json");
+        java.nio.file.Files.writeString(f, "{\"source\": \"bench train 2026-11-23\", \"startupSeconds\": 2,"
+                + " \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 5e10}, {\"activeParams\": 1e6, \"flopsPerSecond\": 1e11}]}");
+        ThroughputModel t = ThroughputModel.read(f);
+        assertTrue(t.source().contains("bench train 2026-11-23"));
+        ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
+        double n = m.activeParams(); // 98 944 params, just below the first point: its figure applies
+        assertEquals(2 + 6 * n * 1_000_000 / 5e10, t.estimateSeconds(m, 1_000_000), 1e-9);
+        java.nio.file.Files.writeString(f, "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f))
+                .getMessage().contains("positive"));
+    }
+
+    @Test
     void batchCandidatesArePowersOfTwoWithinBounds() {
         assertEquals(List.of(3, 4, 8, 16, 20), LadderPlanner.batchCandidates(3, 20));
         assertEquals(List.of(4, 8, 16, 32, 64), LadderPlanner.batchCandidates(4, 64));
