@@ -52,6 +52,12 @@ public final class LadderRunner {
      * on; the first two use the spec's rule). Centres are saved in the work dir so a restart plans the same runs.
      */
     public Summary run(LadderSpec spec, LadderWorkDir workDir, Options options, NStarPredictor predictor) {
+        try (LadderWorkDir.Lock lock = workDir.lock()) {
+            return runLocked(spec, workDir, options, predictor);
+        }
+    }
+
+    private Summary runLocked(LadderSpec spec, LadderWorkDir workDir, Options options, NStarPredictor predictor) {
         if (!options.adaptive()) {
             return execute(planner.plan(spec).runs(), workDir, options);
         }

@@ -75,4 +75,45 @@ public record LadderWorkDir(Path root, String ladderName) {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** Held while a `ladder run` works on this ladder; released by the OS if that process dies. */
+    public interface Lock extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Takes the ladder's lock, or fails at once naming the holder: two executors on one ladder would race. */
+    public Lock lock() {
+        try {
+            Files.createDirectories(path());
+            Path file = path().resolve(".lock");
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ);
+            java.nio.channels.FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                String holder = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).strip();
+                ch.close();
+                throw new IllegalStateException("ladder " + ladderName + " is already being run (" + holder + "); wait for it or stop it first");
+            }
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " since " + java.time.Instant.now())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.nio.channels.FileLock held = l;
+            return () -> {
+                try {
+                    held.release();
+                    ch.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + path(), e);
+        }
+    }
 }

@@ -77,6 +77,12 @@ class LocalLadderRunTest {
             assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained to completion exactly once");
             assertEquals(RunState.FINISHED, dir.state(r.specHash()));
         }
+        // a second executor on the same ladder at the same time is refused
+        try (LadderWorkDir.Lock held = wd.lock()) {
+            IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> runner(sink, new ByteArrayOutputStream()).run(spec, wd, new LadderRunner.Options(2, 1, false), null));
+            assertTrue(busy.getMessage().contains("already being run"), busy.getMessage());
+        }
         // a third run does nothing and reports nothing again
         LadderRunner.Summary again = runner(sink, new ByteArrayOutputStream()).run(spec, wd, new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), again.alreadyFinished());
