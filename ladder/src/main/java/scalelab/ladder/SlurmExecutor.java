@@ -157,7 +157,7 @@ public final class SlurmExecutor implements RunExecutor {
                 }
                 ending = "job ended in state " + state + " without writing its exit status";
             } else {
-                ending = "job no longer known to Slurm and wrote no exit status";
+                ending = "job no longer known to squeue/scontrol and wrote no exit status" + accountedState(jobId);
             }
             return -1;
         }
@@ -165,6 +165,17 @@ public final class SlurmExecutor implements RunExecutor {
         @Override
         public String describe() {
             return "slurm job " + jobId + (ending.isEmpty() ? "" : " (" + ending + ")");
+        }
+    }
+
+    /** Where accounting storage exists, sacct still knows purged jobs: its state goes into the failure reason. */
+    private static String accountedState(String jobId) {
+        try {
+            Output a = exec(List.of("sacct", "-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"), 30);
+            String line = a.text.strip();
+            return a.code == 0 && !line.isEmpty() ? "; sacct: " + line.lines().findFirst().orElse("") : "";
+        } catch (IOException e) {
+            return ""; // no sacct on this cluster (no accounting storage)
         }
     }
 

@@ -105,4 +105,29 @@ class SlurmLadderRunTest {
             assertEquals(2, files.filter(f -> f.getFileName().toString().startsWith("exit-status.")).count(), "two jobs, two exit-status files");
         }
     }
+
+    @Test
+    void aJobCancelledBeforeWritingItsExitStatusIsAFailedAttempt() throws Exception {
+        LadderSpec spec = LadderSpecReader.parse("name: cancel\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32]}\n", "cancel.yaml");
+        PlannedRun run = new LadderPlanner(ThroughputModel.DEFAULT).plan(spec).runs().get(0);
+        RunDir dir = new LadderWorkDir(tmp.resolve("work"), spec.name()).run(run.specHash());
+        dir.prepare(run.spec());
+        // a "trainer" that only sleeps; extra arguments after `bash -c CMD NAME` are ignored
+        SlurmExecutor executor = new SlurmExecutor(List.of("bash", "-c", "sleep 60", "sleeper"), 1, List.of());
+        RunExecutor.Attempt attempt = executor.launch(dir, run);
+        String jobId = dir.read("slurm-job-id");
+        assertEquals(null, attempt.poll());
+        Process cancel = new ProcessBuilder("scancel", jobId).inheritIO().start();
+        assertEquals(0, cancel.waitFor());
+        Integer code = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (code == null && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            code = attempt.poll();
+        }
+        assertEquals(-1, code);
+        assertTrue(attempt.describe().contains("CANCELLED"), attempt.describe());
+        // a restarted executor finds the same job again and sees the same outcome
+        assertEquals(-1, executor.reattach(dir, run).poll());
+    }
 }
