@@ -2,7 +2,7 @@ package scalelab.ladder;
 
 import java.nio.file.Path;
 
-/** Test-only executor process (so a test can kill it): runs LADDER.yaml locally with the launcher of {@link TestSupport}. */
+/** Test-only executor process (so a test can kill it): runs LADDER.yaml locally with {@link TestSupport#launcher()}. */
 public final class LadderRunMain {
     public static void main(String[] args) {
         LadderSpec spec = LadderSpecReader.read(Path.of(args[0]));

@@ -32,8 +32,11 @@ class LocalLadderRunTest {
             """;
 
     private LadderRunner runner(LadderResultSink sink, ByteArrayOutputStream log) {
-        return new LadderRunner(new LadderPlanner(ThroughputModel.DEFAULT), new LocalExecutor(TestSupport.launcher(200)), sink,
-                new PrintStream(log, true));
+        return runner(sink, log, TestSupport.trainerDouble(200));
+    }
+
+    private LadderRunner runner(LadderResultSink sink, ByteArrayOutputStream log, List<String> launcher) {
+        return new LadderRunner(new LadderPlanner(ThroughputModel.DEFAULT), new LocalExecutor(launcher), sink, new PrintStream(log, true));
     }
 
     @Test
@@ -61,7 +64,8 @@ class LocalLadderRunTest {
 
         // rerun in this JVM (trainers it launches run at the launcher's pace)
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        LadderRunner.Summary s = runner(sink, log).run(spec, new LadderWorkDir(work, spec.name()), new LadderRunner.Options(2, 1, false), null);
+        LadderRunner.Summary s = runner(sink, log, TestSupport.launcher()).run(spec, new LadderWorkDir(work, spec.name()),
+                new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), s.finished(), log.toString());
         assertEquals(0, s.failed());
 
@@ -73,9 +77,11 @@ class LocalLadderRunTest {
             RunDir dir = wd.run(r.specHash());
             RunResult res = dir.finishedResult(r.specHash());
             assertNotNull(res, r.spec().name());
-            assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalLoss(), 1e-9);
-            assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained to completion exactly once");
             assertEquals(RunState.FINISHED, dir.state(r.specHash()));
+            if (TestSupport.usesTrainerDouble()) {
+                assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalLoss(), 1e-9);
+                assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained to completion exactly once");
+            }
         }
         // a second executor on the same ladder at the same time is refused
         try (LadderWorkDir.Lock held = wd.lock()) {
@@ -84,7 +90,7 @@ class LocalLadderRunTest {
             assertTrue(busy.getMessage().contains("already being run"), busy.getMessage());
         }
         // a third run does nothing and reports nothing again
-        LadderRunner.Summary again = runner(sink, new ByteArrayOutputStream()).run(spec, wd, new LadderRunner.Options(2, 1, false), null);
+        LadderRunner.Summary again = runner(sink, new ByteArrayOutputStream(), List.of("false")).run(spec, wd, new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), again.alreadyFinished());
         assertEquals(planned.size(), sink.lines("finished").size());
         assertEquals(planned.size(), LadderStatus.counts(LadderStatus.read(wd)).get(RunState.FINISHED));

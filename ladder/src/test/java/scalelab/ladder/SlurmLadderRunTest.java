@@ -54,7 +54,7 @@ class SlurmLadderRunTest {
         wd.run(flaky.specHash()).prepare(flaky.spec());
         Files.writeString(wd.run(flaky.specHash()).file("fail-once"), "");
         TestSupport.FileSink sink = new TestSupport.FileSink(tmp.resolve("sink.log"));
-        SlurmExecutor executor = new SlurmExecutor(TestSupport.launcher(), 1, List.of("--time=10"));
+        SlurmExecutor executor = new SlurmExecutor(TestSupport.trainerDouble(500), 1, List.of("--time=10"));
 
         // first executor: stopped (interrupted) once every run has a job submitted
         ByteArrayOutputStream log1 = new ByteArrayOutputStream();

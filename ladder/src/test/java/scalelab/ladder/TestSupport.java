@@ -22,21 +22,28 @@ final class TestSupport {
     }
 
     /**
-     * The launcher the executors start per run. Default: the {@link TrainerDouble} in a child JVM. Set system property
-     * or env SCALELAB_TEST_LAUNCHER (space-separated, e.g. "/path/to/scalelab") to run the real trainer instead.
+     * The launcher of the kill-and-resume test: the {@link TrainerDouble} by default; set system property
+     * scalelab.testLauncher or env SCALELAB_TEST_LAUNCHER (space-separated, e.g. "/path/to/repo/scalelab") to run the
+     * real trainer through it instead. Tests that inject failures always use the double.
      */
     static List<String> launcher() {
-        return launcher(500);
+        String override = realLauncher();
+        return override != null ? List.of(override.trim().split("\\s+")) : trainerDouble(500);
     }
 
-    /** @param paceMillis how long the trainer double "trains" per attempt in total */
-    static List<String> launcher(int paceMillis) {
+    static boolean usesTrainerDouble() {
+        return realLauncher() == null;
+    }
+
+    private static String realLauncher() {
         String override = System.getProperty("scalelab.testLauncher", System.getenv("SCALELAB_TEST_LAUNCHER"));
-        if (override != null && !override.isBlank()) {
-            return List.of(override.trim().split("\\s+"));
-        }
-        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=" + paceMillis, "-cp", System.getProperty("java.class.path"),
-                TrainerDouble.class.getName());
+        return override == null || override.isBlank() ? null : override;
+    }
+
+    /** The trainer double in a child JVM with this test classpath; @param paceMillis its total "training" time per attempt */
+    static List<String> trainerDouble(int paceMillis) {
+        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=" + paceMillis, "-cp",
+                System.getProperty("java.class.path"), TrainerDouble.class.getName());
     }
 
     /** A sink appending "started|finished|failed HASH" lines to a file: the registry stand-in of the tests. */
