@@ -72,9 +72,9 @@ public final class LadderCommand implements Runnable {
 
     static void print(LadderPlan plan, ThroughputModel throughput, java.io.PrintWriter out) {
         LadderSpec s = plan.spec();
-        out.printf(Locale.ROOT, "ladder %s: %d runs, %d budgets, families %s, corpus %s, tokenizer %s, seq_len %d, schedule %s%n",
+        out.printf(Locale.ROOT, "ladder %s: %d runs, %d budgets, families %s, corpus %s, tokenizer %s, seq_len %d, schedule %s, seed %d, eval %s (%d tokens)%n",
                 s.name(), plan.runs().size(), s.budgets().size(), s.families().stream().map(LadderSpec.Family::name).toList(),
-                s.corpus(), s.tokenizer(), s.seqLen(), s.schedule().type());
+                s.corpus(), s.tokenizer(), s.seqLen(), s.schedule().type(), s.seed(), s.eval().set(), s.eval().tokens());
         out.printf(Locale.ROOT, "%-8s %-9s %5s %6s %5s %10s %10s %11s %7s %5s %9s %11s %7s %9s  %s%n",
                 "family", "budget", "width", "layers", "heads", "N", "N_active", "D", "steps", "batch", "lr", "FLOPs", "off", "est.time", "spec hash");
         for (PlannedRun r : plan.runs()) {
