@@ -10,8 +10,12 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+<<<<<<< HEAD
         scalelab.cli.report.ReportCommand.class,
         scalelab.cli.report.NotebookCommand.class,
+=======
+            scalelab.cli.ladder.LadderCommand.class,
+>>>>>>> ladder
     };
 
     @CommandLine.Spec

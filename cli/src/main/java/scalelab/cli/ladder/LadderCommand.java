@@ -1,0 +1,205 @@
+package scalelab.cli.ladder;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import scalelab.ladder.LadderPlan;
+import scalelab.ladder.LadderPlanner;
+import scalelab.ladder.LadderResultSink;
+import scalelab.ladder.LadderRunner;
+import scalelab.ladder.LadderSpec;
+import scalelab.ladder.LadderSpecReader;
+import scalelab.ladder.LadderStatus;
+import scalelab.ladder.LadderWorkDir;
+import scalelab.ladder.LocalExecutor;
+import scalelab.ladder.NStarPredictor;
+import scalelab.ladder.PlannedRun;
+import scalelab.ladder.RunExecutor;
+import scalelab.ladder.RunState;
+import scalelab.ladder.SlurmExecutor;
+import scalelab.ladder.ThroughputModel;
+
+/** {@code scalelab ladder plan|run|status}: compute-optimal ladders from a YAML spec. */
+@Command(name = "ladder", mixinStandardHelpOptions = true, description = "Plan and run IsoFLOP ladders from a YAML spec.",
+        subcommands = {LadderCommand.Plan.class, LadderCommand.Run.class, LadderCommand.Status.class})
+public final class LadderCommand implements Runnable {
+
+    /**
+     * The N* predictor used by {@code ladder run --adaptive} (the VPNLS fit of the finished budgets). Bound at start-up
+     * by whoever wires the fitters in; null means --adaptive is refused with a clear message.
+     */
+    public static volatile NStarPredictor nStarPredictor;
+
+    /** Where runs report (the registry binds this); by default results stay in the work directory only. */
+    public static volatile LadderResultSink resultSink = LadderResultSink.NONE;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final String DEFAULT_WORKDIR = "ladder-work";
+
+    @Command(name = "plan", mixinStandardHelpOptions = true, description = "Print every run of a ladder: shape, N, D, steps, batch, lr, FLOPs, wall time.")
+    public static final class Plan implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "LADDER.yaml")
+        Path file;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            LadderSpec ladder = LadderSpecReader.read(file);
+            ThroughputModel throughput = ThroughputModel.load();
+            LadderPlan plan = new LadderPlanner(throughput).plan(ladder);
+            print(plan, throughput, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    static void print(LadderPlan plan, ThroughputModel throughput, java.io.PrintWriter out) {
+        LadderSpec s = plan.spec();
+        out.printf(Locale.ROOT, "ladder %s: %d runs, %d budgets, families %s, corpus %s, tokenizer %s, seq_len %d, schedule %s, seed %d, eval %s (%d tokens)%n",
+                s.name(), plan.runs().size(), s.budgets().size(), s.families().stream().map(LadderSpec.Family::name).toList(),
+                s.corpus(), s.tokenizer(), s.seqLen(), s.schedule().type(), s.seed(), s.eval().set(), s.eval().tokens());
+        out.printf(Locale.ROOT, "%-8s %-9s %5s %6s %5s %10s %10s %11s %7s %5s %9s %11s %7s %9s  %s%n",
+                "family", "budget", "width", "layers", "heads", "N", "N_active", "D", "steps", "batch", "lr", "FLOPs", "off", "est.time", "spec hash");
+        for (PlannedRun r : plan.runs()) {
+            var m = r.spec().model();
+            out.printf(Locale.ROOT, "%-8s %-9.3g %5d %6d %5d %10d %10d %11d %7d %5d %9.3g %11.4g %+6.2f%% %9s  %s%n",
+                    r.family(), r.budget(), r.width(), m.layers(), m.heads(), r.params(), r.activeParams(), r.tokens(),
+                    r.spec().steps(), r.spec().batchSize(), r.spec().learningRate(), r.plannedFlops(), 100 * r.budgetError(),
+                    duration(r.estimatedSeconds()), r.specHash().substring(0, 12));
+        }
+        plan.nStarCentres().forEach((family, m) -> m.forEach((b, n) ->
+                out.printf(Locale.ROOT, "centre: %s at %.3g FLOPs on N*=%.4g%n", family, b, n)));
+        out.printf(Locale.ROOT, "total: %d runs, %.4g FLOPs, estimated %s run one at a time (%s)%n",
+                plan.runs().size(), plan.totalFlops(), duration(plan.totalEstimatedSeconds()), throughput.source());
+        for (LadderSpec.Target t : s.targets()) {
+            out.printf(Locale.ROOT, "target %s: %.3g FLOPs%s (%s) -> ladder compute is %.4g%% of it%n", t.name(), t.budget(),
+                    t.width() > 0 ? ", width " + t.width() : ", compute-optimal size", t.family(), 100 * plan.fractionOf(t));
+        }
+        plan.warnings().forEach(w -> out.println("warning: " + w));
+        out.flush();
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a ladder resumably: finished runs are skipped, "
+            + "interrupted ones resume, failed ones are retried then marked failed.")
+    public static final class Run implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "LADDER.yaml")
+        Path file;
+
+        @Option(names = "--executor", defaultValue = "local", description = "local or slurm (default ${DEFAULT-VALUE})")
+        String executor;
+
+        @Option(names = "--parallel", defaultValue = "1", description = "runs in flight at once (default ${DEFAULT-VALUE})")
+        int parallel;
+
+        @Option(names = "--retries", defaultValue = "1", description = "extra attempts after a failure (default ${DEFAULT-VALUE})")
+        int retries;
+
+        @Option(names = "--workdir", defaultValue = DEFAULT_WORKDIR, description = "ladder work directory (default ${DEFAULT-VALUE})")
+        Path workdir;
+
+        @Option(names = "--adaptive", description = "centre each next budget's sizes on N* fitted to the finished budgets")
+        boolean adaptive;
+
+        @Option(names = "--launcher", description = "command that starts scalelab for each run, split on spaces "
+                + "(default: SCALELAB_HOME/scalelab)")
+        String launcher;
+
+        @Option(names = "--cpus-per-task", defaultValue = "1", description = "Slurm: CPUs per job (default ${DEFAULT-VALUE})")
+        int cpusPerTask;
+
+        @Option(names = "--sbatch-arg", description = "Slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--partition=main)")
+        List<String> sbatchArgs = new ArrayList<>();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            LadderSpec ladder = LadderSpecReader.read(file);
+            List<String> launch = launcherCommand(launcher);
+            RunExecutor exec = switch (executor) {
+                case "local" -> new LocalExecutor(launch);
+                case "slurm" -> {
+                    SlurmExecutor.checkAvailable();
+                    yield new SlurmExecutor(launch, cpusPerTask, sbatchArgs);
+                }
+                default -> throw new IllegalArgumentException("--executor must be local or slurm, got " + executor);
+            };
+            PrintStream progress = System.err;
+            LadderRunner runner = new LadderRunner(new LadderPlanner(ThroughputModel.load()), exec, resultSink, progress);
+            LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), ladder.name());
+            LadderRunner.Summary s = runner.run(ladder, wd, new LadderRunner.Options(parallel, retries, adaptive), nStarPredictor);
+            spec.commandLine().getOut().printf(Locale.ROOT, "ladder %s: %d/%d finished (%d already before), %d failed%s; work dir %s%n",
+                    ladder.name(), s.finished(), s.total(), s.alreadyFinished(), s.failed(),
+                    s.failedRuns().isEmpty() ? "" : " " + s.failedRuns(), wd.path());
+            return s.failed() == 0 ? 0 : 1;
+        }
+    }
+
+    /** The launcher: --launcher split on spaces, else SCALELAB_HOME/scalelab (the repo's launcher script). */
+    public static List<String> launcherCommand(String option) {
+        if (option != null && !option.isBlank()) {
+            return Arrays.asList(option.trim().split("\\s+"));
+        }
+        String home = System.getProperty("scalelab.home");
+        if (home == null) {
+            throw new IllegalStateException("scalelab.home is not set; pass --launcher");
+        }
+        return List.of(Path.of(home, "scalelab").toString());
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a ladder's runs by state, read from its work directory.")
+    public static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "ladder name (the spec's name)")
+        String name;
+
+        @Option(names = "--workdir", defaultValue = DEFAULT_WORKDIR, description = "ladder work directory (default ${DEFAULT-VALUE})")
+        Path workdir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), name);
+            List<LadderStatus.Entry> entries = LadderStatus.read(wd);
+            if (entries.isEmpty()) {
+                throw new IllegalArgumentException("no runs of ladder '" + name + "' under " + wd.path() + " (wrong --workdir or name?)");
+            }
+            var out = spec.commandLine().getOut();
+            Map<RunState, Integer> counts = LadderStatus.counts(entries);
+            out.printf("ladder %s: %d runs: %s%n", name, entries.size(), counts);
+            out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "attempts", "loss", "run");
+            for (LadderStatus.Entry e : entries) {
+                out.printf(Locale.ROOT, "%-11s %-9.3g %5d %10d %11d %8d %10s  %s %s%s%n", e.state(), e.budget(), e.width(), e.activeParams(),
+                        e.tokens(), e.attempts(), e.finalLoss() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.finalLoss()),
+                        e.name(), e.specHash().substring(0, 12), e.failure() == null ? "" : "  (" + e.failure().strip() + ")");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package scalelab.cli.ladder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+
+class LadderCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static Path repo() {
+        return Path.of(System.getProperty("scalelab.repoRoot", ".."));
+    }
+
+    @Test
+    void planPrintsEveryRunTotalsAndTargetShares() {
+        Result r = run("ladder", "plan", repo().resolve("examples/ladder-tiny.yaml").toString());
+        assertEquals(0, r.code(), r.err());
+        long runLines = r.out().lines().filter(l -> l.startsWith("dense ")).count();
+        assertEquals(12, runLines, r.out());
+        assertTrue(r.out().contains("total: 12 runs"), r.out());
+        assertTrue(r.out().contains("target next-decade"), r.out());
+        // every run's FLOP deviation column is printed and within 1%
+        r.out().lines().filter(l -> l.startsWith("dense ")).forEach(l -> {
+            double off = Double.parseDouble(l.replaceAll(".* ([+-][0-9.]+)% .*", "$1"));
+            assertTrue(Math.abs(off) <= 1.0, l);
+        });
+    }
+
+    @Test
+    void badSpecIsOneLineNamingTheYamlLine() throws Exception {
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(bad, "name: x\nbudgets: [1e11]\nsizes: {widths: [32]}\nrulez: {}\n");
+        Result r = run("ladder", "plan", bad.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bad.yaml:4:") && r.err().contains("unknown key 'rulez'"), r.err());
+    }
+
+    @Test
+    void statusOfAnUnknownLadderIsAClearError() {
+        Result r = run("ladder", "status", "nothing-here", "--workdir", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no runs of ladder 'nothing-here'"), r.err());
+    }
+
+    @Test
+    void adaptiveWithoutABoundPredictorIsRefused() throws Exception {
+        Path auto = tmp.resolve("auto.yaml");
+        Files.writeString(auto, "name: auto\nseq_len: 64\nbudgets: [1e11, 3e11]\nsizes: {count: 3, span: 2}\n");
+        LadderCommand.nStarPredictor = null;
+        Result r = run("ladder", "run", auto.toString(), "--adaptive", "--workdir", tmp.toString(), "--launcher", "false");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("needs an N* predictor"), r.err());
+    }
+}

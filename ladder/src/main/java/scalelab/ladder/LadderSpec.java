@@ -1,0 +1,94 @@
+package scalelab.ladder;
+
+import java.util.List;
+
+/**
+ * A ladder as written in its YAML file (see examples/README.md for the format): what to train at which budgets, and
+ * the rules that turn a width into a full run. {@link LadderPlanner} resolves it into runs.
+ *
+ * @param name      ladder name (work directory and status key)
+ * @param corpus    corpus folder, or "default"
+ * @param tokenizer "byte" or "gpt2"
+ * @param vocabSize vocabulary size implied by the tokenizer (256 byte, 50257 gpt2)
+ * @param seqLen    training context length T
+ * @param seed      seed of every run
+ * @param families  model families trained at every budget (dense and/or MoE)
+ * @param budgets   compute budgets in FLOPs, strictly increasing
+ * @param sizes     which widths to train at each budget
+ * @param rules     depth, heads, batch and learning rate from width
+ * @param schedule  optimiser schedule shared by all runs
+ * @param eval      evaluation set settings recorded with the ladder
+ * @param targets   runs the ladder is meant to predict
+ * @param source    where each key was written (for error messages naming the line)
+ */
+public record LadderSpec(String name, String corpus, String tokenizer, int vocabSize, int seqLen, long seed,
+                         List<Family> families, List<Double> budgets, Sizes sizes, Rules rules, Schedule schedule,
+                         Eval eval, List<Target> targets, SpecSource source) {
+
+    public LadderSpec {
+        families = List.copyOf(families);
+        budgets = List.copyOf(budgets);
+        targets = List.copyOf(targets);
+    }
+
+    /**
+     * A model family. Dense: experts = top_k = granularity = 1, balance "none". MoE: experts &gt; 1 routed MLPs of
+     * width 4·d/granularity, top_k of them per token, balanced by "aux" or "quantile".
+     */
+    public record Family(String name, int experts, int topK, String balance, int granularity, double capacityFactor,
+                         double auxLossCoef) {
+        public boolean isMoe() {
+            return experts > 1;
+        }
+    }
+
+    /**
+     * Widths per budget: either the explicit list {@code widths} (same at every budget), or automatic: {@code count}
+     * sizes log-spaced in N from N*(C)/span to N*(C)·span, N*(C) = nStarCoefficient · C^nStarExponent, each N mapped
+     * to the nearest width that is a multiple of {@code widthStep} within [minWidth, maxWidth].
+     */
+    public record Sizes(List<Integer> widths, int count, double span, double nStarCoefficient, double nStarExponent,
+                        int widthStep, int minWidth, int maxWidth) {
+        public Sizes {
+            widths = List.copyOf(widths);
+        }
+
+        public boolean automatic() {
+            return widths.isEmpty();
+        }
+
+        /** The expected compute-optimal N (active, non-embedding) at budget C under the configured rule. */
+        public double nStar(double budget) {
+            return nStarCoefficient * Math.pow(budget, nStarExponent);
+        }
+    }
+
+    /**
+     * Architecture and optimiser rules from width d (Marin's recipe scaled to CPU sizes): layers = max(minDepth,
+     * round(d / depthDivisor)); heads = d / headDim; batch B (sequences) = the power of two in [minBatch, maxBatch]
+     * closest to D / (T · targetSteps); lr = lrCoefficient · √B / d.
+     */
+    public record Rules(int depthDivisor, int minDepth, int headDim, int minBatch, int maxBatch, long targetSteps,
+                        double lrCoefficient) {}
+
+    /** Optimiser schedule: "cosine" or "wsd", warmup fraction, AdamW weight decay and global-norm clip. */
+    public record Schedule(String type, double warmupFraction, double weightDecay, double gradClip) {}
+
+    /** Evaluation settings: the held-out set's name and how many tokens each evaluation reads. */
+    public record Eval(String set, long tokens) {}
+
+    /**
+     * A run the ladder is meant to predict, at {@code budget} FLOPs; with {@code width} &gt; 0 a fixed size, else the
+     * compute-optimal size.
+     */
+    public record Target(String name, double budget, int width, String family) {}
+
+    /** Maps a spec key (JSON pointer such as "/budgets/2") to "file:line" for error messages. */
+    public interface SpecSource {
+        LadderSpecException error(String pointer, String message);
+
+        static SpecSource unnamed(String name) {
+            return (pointer, message) -> new LadderSpecException(name + ": " + pointer + ": " + message);
+        }
+    }
+}

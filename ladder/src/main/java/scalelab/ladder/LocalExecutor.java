@@ -1,0 +1,137 @@
+package scalelab.ladder;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs each attempt as a child process on this machine: {@code <launcher...> train --config spec.yaml --run-dir DIR}
+ * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log. The child's pid and start time are recorded in DIR/pid,
+ * so an executor restarted after being killed adopts trainers still running instead of starting them twice (a trainer
+ * whose pid was not yet recorded is found by its --run-dir argument).
+ */
+public final class LocalExecutor implements RunExecutor {
+    private final List<String> launcher;
+
+    /** @param launcher the command that starts scalelab, e.g. [SCALELAB_HOME/scalelab] (or a test double's java command) */
+    public LocalExecutor(List<String> launcher) {
+        if (launcher.isEmpty()) {
+            throw new IllegalArgumentException("launcher command is empty");
+        }
+        this.launcher = List.copyOf(launcher);
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public long pollMillis() {
+        return 200;
+    }
+
+    static List<String> trainCommand(List<String> launcher, RunDir dir) {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of("train", "--config", dir.spec().toAbsolutePath().toString(), "--run-dir", dir.path().toAbsolutePath().toString()));
+        return cmd;
+    }
+
+    @Override
+    public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(trainCommand(launcher, dir))
+                .directory(dir.path().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(dir.file("train.log").toFile()))
+                .redirectInput(Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("SCALELAB_NO_BUILD", "1");
+        Process p = pb.start();
+        Instant started = p.info().startInstant().orElse(Instant.EPOCH);
+        dir.write("pid", p.pid() + " " + started.toEpochMilli());
+        return new ChildAttempt(p);
+    }
+
+    @Override
+    public Attempt reattach(RunDir dir, PlannedRun run) {
+        Optional<ProcessHandle> h = recordedProcess(dir);
+        if (h.isEmpty()) {
+            // killed between starting the trainer and recording its pid: find it by its --run-dir argument
+            h = trainerProcessFor(dir);
+        }
+        if (h.isPresent() && h.get().isAlive()) {
+            return new AdoptedAttempt(h.get(), dir, run.specHash());
+        }
+        return null;
+    }
+
+    /** A live process (other than this one) whose arguments are "... train ... --run-dir DIR". */
+    static Optional<ProcessHandle> trainerProcessFor(RunDir dir) {
+        String target = dir.path().toAbsolutePath().toString();
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {
+            String[] args = p.info().arguments().orElse(new String[0]);
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (args[i].equals("--run-dir") && args[i + 1].equals(target)) {
+                    return List.of(args).contains("train");
+                }
+            }
+            return false;
+        }).findFirst();
+    }
+
+    @Override
+    public void collected(RunDir dir) {
+        dir.delete("pid");
+    }
+
+    /** The process recorded in DIR/pid, if it is still that process (same pid and start time, guarding against pid reuse). */
+    static Optional<ProcessHandle> recordedProcess(RunDir dir) {
+        String rec = dir.read("pid");
+        if (rec == null) {
+            return Optional.empty();
+        }
+        String[] parts = rec.split(" ");
+        try {
+            long pid = Long.parseLong(parts[0]);
+            long startMillis = Long.parseLong(parts[1]);
+            return ProcessHandle.of(pid).filter(h -> h.info().startInstant().map(Instant::toEpochMilli).orElse(-1L) == startMillis);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static boolean recordedProcessAlive(RunDir dir) {
+        return recordedProcess(dir).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private record ChildAttempt(Process process) implements Attempt {
+        @Override
+        public Integer poll() {
+            return process.isAlive() ? null : process.exitValue();
+        }
+
+        @Override
+        public String describe() {
+            return "pid " + process.pid();
+        }
+    }
+
+    /** A trainer started by an earlier executor process: not our child, so its exit code is unknown; the result file decides. */
+    private record AdoptedAttempt(ProcessHandle handle, RunDir dir, String specHash) implements Attempt {
+        @Override
+        public Integer poll() {
+            if (handle.isAlive()) {
+                return null;
+            }
+            return dir.finishedResult(specHash) != null ? 0 : -1;
+        }
+
+        @Override
+        public String describe() {
+            return "adopted pid " + handle.pid();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package scalelab.ladder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import scalelab.training.RunSpec;
+import scalelab.training.RunSpecYaml;
+
+/**
+ * One run's directory in the ladder work directory, named by its spec hash. Files: spec.yaml (the trainer's
+ * config), the trainer's checkpoints and result.json, attempts (one line per attempt start/end), failed (marker with
+ * the reason), reported (the sink was told the run finished), pid (local executor) or slurm-job-id and
+ * exit-status.JOBID (Slurm executor), train.log / slurm-JOBID.out (trainer output).
+ */
+public record RunDir(Path path) {
+    public static final String SPEC = "spec.yaml";
+    public static final String RESULT = "result.json";
+
+    public Path spec() {
+        return path.resolve(SPEC);
+    }
+
+    public Path result() {
+        return path.resolve(RESULT);
+    }
+
+    public Path file(String name) {
+        return path.resolve(name);
+    }
+
+    /** Creates the directory and writes spec.yaml (atomically) unless an identical one is there. */
+    public void prepare(RunSpec spec) {
+        try {
+            Files.createDirectories(path);
+            if (!Files.isRegularFile(spec()) || !RunSpecYaml.read(spec()).equals(spec)) {
+                RunSpecYaml.write(spec, spec());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory " + path, e);
+        }
+    }
+
+    public RunResult finishedResult(String specHash) {
+        return RunResult.read(result(), specHash);
+    }
+
+    public boolean has(String name) {
+        return Files.exists(file(name));
+    }
+
+    public String read(String name) {
+        try {
+            return Files.readString(file(name), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Atomic write: a reader (or a restarted executor) never sees half a file. */
+    public void write(String name, String content) {
+        try {
+            Path tmp = Files.createTempFile(path, "." + name, ".tmp");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file(name), e);
+        }
+    }
+
+    public void delete(String name) {
+        try {
+            Files.deleteIfExists(file(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file(name), e);
+        }
+    }
+
+    public void appendAttemptLine(String line) {
+        try {
+            Files.writeString(file("attempts"), Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record attempt in " + path, e);
+        }
+    }
+
+    /** Attempts started so far, over every `ladder run` of this ladder. */
+    public int attemptsStarted() {
+        try {
+            if (!Files.isRegularFile(file("attempts"))) {
+                return 0;
+            }
+            List<String> lines = Files.readAllLines(file("attempts"));
+            return (int) lines.stream().filter(l -> l.contains(" started")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** State from the files alone (no process or Slurm queries): what `ladder status` shows. */
+    public RunState state(String specHash) {
+        if (finishedResult(specHash) != null) {
+            return RunState.FINISHED;
+        }
+        if (has("failed")) {
+            return RunState.FAILED;
+        }
+        if (has("pid") && LocalExecutor.recordedProcessAlive(this)) {
+            return RunState.RUNNING;
+        }
+        String job = read("slurm-job-id");
+        if (job != null && !has("exit-status." + job)) {
+            return RunState.RUNNING;
+        }
+        return attemptsStarted() > 0 ? RunState.INTERRUPTED : RunState.PENDING;
+    }
+}

@@ -1,0 +1,38 @@
+package scalelab.ladder;
+
+import java.io.IOException;
+
+/**
+ * Launches training attempts somewhere (local processes, Slurm jobs) and finds them again after a restart.
+ * {@link LadderRunner} owns the bookkeeping (skip finished, retry, mark failed, report); an executor only starts,
+ * watches and re-attaches.
+ */
+public interface RunExecutor {
+
+    /** Short name recorded with each attempt ("local", "slurm"). */
+    String name();
+
+    /** Starts one training attempt of the run in {@code dir} (spec.yaml is written). */
+    Attempt launch(RunDir dir, PlannedRun run) throws IOException;
+
+    /**
+     * The attempt an earlier executor process left behind for this run (still running, or ended but not yet
+     * collected), or null when there is none.
+     */
+    Attempt reattach(RunDir dir, PlannedRun run) throws IOException;
+
+    /** Forgets the attempt's process/job records once the runner has counted its outcome. */
+    void collected(RunDir dir);
+
+    /** How long the runner waits between polls. */
+    long pollMillis();
+
+    /** A running or ended attempt. */
+    interface Attempt {
+        /** Null while running; the exit code once ended (non-zero = failed; -1 when the code could not be known). */
+        Integer poll() throws IOException;
+
+        /** A short description for logs: pid or job id, and why it ended when it ended abnormally. */
+        String describe();
+    }
+}

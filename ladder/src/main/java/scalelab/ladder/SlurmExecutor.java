@@ -1,0 +1,202 @@
+package scalelab.ladder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs each attempt as one Slurm job ({@code sbatch}) executing the same {@code train --config spec.yaml --run-dir DIR}
+ * command in the shared work directory. The job script writes DIR/exit-status.JOBID (atomically) with the trainer's
+ * exit code; the executor records DIR/slurm-job-id at submission, so a restarted executor finds its jobs again.
+ * Jobs are tracked with {@code squeue} and {@code scontrol show job} (sacct needs accounting storage, which a
+ * one-node cluster usually lacks); a job that leaves the queue without an exit-status file (cancelled, node failure,
+ * killed by a time limit) counts as a failed attempt.
+ */
+public final class SlurmExecutor implements RunExecutor {
+    private static final Set<String> ACTIVE_STATES = Set.of("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
+            "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD");
+    private static final Pattern JOB_STATE = Pattern.compile("JobState=(\\S+)");
+
+    private final List<String> launcher;
+    private final int cpusPerTask;
+    private final List<String> extraSbatchArgs;
+
+    /**
+     * @param launcher        command that starts scalelab on the compute node (must see the same paths)
+     * @param cpusPerTask     CPUs each job asks for
+     * @param extraSbatchArgs passed to sbatch as they are (e.g. --partition=main, --time=2:00:00)
+     */
+    public SlurmExecutor(List<String> launcher, int cpusPerTask, List<String> extraSbatchArgs) {
+        if (launcher.isEmpty() || cpusPerTask < 1) {
+            throw new IllegalArgumentException("Slurm executor needs a launcher command and cpus-per-task >= 1");
+        }
+        this.launcher = List.copyOf(launcher);
+        this.cpusPerTask = cpusPerTask;
+        this.extraSbatchArgs = List.copyOf(extraSbatchArgs);
+    }
+
+    /** Throws with a clear message when sbatch/squeue/scontrol cannot reach a controller. */
+    public static void checkAvailable() {
+        try {
+            Output o = exec(List.of("squeue", "-h", "-o", "%i"), 20);
+            if (o.code != 0) {
+                throw new IllegalStateException("Slurm is not reachable: squeue exited " + o.code + ": " + o.text.strip());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Slurm is not installed (no squeue on PATH); run bin/slurm-up for a one-node cluster", e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "slurm";
+    }
+
+    @Override
+    public long pollMillis() {
+        return 1000;
+    }
+
+    @Override
+    public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
+        String d = dir.path().toAbsolutePath().toString();
+        StringBuilder script = new StringBuilder("#!/bin/bash\n");
+        script.append("# scalelab ladder job for run ").append(run.spec().name()).append(" (spec ").append(run.specHash()).append(")\n");
+        script.append("cd ").append(quote(d)).append(" || exit 1\n");
+        script.append("export SCALELAB_NO_BUILD=1\n");
+        for (String arg : LocalExecutor.trainCommand(launcher, dir)) {
+            script.append(quote(arg)).append(' ');
+        }
+        script.append("\ncode=$?\n");
+        script.append("printf '%s\\n' \"$code\" > ").append(quote(d + "/.exit-status.")).append("\"$SLURM_JOB_ID\"\n");
+        script.append("mv -f ").append(quote(d + "/.exit-status.")).append("\"$SLURM_JOB_ID\" ").append(quote(d + "/exit-status.")).append("\"$SLURM_JOB_ID\"\n");
+        script.append("exit $code\n");
+        dir.write("job.sh", script.toString());
+        Files.setPosixFilePermissions(dir.file("job.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable",
+                "--job-name=scalelab-" + run.specHash().substring(0, 12),
+                "--output=" + d + "/slurm-%j.out", "--chdir=" + d, "--cpus-per-task=" + cpusPerTask));
+        cmd.addAll(extraSbatchArgs);
+        cmd.add(dir.file("job.sh").toAbsolutePath().toString());
+        Output o = exec(cmd, 60);
+        String jobId = o.text.strip().split(";")[0];
+        if (o.code != 0 || !jobId.matches("\\d+")) {
+            throw new IOException("sbatch failed (exit " + o.code + "): " + o.text.strip());
+        }
+        dir.write("slurm-job-id", jobId);
+        return new JobAttempt(dir, jobId);
+    }
+
+    @Override
+    public Attempt reattach(RunDir dir, PlannedRun run) {
+        String jobId = dir.read("slurm-job-id");
+        return jobId == null || !jobId.matches("\\d+") ? null : new JobAttempt(dir, jobId);
+    }
+
+    @Override
+    public void collected(RunDir dir) {
+        String jobId = dir.read("slurm-job-id");
+        if (jobId != null) {
+            dir.appendAttemptLine("slurm job " + jobId + " collected");
+        }
+        dir.delete("slurm-job-id");
+    }
+
+    private static final class JobAttempt implements Attempt {
+        private final RunDir dir;
+        private final String jobId;
+        private String ending = "";
+
+        JobAttempt(RunDir dir, String jobId) {
+            this.dir = dir;
+            this.jobId = jobId;
+        }
+
+        private Integer exitStatus() {
+            String s = dir.read("exit-status." + jobId);
+            if (s == null) {
+                return null;
+            }
+            try {
+                return Integer.parseInt(s.strip());
+            } catch (NumberFormatException e) {
+                ending = "unreadable exit-status file";
+                return -1;
+            }
+        }
+
+        @Override
+        public Integer poll() throws IOException {
+            Integer code = exitStatus();
+            if (code != null) {
+                return code;
+            }
+            Output q = exec(List.of("squeue", "-h", "-j", jobId, "-o", "%T"), 30);
+            if (q.code == 0 && !q.text.isBlank()) {
+                return null; // still queued or running
+            }
+            // gone from the queue: the exit file may have landed in between
+            code = exitStatus();
+            if (code != null) {
+                return code;
+            }
+            Output s = exec(List.of("scontrol", "show", "job", jobId), 30);
+            Matcher m = JOB_STATE.matcher(s.text);
+            if (m.find()) {
+                String state = m.group(1);
+                if (ACTIVE_STATES.contains(state)) {
+                    return null;
+                }
+                ending = "job ended in state " + state + " without writing its exit status";
+            } else {
+                ending = "job no longer known to squeue/scontrol and wrote no exit status" + accountedState(jobId);
+            }
+            return -1;
+        }
+
+        @Override
+        public String describe() {
+            return "slurm job " + jobId + (ending.isEmpty() ? "" : " (" + ending + ")");
+        }
+    }
+
+    /** Where accounting storage exists, sacct still knows purged jobs: its state goes into the failure reason. */
+    private static String accountedState(String jobId) {
+        try {
+            Output a = exec(List.of("sacct", "-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"), 30);
+            String line = a.text.strip();
+            return a.code == 0 && !line.isEmpty() ? "; sacct: " + line.lines().findFirst().orElse("") : "";
+        } catch (IOException e) {
+            return ""; // no sacct on this cluster (no accounting storage)
+        }
+    }
+
+    private record Output(int code, String text) {}
+
+    private static Output exec(List<String> cmd, int timeoutSeconds) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + " did not answer within " + timeoutSeconds + " s");
+            }
+            return new Output(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("interrupted while running " + cmd.get(0), e);
+        }
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

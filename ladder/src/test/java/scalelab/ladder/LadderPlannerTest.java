@@ -1,0 +1,155 @@
+package scalelab.ladder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import scalelab.training.ModelConfig;
+
+class LadderPlannerTest {
+    private static final LadderPlanner PLANNER = new LadderPlanner(ThroughputModel.DEFAULT);
+
+    private static final String MOE_LADDER = """
+            name: moe-mix
+            seq_len: 64
+            families:
+              - name: dense
+              - {name: moe4, experts: 4, top_k: 2, balance: aux, granularity: 2}
+              - {name: moe8q, experts: 8, top_k: 1, balance: quantile}
+            budgets: [2e11, 7e11, 3e12]
+            sizes: {count: 5, span: 3, tokens_per_param: 20, width_step: 8, min_width: 16, max_width: 256}
+            rules: {depth: {divisor: 32, min: 2}, head_dim: 16, batch: {min: 2, max: 64, target_steps: 100}}
+            """;
+
+    /** Parameters counted layer by layer from the architecture description, independently of ModelConfig. */
+    private static long[] independentParams(ModelConfig m) {
+        long d = m.dModel();
+        long attention = 4 * d * d; // q, k, v, o without biases
+        long norms = 2 * 2 * d;     // two LayerNorms (gamma, beta) per block
+        long mlpTotal;
+        long mlpActive;
+        if (m.experts() == 1) {
+            mlpTotal = mlpActive = 2 * d * (4 * d);
+        } else {
+            long router = d * m.experts();
+            mlpTotal = router + m.experts() * 2 * d * m.dExpert();
+            mlpActive = router + m.topK() * 2 * d * m.dExpert();
+        }
+        long finalNorm = 2 * d;
+        return new long[] {m.layers() * (attention + mlpTotal + norms) + finalNorm, m.layers() * (attention + mlpActive + norms) + finalNorm};
+    }
+
+    /** FLOPs per token: 6 × (every matmul weight a token passes, head included) + attention scores/values 12·L·d·T. */
+    private static double independentFlopsPerToken(ModelConfig m) {
+        long d = m.dModel();
+        long mlp = m.experts() == 1 ? 8 * d * d : d * m.experts() + m.topK() * 2 * d * m.dExpert();
+        double matmul = m.layers() * (4.0 * d * d + mlp) + (double) m.vocabSize() * d;
+        return 6 * matmul + 12.0 * m.layers() * d * m.seqLen();
+    }
+
+    private static void checkEveryRun(LadderPlan plan) {
+        assertFalse(plan.runs().isEmpty());
+        Set<String> hashes = new HashSet<>();
+        for (PlannedRun r : plan.runs()) {
+            ModelConfig m = r.spec().model();
+            long[] n = independentParams(m);
+            assertEquals(n[0], r.params(), r.spec().name() + " N");
+            assertEquals(n[1], r.activeParams(), r.spec().name() + " N_active");
+            long tokens = r.spec().steps() * r.spec().batchSize() * (long) m.seqLen();
+            assertEquals(tokens, r.tokens(), r.spec().name() + " D");
+            double flops = independentFlopsPerToken(m) * tokens;
+            assertEquals(flops, r.plannedFlops(), flops * 1e-12, r.spec().name() + " FLOPs");
+            assertTrue(Math.abs(flops / r.budget() - 1) <= 0.01, r.spec().name() + ": planned " + flops + " vs budget " + r.budget());
+            assertEquals(r.budget(), r.spec().budgetFlops());
+            // the width rules
+            LadderSpec.Rules rules = plan.spec().rules();
+            assertEquals(Math.max(rules.minDepth(), Math.round(r.width() / (double) rules.depthDivisor())), m.layers());
+            assertEquals(0, m.dModel() % m.heads());
+            assertEquals(rules.lrCoefficient() * Math.sqrt(r.spec().batchSize()) / r.width(), r.spec().learningRate(), 1e-15);
+            assertTrue(r.spec().batchSize() >= rules.minBatch() && r.spec().batchSize() <= rules.maxBatch());
+            assertTrue(r.estimatedSeconds() > 0);
+            assertTrue(hashes.add(r.specHash()), "duplicate run " + r.spec().name());
+        }
+    }
+
+    @Test
+    void examplesPlanWithinOnePercentOfEveryBudgetAndMatchIndependentCounts() {
+        for (String f : List.of("examples/ladder-tiny.yaml", "examples/ladder-cpu.yaml")) {
+            LadderPlan plan = PLANNER.plan(LadderSpecReader.read(TestSupport.repoRoot().resolve(f)));
+            checkEveryRun(plan);
+        }
+        LadderPlan cpu = PLANNER.plan(LadderSpecReader.read(TestSupport.repoRoot().resolve("examples/ladder-cpu.yaml")));
+        assertTrue(cpu.spec().budgets().size() >= 3);
+        for (double b : cpu.spec().budgets()) {
+            assertTrue(cpu.runsAt(b).size() >= 5, "ladder-cpu needs 5+ sizes per budget, has " + cpu.runsAt(b).size() + " at " + b);
+        }
+        // "about an hour" on this machine under the documented default throughput figures
+        assertTrue(cpu.totalEstimatedSeconds() > 40 * 60 && cpu.totalEstimatedSeconds() < 80 * 60, "cpu ladder " + cpu.totalEstimatedSeconds() + " s");
+    }
+
+    @Test
+    void moeFamiliesArePlannedInActiveParamsAndSizesBracketNStar() {
+        LadderPlan plan = PLANNER.plan(LadderSpecReader.parse(MOE_LADDER, "moe.yaml"));
+        checkEveryRun(plan);
+        for (LadderSpec.Family f : plan.spec().families()) {
+            for (double b : plan.spec().budgets()) {
+                List<PlannedRun> runs = plan.runs().stream().filter(r -> r.family().equals(f.name()) && r.budget() == b).toList();
+                assertTrue(runs.size() >= 4, f.name() + " at " + b + ": " + runs.size());
+                double nStar = plan.nStarCentres().get(f.name()).get(b);
+                assertEquals(Math.sqrt(b / 120), nStar, 1e-9 * nStar);
+                long below = runs.stream().filter(r -> r.activeParams() < nStar).count();
+                assertTrue(below >= 1 && below < runs.size(), "sizes must bracket N* for " + f.name() + " at " + b);
+                if (f.isMoe()) {
+                    runs.forEach(r -> assertTrue(r.params() > r.activeParams()));
+                    runs.forEach(r -> assertEquals(f.experts(), r.spec().model().experts()));
+                    runs.forEach(r -> assertEquals(f.balance(), r.spec().balance()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void adaptiveCentresOverrideTheRule() {
+        LadderSpec spec = LadderSpecReader.parse(MOE_LADDER, "moe.yaml");
+        LadderPlan plan = PLANNER.plan(spec, java.util.Map.of("dense", java.util.Map.of(3e12, 4.0e4)));
+        assertEquals(4.0e4, plan.nStarCentres().get("dense").get(3e12));
+        assertEquals(Math.sqrt(3e12 / 120), plan.nStarCentres().get("moe4").get(3e12), 1e-6);
+        List<PlannedRun> dense = plan.runs().stream().filter(r -> r.family().equals("dense") && r.budget() == 3e12).toList();
+        assertTrue(dense.stream().anyMatch(r -> r.activeParams() < 4.0e4) && dense.stream().anyMatch(r -> r.activeParams() > 4.0e4));
+    }
+
+    @Test
+    void throughputModelInterpolatesInLogParams() {
+        ThroughputModel t = ThroughputModel.DEFAULT;
+        assertEquals(3.9e10, t.flopsPerSecond(1e3));
+        assertEquals(1.25e11, t.flopsPerSecond(1e9));
+        double mid = t.flopsPerSecond(Math.sqrt(5e4 * 6e5));
+        assertEquals((3.9e10 + 8.3e10) / 2, mid, 1e3);
+    }
+
+    @Test
+    void cachedBenchFiguresDriveTheEstimates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("bench-train.json");
+        java.nio.file.Files.writeString(f, "{\"source\": \"bench train 2026-11-23\", \"startupSeconds\": 2,"
+                + " \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 5e10}, {\"activeParams\": 1e6, \"flopsPerSecond\": 1e11}]}");
+        ThroughputModel t = ThroughputModel.read(f);
+        assertTrue(t.source().contains("bench train 2026-11-23"));
+        ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
+        double n = m.activeParams(); // 98 944 params, just below the first point: its figure applies
+        assertEquals(2 + 6 * n * 1_000_000 / 5e10, t.estimateSeconds(m, 1_000_000), 1e-9);
+        java.nio.file.Files.writeString(f, "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f))
+                .getMessage().contains("positive"));
+    }
+
+    @Test
+    void batchCandidatesArePowersOfTwoWithinBounds() {
+        assertEquals(List.of(3, 4, 8, 16, 20), LadderPlanner.batchCandidates(3, 20));
+        assertEquals(List.of(4, 8, 16, 32, 64), LadderPlanner.batchCandidates(4, 64));
+        assertEquals(List.of(8), LadderPlanner.batchCandidates(8, 8));
+    }
+}

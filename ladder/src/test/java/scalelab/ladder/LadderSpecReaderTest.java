@@ -1,0 +1,90 @@
+package scalelab.ladder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LadderSpecReaderTest {
+    private static final String BASE = """
+            name: t
+            seq_len: 64
+            budgets: [1e11, 3e11]
+            sizes:
+              widths: [32, 64]
+            """;
+
+    private static void assertError(String yaml, String... fragments) {
+        LadderSpecException e = assertThrows(LadderSpecException.class,
+                () -> new LadderPlanner(ThroughputModel.DEFAULT).plan(LadderSpecReader.parse(yaml, "l.yaml")));
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should contain '" + f + "'");
+        }
+    }
+
+    @Test
+    void readsDefaultsAndNumbersWrittenAsText() {
+        LadderSpec s = LadderSpecReader.parse(BASE, "l.yaml");
+        assertEquals(List.of(1e11, 3e11), s.budgets()); // "1e11" is a YAML 1.1 string: read as a number
+        assertEquals(256, s.vocabSize());
+        assertEquals("dense", s.families().get(0).name());
+        assertEquals(0.33, s.rules().lrCoefficient());
+        assertEquals(List.of(32, 64), s.sizes().widths());
+        assertEquals("cosine", s.schedule().type());
+    }
+
+    @Test
+    void unknownKeysNameTheirLine() {
+        assertError(BASE + "schedul: {type: cosine}\n", "l.yaml:6:", "unknown key 'schedul'");
+        assertError(BASE.replace("  widths: [32, 64]", "  widths: [32, 64]\n  widht_step: 8"), "l.yaml:6:", "widht_step");
+        assertError(BASE + "rules:\n  depth: {divisor: 32, minimum: 2}\n", "l.yaml:7:", "rules.depth.minimum");
+    }
+
+    @Test
+    void impossibleCombinationsNameTheirLine() {
+        assertError(BASE + "families:\n  - name: m\n    experts: 4\n    top_k: 8\n", "l.yaml:9:", "top_k (8) cannot exceed experts (4)");
+        assertError(BASE + "families:\n  - name: d\n    top_k: 2\n", "l.yaml:8:", "only applies to MoE");
+        assertError(BASE.replace("[1e11, 3e11]", "[3e11, 1e11]"), "l.yaml:3:", "strictly increasing");
+        assertError(BASE.replace("  widths: [32, 64]", "  widths: [32, 64]\n  count: 5"), "l.yaml:6:", "not both");
+        assertError(BASE.replace("widths: [32, 64]", "widths: [32, 33]"), "l.yaml:5:", "even integer");
+        assertError(BASE + "families:\n  - {name: m, experts: 4, top_k: 1, balance: quantile, aux_loss_coef: 0.1}\n",
+                "l.yaml:7:", "quantile balancing takes no auxiliary loss");
+        assertError(BASE + "rules:\n  batch: {min: 64, max: 8}\n", "l.yaml:7:", "exceeds batch max");
+        assertError(BASE + "targets:\n  - {name: x, budget: 1e13, family: moe}\n", "l.yaml:7:", "no family named 'moe'");
+        assertError(BASE + "tokenizer: words\n", "l.yaml:6:", "byte or gpt2");
+        assertError("name: t\nbudgets: [1e11]\n", "sizes is required");
+        assertError(BASE.replace("name: t", "name: a/b"), "l.yaml:1:", "names a directory");
+    }
+
+    @Test
+    void budgetTooSmallForAWidthNamesTheBudgetLine() {
+        // one step of width 64 at batch 8 costs 4.03e8 FLOPs: 1 or 2 steps are both >1% off 6e8
+        assertError("""
+                name: t
+                seq_len: 64
+                budgets:
+                  - 6e8
+                  - 1e11
+                sizes: {widths: [64]}
+                rules: {batch: {min: 8, max: 8}}
+                """, "l.yaml:4:", "too small for width 64");
+    }
+
+    @Test
+    void moeGranularityMustDivideTheMlpWidth() {
+        assertError(BASE.replace("[32, 64]", "[32, 64, 34]") + "families:\n  - {name: m, experts: 4, top_k: 1, granularity: 16}\n",
+                "l.yaml:7:", "granularity 16 does not divide");
+    }
+
+    @Test
+    void identicalFamiliesAreRejected() {
+        assertError(BASE + "families:\n  - {name: a}\n  - {name: b}\n", "l.yaml:6:", "resolve to the same spec");
+    }
+
+    @Test
+    void notYamlIsAnErrorWithALine() {
+        assertError("name: t\nbudgets: [1e11\n", "l.yaml:", "not valid YAML");
+    }
+}

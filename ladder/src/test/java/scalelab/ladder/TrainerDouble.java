@@ -1,0 +1,82 @@
+package scalelab.ladder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import scalelab.training.RunSpec;
+import scalelab.training.RunSpecYaml;
+
+/**
+ * Test-only stand-in for {@code scalelab train --config SPEC.yaml --run-dir DIR} that obeys the trainer's contract:
+ * "trains" for the spec's steps (sleeping env TRAINER_DOUBLE_RUN_MILLIS, else property trainer.double.runMillis, else 1500 ms in total), writes DIR/checkpoint
+ * atomically after every step, resumes from it when rerun, writes DIR/result.json atomically at the end with a loss
+ * from a known surface L = E + A·N^-α + B·D^-β (N = active params, D = tokens), and does nothing when result.json
+ * already holds this spec's finished result. Failure injection: DIR/fail-once makes the first attempt exit 3 half-way
+ * (the marker is renamed fail-once.done); DIR/fail-always makes every attempt exit 4 at once.
+ * Every completed training appends one line to DIR/trainings.log, so tests can count how often a run was trained.
+ */
+public final class TrainerDouble {
+    static final double E = 1.69, A = 406.4, ALPHA = 0.34, B = 410.7, BETA = 0.28;
+
+    public static double loss(long activeParams, long tokens) {
+        return E + A * Math.pow(activeParams, -ALPHA) + B * Math.pow(tokens, -BETA);
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 5 || !args[0].equals("train") || !args[1].equals("--config") || !args[3].equals("--run-dir")) {
+            System.err.println("usage: train --config SPEC.yaml --run-dir DIR");
+            System.exit(2);
+        }
+        RunSpec spec = RunSpecYaml.read(Path.of(args[2]));
+        Path dir = Path.of(args[4]);
+        Files.createDirectories(dir);
+        String hash = spec.specHash();
+        if (RunResult.read(dir.resolve("result.json"), hash) != null) {
+            System.out.println("already finished: " + hash);
+            return;
+        }
+        if (Files.exists(dir.resolve("fail-always"))) {
+            System.err.println("injected failure (fail-always)");
+            System.exit(4);
+        }
+        long total = spec.steps();
+        Path ckpt = dir.resolve("checkpoint");
+        long start = Files.exists(ckpt) ? Long.parseLong(Files.readString(ckpt).trim()) : 0;
+        String pace = System.getenv("TRAINER_DOUBLE_RUN_MILLIS");
+        long runMillis = Long.parseLong(pace != null ? pace : System.getProperty("trainer.double.runMillis", "1500"));
+        double sleepPerStep = runMillis / (double) total;
+        long t0 = System.nanoTime();
+        double slept = 0;
+        boolean failOnce = Files.exists(dir.resolve("fail-once"));
+        for (long step = start + 1; step <= total; step++) {
+            slept += sleepPerStep;
+            if (slept >= 1) {
+                Thread.sleep((long) slept);
+                slept -= (long) slept;
+            }
+            writeAtomically(ckpt, Long.toString(step));
+            if (failOnce && step >= total / 2) {
+                Files.move(dir.resolve("fail-once"), dir.resolve("fail-once.done"), StandardCopyOption.REPLACE_EXISTING);
+                System.err.println("injected failure (fail-once) at step " + step);
+                System.exit(3);
+            }
+        }
+        double l = loss(spec.model().activeParams(), spec.tokens());
+        String json = String.format(Locale.ROOT,
+                "{\"specHash\":\"%s\",\"status\":\"finished\",\"finalLoss\":%.10f,\"bestLoss\":%.10f,\"countedFlops\":%.6e,"
+                        + "\"plannedFlops\":%.6e,\"tokens\":%d,\"wallSeconds\":%.3f,\"resumedFromStep\":%d}",
+                hash, l, l, spec.flops(), spec.flops(), spec.tokens(), (System.nanoTime() - t0) / 1e9, start);
+        Files.writeString(dir.resolve("trainings.log"), "completed " + hash + " resumedFrom=" + start + "\n",
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        writeAtomically(dir.resolve("result.json"), json);
+    }
+
+    private static void writeAtomically(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
