@@ -10,12 +10,9 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
-<<<<<<< HEAD
         scalelab.cli.report.ReportCommand.class,
         scalelab.cli.report.NotebookCommand.class,
-=======
-            scalelab.cli.ladder.LadderCommand.class,
->>>>>>> ladder
+        scalelab.cli.ladder.LadderCommand.class,
     };
 
     @CommandLine.Spec
