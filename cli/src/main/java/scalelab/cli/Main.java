@@ -36,7 +36,7 @@ public final class Main implements Runnable {
         // Bad input is the user's problem to fix: one clear line, no stack trace, exit 2.
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-            commandLine.getErr().println("scalelab " + commandLine.getCommandName() + ": " + msg);
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + msg);
             if (System.getenv("SCALELAB_DEBUG") != null) {
                 ex.printStackTrace(commandLine.getErr());
             }
