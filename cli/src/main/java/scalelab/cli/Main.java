@@ -10,6 +10,10 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.registry.PredictCommand.class,
+        scalelab.cli.registry.LedgerCommand.class,
+        scalelab.cli.registry.CheckCommand.class,
+        scalelab.cli.registry.RunsCommand.class,
     };
 
     @CommandLine.Spec
