@@ -255,60 +255,88 @@ public final class Registry implements AutoCloseable {
      * left as it is (status and results included) and its id returned.
      */
     public synchronized long upsertRun(RunRecord run) {
-        return transaction(() -> upsertRunInTx(run, Instant.now()).id);
+        return upsertRuns(List.of(run)).get(0);
     }
 
     /** {@link #upsertRun} for many runs in one transaction (all or none); ids in the same order. */
     public synchronized List<Long> upsertRuns(List<RunRecord> runs) {
-        return transaction(() -> {
-            Instant now = Instant.now();
-            List<Long> ids = new ArrayList<>(runs.size());
-            for (RunRecord r : runs) {
-                ids.add(upsertRunInTx(r, now).id);
-            }
-            return ids;
-        });
+        return transaction(() -> upsertRunsInTx(runs, Instant.now(), i -> { }).stream().map(Upserted::id).toList());
     }
 
     private record Upserted(long id, boolean inserted) {}
 
-    private Upserted upsertRunInTx(RunRecord r, Instant now) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM runs WHERE spec_hash = ?")) {
-            ps.setString(1, r.specHash());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return new Upserted(rs.getLong(1), false);
+    /**
+     * Looks up the spec hashes already stored in one query, then inserts the new runs through one prepared statement
+     * (ids drawn from the sequence up front). Calls {@code afterEachRow} with the
+     * index of each run once it is appended (the import crash tests stop there).
+     */
+    private List<Upserted> upsertRunsInTx(List<RunRecord> runs, Instant now, IntConsumer afterEachRow) throws SQLException {
+        Map<String, Long> existing = new java.util.HashMap<>();
+        List<String> hashes = runs.stream().map(RunRecord::specHash).distinct().toList();
+        for (int from = 0; from < hashes.size(); from += 1000) {
+            List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + 1000));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps = conn.prepareStatement("SELECT spec_hash, id FROM runs WHERE spec_hash IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        existing.put(rs.getString(1), rs.getLong(2));
+                    }
                 }
             }
         }
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO runs (" + RUN_COLUMNS.substring("id, ".length())
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
-            int i = 1;
-            ps.setString(i++, r.ladder());
-            ps.setString(i++, r.name());
-            ps.setString(i++, r.specHash());
-            ps.setString(i++, r.specJson());
-            ps.setString(i++, r.architecture());
-            ps.setDouble(i++, r.params());
-            ps.setDouble(i++, r.totalParams());
-            ps.setDouble(i++, r.tokens());
-            ps.setDouble(i++, r.budgetFlops());
-            ps.setDouble(i++, r.plannedFlops());
-            setDouble(ps, i++, r.countedFlops());
-            ps.setString(i++, r.hyperparametersJson());
-            ps.setString(i++, r.status().name());
-            ps.setString(i++, r.statusMessage());
-            setDouble(ps, i++, r.finalLoss());
-            setDouble(ps, i++, r.bestLoss());
-            setDouble(ps, i++, r.wallSeconds());
-            ps.setString(i++, r.codeVersion());
-            ps.setObject(i++, ts(r.createdAt() == null ? now : r.createdAt()));
-            ps.setObject(i, ts(r.updatedAt() == null ? now : r.updatedAt()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Upserted(rs.getLong(1), true);
+        long fresh = hashes.stream().filter(h -> !existing.containsKey(h)).count();
+        java.util.ArrayDeque<Long> newIds = new java.util.ArrayDeque<>();
+        if (fresh > 0) {
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT nextval('runs_id_seq') FROM range(" + fresh + ")")) {
+                while (rs.next()) {
+                    newIds.add(rs.getLong(1));
+                }
             }
         }
+        List<Upserted> out = new ArrayList<>(runs.size());
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO runs (" + RUN_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < runs.size(); i++) {
+                RunRecord r = runs.get(i);
+                Long id = existing.get(r.specHash());
+                if (id != null) {
+                    out.add(new Upserted(id, false));
+                } else {
+                    id = newIds.removeFirst();
+                    existing.put(r.specHash(), id);
+                    out.add(new Upserted(id, true));
+                    int c = 1;
+                    ps.setLong(c++, id);
+                    ps.setString(c++, r.ladder());
+                    ps.setString(c++, r.name());
+                    ps.setString(c++, r.specHash());
+                    ps.setString(c++, r.specJson());
+                    ps.setString(c++, r.architecture());
+                    ps.setDouble(c++, r.params());
+                    ps.setDouble(c++, r.totalParams());
+                    ps.setDouble(c++, r.tokens());
+                    ps.setDouble(c++, r.budgetFlops());
+                    ps.setDouble(c++, r.plannedFlops());
+                    setDouble(ps, c++, r.countedFlops());
+                    ps.setString(c++, r.hyperparametersJson());
+                    ps.setString(c++, r.status().name());
+                    ps.setString(c++, r.statusMessage());
+                    setDouble(ps, c++, r.finalLoss());
+                    setDouble(ps, c++, r.bestLoss());
+                    setDouble(ps, c++, r.wallSeconds());
+                    ps.setString(c++, r.codeVersion());
+                    ps.setObject(c++, ts(r.createdAt() == null ? now : r.createdAt()));
+                    ps.setObject(c, ts(r.updatedAt() == null ? now : r.updatedAt()));
+                    ps.executeUpdate();
+                }
+                afterEachRow.accept(i);
+            }
+        }
+        return out;
     }
 
     public synchronized Optional<RunRecord> runBySpecHash(String specHash) {
@@ -910,13 +938,7 @@ public final class Registry implements AutoCloseable {
             if (ladderId(ladder).isEmpty()) {
                 insertLadder(ladder, null, now);
             }
-            int added = 0;
-            for (int i = 0; i < records.size(); i++) {
-                if (upsertRunInTx(records.get(i), now).inserted()) {
-                    added++;
-                }
-                afterEachRow.accept(i);
-            }
+            int added = (int) upsertRunsInTx(records, now, afterEachRow).stream().filter(Upserted::inserted).count();
             long importId;
             try (PreparedStatement ps = conn.prepareStatement("INSERT INTO imports (content_sha256, source, ladder, rows_read,"
                     + " runs_added, imported_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {

@@ -64,6 +64,23 @@ class ImportTest {
     }
 
     @Test
+    void jsonlImportMatchesCsvImport() throws Exception {
+        Path jsonl = write("runs.jsonl", """
+                {"name": "a", "params": 1e6, "tokens": 1e7, "budget": 6e13, "loss": 4.1, "architecture": "dense", "hyperparameters": {"lr": 0.001}}
+                {"name": "b", "params": 2e6, "tokens": 5e6, "budget": 6e13, "loss": 4.0, "architecture": "moe"}
+                {"name": "c", "params": 4e6, "tokens": 2.5e6, "budget": 6e13, "loss": 4.2}
+                """);
+        try (Registry a = Registry.open(dir.resolve("a.duckdb")); Registry b = Registry.open(dir.resolve("b.duckdb"))) {
+            a.importRuns(RunTableReader.read(jsonl), "lad");
+            b.importRuns(RunTableReader.read(write("runs.csv", GOOD)), "lad");
+            assertEquals(b.observations("lad"), a.observations("lad"));
+            assertEquals(b.runs("lad").stream().map(RunRecord::hyperparametersJson).toList(),
+                    a.runs("lad").stream().map(RunRecord::hyperparametersJson).toList());
+            assertEquals(List.of("dense", "moe", "dense"), a.runs("lad").stream().map(RunRecord::architecture).toList());
+        }
+    }
+
+    @Test
     void duplicateImportAddsNothing() throws Exception {
         Path db = dir.resolve("i.duckdb");
         Path csv = write("runs.csv", GOOD);

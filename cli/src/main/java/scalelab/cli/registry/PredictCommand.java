@@ -68,6 +68,9 @@ public final class PredictCommand implements Callable<Integer> {
             Prediction draft = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
                     supersedes, Provenance.codeVersion(), Provenance.author(), Instant.now());
             Prediction p = r.filePrediction(draft);
+            if (!"CONVERGED".equals(fit.status())) {
+                out.println("warning: fit " + fit.id() + " ended with status " + fit.status() + ": read its report before trusting this prediction");
+            }
             out.println("filed prediction " + p.id() + ": " + p.targetName());
             out.println(LedgerExport.summary(p));
             out.println("entry hash " + p.entryHash());
