@@ -579,13 +579,24 @@ public final class Registry implements AutoCloseable {
                     id = rs.getLong(1);
                 }
             }
-            if (!fit.bootstrapSurfaces().isEmpty()) {
-                try (DuckDBAppender app = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "fit_bootstrap")) {
-                    int k = 0;
-                    for (LossSurface b : fit.bootstrapSurfaces()) {
-                        app.beginRow().append(id).append(k++).append(b.E()).append(b.A()).append(b.B())
-                                .append(b.alpha()).append(b.beta()).endRow();
+            // Multi-row INSERTs, not the appender: they join this transaction with the fits row (all or none).
+            List<LossSurface> boot = fit.bootstrapSurfaces();
+            for (int from = 0; from < boot.size(); from += 500) {
+                int to = Math.min(boot.size(), from + 500);
+                String values = String.join(", ", java.util.Collections.nCopies(to - from, "(?, ?, ?, ?, ?, ?, ?)"));
+                try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fit_bootstrap VALUES " + values)) {
+                    int c = 1;
+                    for (int k = from; k < to; k++) {
+                        LossSurface b = boot.get(k);
+                        ps.setLong(c++, id);
+                        ps.setInt(c++, k);
+                        ps.setDouble(c++, b.E());
+                        ps.setDouble(c++, b.A());
+                        ps.setDouble(c++, b.B());
+                        ps.setDouble(c++, b.alpha());
+                        ps.setDouble(c++, b.beta());
                     }
+                    ps.executeUpdate();
                 }
             }
             return id;

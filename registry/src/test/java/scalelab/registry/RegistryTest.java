@@ -155,6 +155,14 @@ class RegistryTest {
             assertEquals(id2, r.latestFit(null).orElseThrow().id());
             assertEquals(id, r.latestFit("lad").orElseThrow().id());
             assertEquals(2, r.fits(null).size());
+
+            // Bootstrap sets larger than one insert chunk keep their order.
+            List<LossSurface> many = new ArrayList<>();
+            for (int i = 0; i < 1203; i++) {
+                many.add(new LossSurface(1.6 + i * 1e-4, 400, 410, 0.34, 0.28));
+            }
+            long id3 = r.saveFit(new FitRecord(null, "vpnls", "huber", "CONVERGED", s, 1e-4, "hash3", List.of(), "lad", "{}", many, null));
+            assertEquals(many, r.fit(id3).orElseThrow().bootstrapSurfaces());
         }
     }
 }
