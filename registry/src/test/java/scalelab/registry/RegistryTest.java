@@ -45,6 +45,16 @@ class RegistryTest {
     }
 
     @Test
+    void notADatabaseIsAClearErrorAndIsLeftAlone() throws Exception {
+        Path junk = dir.resolve("notes.duckdb");
+        java.nio.file.Files.writeString(junk, "params,tokens,loss\n1,2,3\n".repeat(200));
+        byte[] before = java.nio.file.Files.readAllBytes(junk);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Registry.open(junk));
+        assertTrue(e.getMessage().startsWith("cannot open database " + junk.toAbsolutePath()), e.getMessage());
+        assertArrayEquals(before, java.nio.file.Files.readAllBytes(junk));
+    }
+
+    @Test
     void resolvePathPrefersOptionThenEnvironmentThenDefault() {
         assertEquals(Path.of("a.duckdb"), Registry.resolvePath("a.duckdb", Map.of(Registry.DB_ENV, "b.duckdb")));
         assertEquals(Path.of("b.duckdb"), Registry.resolvePath(null, Map.of(Registry.DB_ENV, "b.duckdb")));
