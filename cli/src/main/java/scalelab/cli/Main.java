@@ -13,6 +13,10 @@ public final class Main implements Runnable {
         scalelab.cli.report.ReportCommand.class,
         scalelab.cli.report.NotebookCommand.class,
         scalelab.cli.ladder.LadderCommand.class,
+        scalelab.cli.registry.PredictCommand.class,
+        scalelab.cli.registry.LedgerCommand.class,
+        scalelab.cli.registry.CheckCommand.class,
+        scalelab.cli.registry.RunsCommand.class,
     };
 
     @CommandLine.Spec

@@ -1,0 +1,89 @@
+package scalelab.cli.registry;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import scalelab.registry.Prediction;
+import scalelab.registry.PredictionCheck;
+import scalelab.registry.Registry;
+
+/** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Check predictions against actual losses: absolute and relative error, inside the interval, verdict.",
+                "  check --prediction ID --run RUN_ID   against a finished run in the registry",
+                "  check --prediction ID --loss X       against a loss measured elsewhere",
+                "  check --all                          every prediction whose target run (by name or spec hash) has finished"})
+public final class CheckCommand implements Callable<Integer> {
+    @Mixin
+    DbOption db;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Mode mode;
+
+    static final class Mode {
+        @ArgGroup(exclusive = false)
+        One one;
+
+        @Option(names = "--all", required = true, description = "Check every prediction whose target run has finished.")
+        boolean all;
+    }
+
+    static final class One {
+        @Option(names = "--prediction", paramLabel = "ID", required = true, description = "Prediction id.")
+        long predictionId;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Actual actual;
+    }
+
+    static final class Actual {
+        @Option(names = "--run", paramLabel = "RUN_ID", required = true, description = "A finished run in the registry.")
+        Long runId;
+
+        @Option(names = "--loss", paramLabel = "X", required = true, description = "The actual final loss (run trained elsewhere).")
+        Double loss;
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Registry r = db.open()) {
+            List<PredictionCheck> checks;
+            if (mode.all) {
+                checks = r.checkAll();
+                if (checks.isEmpty()) {
+                    out.println("no new checks: no prediction has a finished target run that was not checked yet");
+                }
+            } else {
+                checks = List.of(mode.one.actual.runId != null ? r.checkAgainstRun(mode.one.predictionId, mode.one.actual.runId)
+                        : r.checkAgainstLoss(mode.one.predictionId, mode.one.actual.loss));
+            }
+            for (PredictionCheck c : checks) {
+                Prediction p = r.prediction(c.predictionId()).orElseThrow();
+                out.println(describe(c, p));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    static String describe(PredictionCheck c, Prediction p) {
+        String interval = p.hasInterval()
+                ? String.format(Locale.ROOT, "%.0f%% interval [%.4f, %.4f] %s", 100 * p.intervalLevel(), p.intervalLow(),
+                p.intervalHigh(), c.insideInterval() ? "contains it" : "misses it")
+                : "no interval";
+        return String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error %+.4f (%.2f%%), %s -> %s",
+                c.id(), p.id(), p.targetName(), c.predictedLoss(), c.actualLoss(),
+                c.runId() == null ? "given with --loss" : "run " + c.runId(), c.actualLoss() - c.predictedLoss(),
+                100 * c.relativeError(), interval, c.verdict());
+    }
+}

@@ -1,0 +1,1157 @@
+package scalelab.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import scalelab.fitting.LossSurface;
+import scalelab.fitting.Observation;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.RunTable;
+
+/**
+ * The scalelab database: one embedded DuckDB file holding ladders, runs, loss curves, fits, the append-only
+ * prediction ledger and its checks. Every module stores and reads through this class.
+ *
+ * <p>DuckDB lets one process hold a database file for writing; a second process gets an {@link IllegalStateException}
+ * naming the PID that holds it. Within a process, methods are synchronized (one JDBC connection).
+ */
+public final class Registry implements AutoCloseable {
+    /** Environment variable naming the database file when no {@code --db} is given. */
+    public static final String DB_ENV = "SCALELAB_DB";
+    public static final String DEFAULT_FILE = "scalelab.duckdb";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern LOCK_HOLDER = Pattern.compile("Conflicting lock is held in (.*?) \\(PID (\\d+)\\)( by user (\\S+?))?[.)]?(\\s|$)");
+
+    private final Path file;
+    private final DuckDBConnection conn;
+
+    private Registry(Path file, DuckDBConnection conn) {
+        this.file = file;
+        this.conn = conn;
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    /** --db option if given, else $SCALELAB_DB, else ./scalelab.duckdb. */
+    public static Path resolvePath(String dbOption) {
+        return resolvePath(dbOption, System.getenv());
+    }
+
+    static Path resolvePath(String dbOption, Map<String, String> env) {
+        if (dbOption != null && !dbOption.isBlank()) {
+            return Path.of(dbOption);
+        }
+        String fromEnv = env.get(DB_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Path.of(fromEnv);
+        }
+        return Path.of(DEFAULT_FILE);
+    }
+
+    /** Opens (creating if needed) the database file and brings its schema up to date. */
+    public static Registry open(Path db) {
+        Path abs = db.toAbsolutePath().normalize();
+        try {
+            if (abs.getParent() != null) {
+                Files.createDirectories(abs.getParent());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the directory of database " + abs + ": " + e.getMessage(), e);
+        }
+        DuckDBConnection c;
+        try {
+            c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + abs);
+        } catch (SQLException e) {
+            throw openError(abs, e);
+        }
+        Registry r = new Registry(abs, c);
+        try {
+            r.migrate();
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        return r;
+    }
+
+    /** DuckDB's "Could not set lock ... Conflicting lock is held in X (PID N)" as one clear sentence. */
+    static IllegalStateException openError(Path db, SQLException e) {
+        String msg = String.valueOf(e.getMessage());
+        Matcher m = LOCK_HOLDER.matcher(msg);
+        if (m.find()) {
+            String program = Path.of(m.group(1).trim()).getFileName().toString();
+            String user = m.group(4) == null ? "" : ", user " + m.group(4);
+            return new IllegalStateException("database " + db + " is locked by PID " + m.group(2) + " (" + program + user
+                    + "): another process is using it; wait for it to finish, or use another --db file", e);
+        }
+        if (msg.contains("Could not set lock")) {
+            return new IllegalStateException("database " + db + " is locked by another process: " + msg, e);
+        }
+        return new IllegalStateException("cannot open database " + db + ": " + msg, e);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The schema version this database is at. */
+    public synchronized int schemaVersion() {
+        return sql(() -> {
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(version), 0) FROM schema_version")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
+    private void migrate() {
+        sql(() -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)");
+            }
+            return null;
+        });
+        int current = schemaVersion();
+        if (current > Migrations.latestVersion()) {
+            throw new IllegalStateException("database " + file + " has schema version " + current
+                    + ", newer than this scalelab understands (" + Migrations.latestVersion() + "): update scalelab");
+        }
+        for (Migrations.Migration m : Migrations.ALL) {
+            if (m.version() <= current) {
+                continue;
+            }
+            transaction(() -> {
+                try (Statement s = conn.createStatement()) {
+                    for (String stmt : m.statements()) {
+                        s.execute(stmt);
+                    }
+                }
+                try (PreparedStatement ps = conn.prepareStatement("INSERT INTO schema_version VALUES (?, ?, ?)")) {
+                    ps.setInt(1, m.version());
+                    ps.setString(2, m.description());
+                    ps.setObject(3, ts(Instant.now()));
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            conn.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException("closing database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- ladders
+
+    /** Creates or updates a ladder's spec; returns its id. */
+    public synchronized long upsertLadder(String name, String specYaml) {
+        requireName("ladder name", name);
+        return transaction(() -> {
+            Instant now = Instant.now();
+            Optional<Long> existing = ladderId(name);
+            if (existing.isPresent()) {
+                try (PreparedStatement ps = conn.prepareStatement("UPDATE ladders SET spec_yaml = ?, updated_at = ? WHERE id = ?")) {
+                    ps.setString(1, specYaml);
+                    ps.setObject(2, ts(now));
+                    ps.setLong(3, existing.get());
+                    ps.executeUpdate();
+                }
+                return existing.get();
+            }
+            return insertLadder(name, specYaml, now);
+        });
+    }
+
+    /** The ladder's spec YAML; empty if there is no such ladder (a ladder created by an import has a null spec). */
+    public synchronized Optional<String> ladderSpec(String name) {
+        return sql(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT spec_yaml FROM ladders WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public synchronized List<String> ladders() {
+        return sql(() -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM ladders ORDER BY id")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    private Optional<Long> ladderId(String name) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM ladders WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private long insertLadder(String name, String specYaml, Instant now) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO ladders (name, spec_yaml, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id")) {
+            ps.setString(1, name);
+            ps.setString(2, specYaml);
+            ps.setObject(3, ts(now));
+            ps.setObject(4, ts(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    private static final String RUN_COLUMNS = "id, ladder, name, spec_hash, spec_json, architecture, params, total_params, tokens,"
+            + " budget_flops, planned_flops, counted_flops, hyperparameters_json, status, status_message, final_loss, best_loss,"
+            + " wall_seconds, code_version, created_at, updated_at";
+
+    /**
+     * Stores a run keyed by its spec hash and returns its id. Idempotent: if a run with this spec hash exists, it is
+     * left as it is (status and results included) and its id returned.
+     */
+    public synchronized long upsertRun(RunRecord run) {
+        return upsertRuns(List.of(run)).get(0);
+    }
+
+    /** {@link #upsertRun} for many runs in one transaction (all or none); ids in the same order. */
+    public synchronized List<Long> upsertRuns(List<RunRecord> runs) {
+        return transaction(() -> upsertRunsInTx(runs, Instant.now(), i -> { }).stream().map(Upserted::id).toList());
+    }
+
+    private record Upserted(long id, boolean inserted) {}
+
+    /**
+     * Looks up the spec hashes already stored in one query, then inserts the new runs with multi-row INSERTs (ids drawn
+     * from the sequence up front). Calls {@code afterEachRow} with the index of each run once it is stored (inside the
+     * transaction: the import crash tests stop there).
+     */
+    private List<Upserted> upsertRunsInTx(List<RunRecord> runs, Instant now, IntConsumer afterEachRow) throws SQLException {
+        Map<String, Long> existing = new java.util.HashMap<>();
+        List<String> hashes = runs.stream().map(RunRecord::specHash).distinct().toList();
+        for (int from = 0; from < hashes.size(); from += 1000) {
+            List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + 1000));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps = conn.prepareStatement("SELECT spec_hash, id FROM runs WHERE spec_hash IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        existing.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+        }
+        long fresh = hashes.stream().filter(h -> !existing.containsKey(h)).count();
+        java.util.ArrayDeque<Long> newIds = new java.util.ArrayDeque<>();
+        if (fresh > 0) {
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT nextval('runs_id_seq') FROM range(" + fresh + ")")) {
+                while (rs.next()) {
+                    newIds.add(rs.getLong(1));
+                }
+            }
+        }
+        List<Upserted> out = new ArrayList<>(runs.size());
+        List<RunRecord> pending = new ArrayList<>(INSERT_CHUNK);
+        List<Long> pendingIds = new ArrayList<>(INSERT_CHUNK);
+        int hooked = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            RunRecord r = runs.get(i);
+            Long id = existing.get(r.specHash());
+            if (id != null) {
+                out.add(new Upserted(id, false));
+            } else {
+                id = newIds.removeFirst();
+                existing.put(r.specHash(), id);
+                out.add(new Upserted(id, true));
+                pending.add(r);
+                pendingIds.add(id);
+            }
+            if (pending.size() == INSERT_CHUNK || i == runs.size() - 1) {
+                insertRuns(pending, pendingIds, now);
+                pending.clear();
+                pendingIds.clear();
+                for (; hooked <= i; hooked++) {
+                    afterEachRow.accept(hooked);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Rows per multi-row INSERT: one statement per row cost ~1–2 ms each, mostly statement overhead. */
+    private static final int INSERT_CHUNK = 200;
+
+    private void insertRuns(List<RunRecord> runs, List<Long> ids, Instant now) throws SQLException {
+        if (runs.isEmpty()) {
+            return;
+        }
+        String row = "(" + String.join(", ", java.util.Collections.nCopies(21, "?")) + ")";
+        String sql = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES " + String.join(", ", java.util.Collections.nCopies(runs.size(), row));
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            int c = 1;
+            for (int k = 0; k < runs.size(); k++) {
+                RunRecord r = runs.get(k);
+                ps.setLong(c++, ids.get(k));
+                ps.setString(c++, r.ladder());
+                ps.setString(c++, r.name());
+                ps.setString(c++, r.specHash());
+                ps.setString(c++, r.specJson());
+                ps.setString(c++, r.architecture());
+                ps.setDouble(c++, r.params());
+                ps.setDouble(c++, r.totalParams());
+                ps.setDouble(c++, r.tokens());
+                ps.setDouble(c++, r.budgetFlops());
+                ps.setDouble(c++, r.plannedFlops());
+                setDouble(ps, c++, r.countedFlops());
+                ps.setString(c++, r.hyperparametersJson());
+                ps.setString(c++, r.status().name());
+                ps.setString(c++, r.statusMessage());
+                setDouble(ps, c++, r.finalLoss());
+                setDouble(ps, c++, r.bestLoss());
+                setDouble(ps, c++, r.wallSeconds());
+                ps.setString(c++, r.codeVersion());
+                ps.setObject(c++, ts(r.createdAt() == null ? now : r.createdAt()));
+                ps.setObject(c++, ts(r.updatedAt() == null ? now : r.updatedAt()));
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized Optional<RunRecord> runBySpecHash(String specHash) {
+        return firstRun("spec_hash = ?", specHash);
+    }
+
+    public synchronized Optional<RunRecord> run(long id) {
+        return firstRun("id = ?", id);
+    }
+
+    /** Runs with this name, newest first (names are not unique: a ladder may be planned again). */
+    public synchronized List<RunRecord> runsNamed(String name) {
+        return queryRuns("WHERE name = ? ORDER BY id DESC", name);
+    }
+
+    /** All runs of a ladder (all runs when null), by id. */
+    public synchronized List<RunRecord> runs(String ladderOrNull) {
+        return ladderOrNull == null ? queryRuns("ORDER BY id") : queryRuns("WHERE ladder = ? ORDER BY id", ladderOrNull);
+    }
+
+    public synchronized void markRunning(long id) {
+        updateRun(id, Set.of(RunStatus.PLANNED, RunStatus.FAILED, RunStatus.RUNNING), RunStatus.RUNNING,
+                "status = 'RUNNING', status_message = NULL", List.of());
+    }
+
+    public synchronized void finishRun(long id, double finalLoss, double bestLoss, double countedFlops, double wallSeconds) {
+        requirePositive("final loss", finalLoss);
+        requirePositive("best loss", bestLoss);
+        requirePositive("counted FLOPs", countedFlops);
+        if (!Double.isFinite(wallSeconds) || wallSeconds < 0) {
+            throw new IllegalArgumentException("wall seconds must be finite and non-negative, got " + wallSeconds);
+        }
+        updateRun(id, Set.of(RunStatus.RUNNING, RunStatus.PLANNED), RunStatus.FINISHED,
+                "status = 'FINISHED', status_message = NULL, final_loss = ?, best_loss = ?, counted_flops = ?, wall_seconds = ?",
+                List.of(finalLoss, bestLoss, countedFlops, wallSeconds));
+    }
+
+    public synchronized void failRun(long id, String message) {
+        updateRun(id, Set.of(RunStatus.PLANNED, RunStatus.RUNNING, RunStatus.FAILED), RunStatus.FAILED,
+                "status = 'FAILED', status_message = ?", Arrays.asList(message == null ? "failed (no message)" : message));
+    }
+
+    private void updateRun(long id, Set<RunStatus> allowedFrom, RunStatus target, String setClause, List<Object> values) {
+        transaction(() -> {
+            RunRecord current = firstRunInTx("id = ?", id).orElseThrow(() -> new IllegalArgumentException("no run with id " + id));
+            if (!allowedFrom.contains(current.status())) {
+                throw new IllegalStateException("run " + id + " is " + current.status() + ": it cannot become " + target);
+            }
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET " + setClause + ", updated_at = ? WHERE id = ?")) {
+                int i = 1;
+                for (Object v : values) {
+                    ps.setObject(i++, v);
+                }
+                ps.setObject(i++, ts(Instant.now()));
+                ps.setLong(i, id);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private Optional<RunRecord> firstRun(String where, Object arg) {
+        return sql(() -> firstRunInTx(where, arg));
+    }
+
+    private Optional<RunRecord> firstRunInTx(String where, Object arg) throws SQLException {
+        List<RunRecord> l = queryRunsInTx("WHERE " + where, arg);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    private List<RunRecord> queryRuns(String tail, Object... args) {
+        return sql(() -> queryRunsInTx(tail, args));
+    }
+
+    private List<RunRecord> queryRunsInTx(String tail, Object... args) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM runs " + tail)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<RunRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RunRecord(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
+                            rs.getDouble(11), getDouble(rs, 12), rs.getString(13), RunStatus.valueOf(rs.getString(14)),
+                            rs.getString(15), getDouble(rs, 16), getDouble(rs, 17), getDouble(rs, 18), rs.getString(19),
+                            instant(rs, 20), instant(rs, 21)));
+                }
+            }
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- loss curves
+
+    /** Appends points to a run's loss curve in bulk (DuckDB appender, one transaction). */
+    public synchronized void appendCurve(long runId, List<CurvePoint> points) {
+        if (points.isEmpty()) {
+            return;
+        }
+        transaction(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalArgumentException("no run with id " + runId + " to append a loss curve to");
+                    }
+                }
+            }
+            try (DuckDBAppender app = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "loss_curves")) {
+                for (CurvePoint p : points) {
+                    app.beginRow();
+                    app.append(runId);
+                    app.append(p.step());
+                    app.append(p.tokens());
+                    app.append(p.trainLoss());
+                    if (p.evaluated()) {
+                        app.append(p.evalLoss());
+                    } else {
+                        app.appendNull();
+                    }
+                    app.endRow();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** A run's loss curve ordered by step (eval loss NaN where not evaluated). */
+    public synchronized List<CurvePoint> curve(long runId) {
+        return sql(() -> {
+            List<CurvePoint> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT step, tokens, train_loss, eval_loss FROM loss_curves WHERE run_id = ? ORDER BY step")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Double eval = getDouble(rs, 4);
+                        out.add(new CurvePoint(rs.getLong(1), rs.getLong(2), rs.getDouble(3), eval == null ? Double.NaN : eval));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- observations for fits
+
+    /** Finished runs of a ladder (all ladders when null) as fitter observations, grouped by budget label. */
+    public synchronized List<Observation> observations(String ladderOrNull) {
+        return observationSet(ladderOrNull).observations();
+    }
+
+    /** {@link #observations} with the run ids and the input content hash a saved fit should record. */
+    public synchronized ObservationSet observationSet(String ladderOrNull) {
+        return sql(() -> {
+            String q = "SELECT id, spec_hash, params, tokens, budget_flops, final_loss FROM runs"
+                    + " WHERE status = 'FINISHED' AND final_loss IS NOT NULL" + (ladderOrNull == null ? "" : " AND ladder = ?")
+                    + " ORDER BY budget_flops, params, id";
+            List<Observation> obs = new ArrayList<>();
+            List<Long> ids = new ArrayList<>();
+            // Sorted by spec hash so the input hash does not depend on insertion order.
+            TreeMap<String, String> lines = new TreeMap<>();
+            try (PreparedStatement ps = conn.prepareStatement(q)) {
+                if (ladderOrNull != null) {
+                    ps.setString(1, ladderOrNull);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        double n = rs.getDouble(3), d = rs.getDouble(4), c = rs.getDouble(5), loss = rs.getDouble(6);
+                        ids.add(rs.getLong(1));
+                        obs.add(new Observation(n, d, c, loss, budgetLabel(c), 1.0));
+                        lines.put(rs.getString(2), n + "," + d + "," + c + "," + loss);
+                    }
+                }
+            }
+            StringBuilder sb = new StringBuilder("scalelab-observations-v1\n");
+            lines.forEach((k, v) -> sb.append(k).append(',').append(v).append('\n'));
+            return new ObservationSet(obs, ids, Prediction.sha256(sb.toString()));
+        });
+    }
+
+    /** A budget's group label: 4 significant digits, e.g. 1e18, 3e20, 6.25e19. */
+    public static String budgetLabel(double flops) {
+        BigDecimal v = new BigDecimal(flops).round(new MathContext(4)).stripTrailingZeros();
+        int exp = v.precision() - v.scale() - 1;
+        BigDecimal mantissa = v.movePointLeft(exp).stripTrailingZeros();
+        return mantissa.toPlainString() + "e" + exp;
+    }
+
+    // ---------------------------------------------------------------- fits
+
+    public synchronized long saveFit(FitRecord fit) {
+        return transaction(() -> {
+            long id;
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fits (method, objective, status, e, a, b, alpha, beta,"
+                    + " objective_value, input_hash, run_ids, ladder, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+                LossSurface s = fit.surface();
+                ps.setString(1, fit.method());
+                ps.setString(2, fit.objective());
+                ps.setString(3, fit.status());
+                setDouble(ps, 4, s == null ? null : s.E());
+                setDouble(ps, 5, s == null ? null : s.A());
+                setDouble(ps, 6, s == null ? null : s.B());
+                setDouble(ps, 7, s == null ? null : s.alpha());
+                setDouble(ps, 8, s == null ? null : s.beta());
+                setDouble(ps, 9, Double.isFinite(fit.objectiveValue()) ? fit.objectiveValue() : null);
+                ps.setString(10, fit.inputHash());
+                ps.setString(11, String.join(",", fit.runIds().stream().map(String::valueOf).toList()));
+                ps.setString(12, fit.ladder());
+                ps.setString(13, fit.resultJson());
+                ps.setObject(14, ts(fit.createdAt() == null ? Instant.now() : fit.createdAt()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            // Multi-row INSERTs, not the appender: they join this transaction with the fits row (all or none).
+            List<LossSurface> boot = fit.bootstrapSurfaces();
+            for (int from = 0; from < boot.size(); from += 500) {
+                int to = Math.min(boot.size(), from + 500);
+                String values = String.join(", ", java.util.Collections.nCopies(to - from, "(?, ?, ?, ?, ?, ?, ?)"));
+                try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fit_bootstrap VALUES " + values)) {
+                    int c = 1;
+                    for (int k = from; k < to; k++) {
+                        LossSurface b = boot.get(k);
+                        ps.setLong(c++, id);
+                        ps.setInt(c++, k);
+                        ps.setDouble(c++, b.E());
+                        ps.setDouble(c++, b.A());
+                        ps.setDouble(c++, b.B());
+                        ps.setDouble(c++, b.alpha());
+                        ps.setDouble(c++, b.beta());
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            return id;
+        });
+    }
+
+    public synchronized Optional<FitRecord> fit(long id) {
+        List<FitRecord> l = queryFits("WHERE id = ?", id);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    /** The most recently saved fit (of a ladder, or of any when null). */
+    public synchronized Optional<FitRecord> latestFit(String ladderOrNull) {
+        List<FitRecord> l = ladderOrNull == null ? queryFits("ORDER BY id DESC LIMIT 1")
+                : queryFits("WHERE ladder = ? ORDER BY id DESC LIMIT 1", ladderOrNull);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    /** All fits (of a ladder, or all when null), oldest first. */
+    public synchronized List<FitRecord> fits(String ladderOrNull) {
+        return ladderOrNull == null ? queryFits("ORDER BY id") : queryFits("WHERE ladder = ? ORDER BY id", ladderOrNull);
+    }
+
+    private List<FitRecord> queryFits(String tail, Object... args) {
+        return sql(() -> {
+            List<FitRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT id, method, objective, status, e, a, b, alpha, beta,"
+                    + " objective_value, input_hash, run_ids, ladder, result_json, created_at FROM fits " + tail)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long id = rs.getLong(1);
+                        Double e = getDouble(rs, 5);
+                        LossSurface surface = e == null ? null
+                                : new LossSurface(e, rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9));
+                        Double obj = getDouble(rs, 10);
+                        String runIds = rs.getString(12);
+                        List<Long> ids = runIds.isEmpty() ? List.of() : Arrays.stream(runIds.split(",")).map(Long::valueOf).toList();
+                        out.add(new FitRecord(id, rs.getString(2), rs.getString(3), rs.getString(4), surface,
+                                obj == null ? Double.NaN : obj, rs.getString(11), ids, rs.getString(13), rs.getString(14),
+                                bootstrapSurfaces(id), instant(rs, 15)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private List<LossSurface> bootstrapSurfaces(long fitId) throws SQLException {
+        List<LossSurface> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT e, a, b, alpha, beta FROM fit_bootstrap WHERE fit_id = ? ORDER BY sample")) {
+            ps.setLong(1, fitId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LossSurface(rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- prediction ledger
+
+    /**
+     * Appends a prediction to the ledger: assigns the next id, links it to the previous entry's hash and hashes it.
+     * The draft must not carry an id (a filed entry cannot be filed again); {@code supersedes}, when set, must name an
+     * existing entry, which stays in the ledger unchanged.
+     */
+    public synchronized Prediction filePrediction(Prediction draft) {
+        if (draft.id() != null || draft.entryHash() != null) {
+            throw new AppendOnlyException("prediction " + draft.id() + " is already a ledger entry: the ledger is append-only;"
+                    + " file a new prediction that supersedes it instead");
+        }
+        return transaction(() -> {
+            long nextId = 1;
+            String prev = Prediction.GENESIS_HASH;
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT id, entry_hash FROM predictions ORDER BY id DESC LIMIT 1")) {
+                if (rs.next()) {
+                    nextId = rs.getLong(1) + 1;
+                    prev = rs.getString(2);
+                }
+            }
+            if (draft.supersedes() != null && (draft.supersedes() < 1 || draft.supersedes() >= nextId)) {
+                throw new IllegalArgumentException("prediction " + draft.supersedes() + " does not exist: nothing to supersede");
+            }
+            Prediction entry = draft.asEntry(nextId, prev);
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                int i = 1;
+                ps.setLong(i++, entry.id());
+                ps.setString(i++, entry.targetName());
+                ps.setString(i++, entry.kind());
+                ps.setDouble(i++, entry.params());
+                ps.setDouble(i++, entry.tokens());
+                ps.setDouble(i++, entry.compute());
+                ps.setDouble(i++, entry.predictedLoss());
+                setDouble(ps, i++, entry.intervalLow());
+                setDouble(ps, i++, entry.intervalHigh());
+                setDouble(ps, i++, entry.intervalLevel());
+                ps.setString(i++, entry.intervalNote());
+                ps.setString(i++, entry.method());
+                ps.setLong(i++, entry.fitId());
+                ps.setString(i++, entry.inputHash());
+                ps.setString(i++, entry.codeVersion());
+                ps.setString(i++, entry.author());
+                ps.setString(i++, entry.createdAt().toString());
+                if (entry.supersedes() == null) {
+                    ps.setNull(i++, Types.BIGINT);
+                } else {
+                    ps.setLong(i++, entry.supersedes());
+                }
+                ps.setString(i++, entry.previousHash());
+                ps.setString(i, entry.entryHash());
+                ps.executeUpdate();
+            }
+            return entry;
+        });
+    }
+
+    /** Always refused: a filed prediction is never edited. File a new one that supersedes it. */
+    public Prediction updatePrediction(Prediction changed) {
+        throw new AppendOnlyException("prediction " + changed.id() + " cannot be changed: the ledger is append-only;"
+                + " file a new prediction with supersedes = " + changed.id() + " instead");
+    }
+
+    /** Always refused: a filed prediction is never deleted. */
+    public void deletePrediction(long id) {
+        throw new AppendOnlyException("prediction " + id + " cannot be deleted: the ledger is append-only;"
+                + " a new prediction may supersede it, and both stay");
+    }
+
+    /**
+     * The entry as stored. Throws if the row no longer forms a valid prediction (altered by SQL):
+     * {@link #verifyLedger()} says which entry and why.
+     */
+    public synchronized Optional<Prediction> prediction(long id) {
+        List<Prediction> l = sql(() -> queryPredictions("WHERE id = " + id)).stream().map(StoredPrediction::parse).toList();
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    /** The whole ledger in order. Throws on a row altered into an invalid prediction (see {@link #verifyLedger()}). */
+    public synchronized List<Prediction> predictions() {
+        return sql(() -> queryPredictions("")).stream().map(StoredPrediction::parse).toList();
+    }
+
+    /** Ids of the predictions that supersede {@code id} (empty if it is current). */
+    public synchronized List<Long> supersededBy(long id) {
+        return sql(() -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM predictions WHERE supersedes = ? ORDER BY id")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getLong(1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Recomputes the hash chain from the first entry and reports the first entry that does not verify. */
+    public synchronized LedgerVerification verifyLedger() {
+        List<StoredPrediction> rows = sql(() -> queryPredictions(""));
+        String expectedPrev = Prediction.GENESIS_HASH;
+        long expectedId = 1;
+        for (StoredPrediction row : rows) {
+            String label = "entry " + row.id + " ('" + row.targetName + "')";
+            if (row.id != expectedId) {
+                return new LedgerVerification(rows.size(), row.id, "expected entry " + expectedId + " next but found entry "
+                        + row.id + ": an entry was deleted or renumbered", expectedPrev);
+            }
+            if (!expectedPrev.equals(row.previousHash)) {
+                return new LedgerVerification(rows.size(), row.id, label + ": previous_hash " + abbrev(row.previousHash)
+                        + " does not match the hash of the entry before it (" + abbrev(expectedPrev)
+                        + "): the chain was altered", expectedPrev);
+            }
+            Prediction p;
+            try {
+                p = row.parse();
+            } catch (RuntimeException e) {
+                return new LedgerVerification(rows.size(), row.id, label + ": the stored row is no longer a valid prediction ("
+                        + e.getMessage() + "): it was altered after filing", expectedPrev);
+            }
+            String recomputed = p.recomputeHash();
+            if (!recomputed.equals(row.entryHash)) {
+                return new LedgerVerification(rows.size(), row.id, label + ": its content hashes to " + abbrev(recomputed)
+                        + " but the recorded entry hash is " + abbrev(row.entryHash) + ": the row was altered after filing", expectedPrev);
+            }
+            expectedPrev = row.entryHash;
+            expectedId++;
+        }
+        return new LedgerVerification(rows.size(), null, null, expectedPrev);
+    }
+
+    private static String abbrev(String hash) {
+        return hash == null ? "null" : hash.length() > 16 ? hash.substring(0, 16) + "…" : hash;
+    }
+
+    /** A predictions row as stored, before validation (so that verify can report rows no longer valid). */
+    private record StoredPrediction(long id, String targetName, String kind, double params, double tokens, double compute,
+                                    double predictedLoss, Double intervalLow, Double intervalHigh, Double intervalLevel,
+                                    String intervalNote, String method, long fitId, String inputHash, String codeVersion,
+                                    String author, String createdAt, Long supersedes, String previousHash, String entryHash) {
+        Prediction parse() {
+            Instant created;
+            try {
+                created = Instant.parse(createdAt);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("created_at is not an ISO-8601 instant: " + createdAt);
+            }
+            return new Prediction(id, targetName, kind, params, tokens, compute, predictedLoss, intervalLow, intervalHigh,
+                    intervalLevel, intervalNote, method, fitId, inputHash, codeVersion, author, created, supersedes,
+                    previousHash, entryHash);
+        }
+    }
+
+    private List<StoredPrediction> queryPredictions(String where) throws SQLException {
+        List<StoredPrediction> out = new ArrayList<>();
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT id, target_name, kind, params, tokens,"
+                + " compute, predicted_loss, interval_low, interval_high, interval_level, interval_note, method, fit_id, input_hash,"
+                + " code_version, author, created_at, supersedes, previous_hash, entry_hash FROM predictions " + where + " ORDER BY id")) {
+            while (rs.next()) {
+                long sup = rs.getLong(18);
+                Long supersedes = rs.wasNull() ? null : sup;
+                out.add(new StoredPrediction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getDouble(5),
+                        rs.getDouble(6), rs.getDouble(7), getDouble(rs, 8), getDouble(rs, 9), getDouble(rs, 10),
+                        rs.getString(11), rs.getString(12), rs.getLong(13), rs.getString(14), rs.getString(15),
+                        rs.getString(16), rs.getString(17), supersedes, rs.getString(19), rs.getString(20)));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    /** Checks prediction {@code predictionId} against finished run {@code runId} and stores the check. */
+    public synchronized PredictionCheck checkAgainstRun(long predictionId, long runId) {
+        Prediction p = prediction(predictionId).orElseThrow(() -> new IllegalArgumentException("no prediction with id " + predictionId));
+        RunRecord run = run(runId).orElseThrow(() -> new IllegalArgumentException("no run with id " + runId));
+        if (run.status() != RunStatus.FINISHED || run.finalLoss() == null) {
+            throw new IllegalStateException("run " + runId + " is " + run.status() + ": it has no final loss to check against yet");
+        }
+        return storeCheck(PredictionCheck.of(p, runId, run.finalLoss()));
+    }
+
+    /** Checks a prediction against a loss measured elsewhere (a run trained outside this registry). */
+    public synchronized PredictionCheck checkAgainstLoss(long predictionId, double actualLoss) {
+        Prediction p = prediction(predictionId).orElseThrow(() -> new IllegalArgumentException("no prediction with id " + predictionId));
+        return storeCheck(PredictionCheck.of(p, null, actualLoss));
+    }
+
+    /**
+     * Checks every prediction whose target run (a run named like the target, or with the target as spec hash) has
+     * finished and that was not yet checked against that run. Returns the new checks.
+     */
+    public synchronized List<PredictionCheck> checkAll() {
+        List<PredictionCheck> out = new ArrayList<>();
+        for (Prediction p : predictions()) {
+            List<RunRecord> targets = new ArrayList<>(runsNamed(p.targetName()));
+            runBySpecHash(p.targetName()).ifPresent(targets::add);
+            Set<Long> done = new HashSet<>();
+            for (PredictionCheck c : checks(p.id())) {
+                done.add(c.runId());
+            }
+            for (RunRecord r : targets) {
+                if (r.status() == RunStatus.FINISHED && !done.contains(r.id())) {
+                    out.add(storeCheck(PredictionCheck.of(p, r.id(), r.finalLoss())));
+                    done.add(r.id());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Checks of one prediction, oldest first. */
+    public synchronized List<PredictionCheck> checks(long predictionId) {
+        return queryChecks("WHERE prediction_id = " + predictionId);
+    }
+
+    public synchronized List<PredictionCheck> checks() {
+        return queryChecks("");
+    }
+
+    private PredictionCheck storeCheck(PredictionCheck c) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        long id = transaction(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO checks (prediction_id, run_id, actual_loss, predicted_loss,"
+                    + " absolute_error, relative_error, inside_interval, verdict, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+                ps.setLong(1, c.predictionId());
+                if (c.runId() == null) {
+                    ps.setNull(2, Types.BIGINT);
+                } else {
+                    ps.setLong(2, c.runId());
+                }
+                ps.setDouble(3, c.actualLoss());
+                ps.setDouble(4, c.predictedLoss());
+                ps.setDouble(5, c.absoluteError());
+                ps.setDouble(6, c.relativeError());
+                if (c.insideInterval() == null) {
+                    ps.setNull(7, Types.BOOLEAN);
+                } else {
+                    ps.setBoolean(7, c.insideInterval());
+                }
+                ps.setString(8, c.verdict().name());
+                ps.setObject(9, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+        return new PredictionCheck(id, c.predictionId(), c.runId(), c.actualLoss(), c.predictedLoss(), c.absoluteError(),
+                c.relativeError(), c.insideInterval(), c.verdict(), now);
+    }
+
+    private List<PredictionCheck> queryChecks(String where) {
+        return sql(() -> {
+            List<PredictionCheck> out = new ArrayList<>();
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT id, prediction_id, run_id, actual_loss,"
+                    + " predicted_loss, absolute_error, relative_error, inside_interval, verdict, checked_at FROM checks " + where + " ORDER BY id")) {
+                while (rs.next()) {
+                    long run = rs.getLong(3);
+                    Long runId = rs.wasNull() ? null : run;
+                    boolean in = rs.getBoolean(8);
+                    Boolean inside = rs.wasNull() ? null : in;
+                    out.add(new PredictionCheck(rs.getLong(1), rs.getLong(2), runId, rs.getDouble(4), rs.getDouble(5),
+                            rs.getDouble(6), rs.getDouble(7), inside, PredictionCheck.Verdict.valueOf(rs.getString(9)), instant(rs, 10)));
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- import / export
+
+    /**
+     * What an import did.
+     *
+     * @param alreadyImported true when a file with the same content was imported before (then nothing was added)
+     * @param runsAdded       new runs stored
+     * @param runsPresent     rows that matched a run already in the registry (same identity), left unchanged
+     */
+    public record ImportResult(Long importId, Path source, String contentSha256, String ladder, int rowsRead, int runsAdded,
+                               int runsPresent, boolean alreadyImported) {}
+
+    /**
+     * Imports finished runs trained elsewhere, in one transaction: either every row is stored or none. A file whose
+     * content (SHA-256) was imported before adds nothing. Optional columns besides those of {@code fit}:
+     * {@code architecture} (dense|moe), {@code hyperparameters} (a JSON object), {@code total_params}.
+     *
+     * @param ladder the ladder to file the runs under (created if missing)
+     */
+    public ImportResult importRuns(RunTable table, String ladder) {
+        return importRuns(table, ladder, row -> { });
+    }
+
+    /** {@link #importRuns(RunTable, String)} calling {@code afterEachRow} with the row index after storing it (tests crash there). */
+    synchronized ImportResult importRuns(RunTable table, String ladder, IntConsumer afterEachRow) {
+        requireName("ladder name", ladder);
+        List<RunRecord> records = importRecords(table, ladder);
+        return transaction(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT id, ladder FROM imports WHERE content_sha256 = ?")) {
+                ps.setString(1, table.contentSha256());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return new ImportResult(rs.getLong(1), table.source(), table.contentSha256(), rs.getString(2),
+                                table.rows().size(), 0, 0, true);
+                    }
+                }
+            }
+            Instant now = Instant.now();
+            if (ladderId(ladder).isEmpty()) {
+                insertLadder(ladder, null, now);
+            }
+            int added = (int) upsertRunsInTx(records, now, afterEachRow).stream().filter(Upserted::inserted).count();
+            long importId;
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO imports (content_sha256, source, ladder, rows_read,"
+                    + " runs_added, imported_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+                ps.setString(1, table.contentSha256());
+                ps.setString(2, String.valueOf(table.source()));
+                ps.setString(3, ladder);
+                ps.setInt(4, records.size());
+                ps.setInt(5, added);
+                ps.setObject(6, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    importId = rs.getLong(1);
+                }
+            }
+            return new ImportResult(importId, table.source(), table.contentSha256(), ladder, records.size(), added,
+                    records.size() - added, false);
+        });
+    }
+
+    /** Validates every row into a run record before anything touches the database. */
+    private static List<RunRecord> importRecords(RunTable table, String ladder) {
+        List<RunRecord> out = new ArrayList<>();
+        Path file = table.source();
+        for (RunTable.Row row : table.rows()) {
+            Observation o = row.observation();
+            Map<String, String> extra = new TreeMap<>(row.extra());
+            String arch = extra.getOrDefault("architecture", "");
+            arch = arch.isBlank() ? "dense" : arch.trim().toLowerCase(Locale.ROOT);
+            if (!arch.equals("dense") && !arch.equals("moe")) {
+                throw new InputFormatException(file, row.line(), "architecture", "must be dense or moe, got '" + extra.get("architecture") + "'");
+            }
+            double totalParams = o.params();
+            String tp = extra.get("total_params");
+            if (tp != null && !tp.isBlank()) {
+                try {
+                    totalParams = Double.parseDouble(tp);
+                } catch (NumberFormatException e) {
+                    throw new InputFormatException(file, row.line(), "total_params", "not a number: '" + tp + "'");
+                }
+                if (!Double.isFinite(totalParams) || totalParams < o.params()) {
+                    throw new InputFormatException(file, row.line(), "total_params",
+                            "must be a finite number at least params (" + o.params() + "), got " + tp);
+                }
+            }
+            String hyper = extra.get("hyperparameters");
+            if (hyper != null && !hyper.isBlank()) {
+                try {
+                    JsonNode n = JSON.readTree(hyper);
+                    if (n == null || !n.isObject()) {
+                        throw new InputFormatException(file, row.line(), "hyperparameters", "must be a JSON object, got: " + hyper);
+                    }
+                    hyper = n.toString();
+                } catch (IOException e) {
+                    throw new InputFormatException(file, row.line(), "hyperparameters", "not valid JSON: " + hyper);
+                }
+            } else {
+                hyper = null;
+            }
+            ObjectNode spec = JSON.createObjectNode();
+            spec.put("source", "import");
+            spec.put("name", row.name());
+            spec.put("architecture", arch);
+            spec.put("params", o.params());
+            spec.put("total_params", totalParams);
+            spec.put("tokens", o.tokens());
+            spec.put("budget_flops", o.flops());
+            spec.put("loss", o.loss());
+            ObjectNode cols = spec.putObject("columns");
+            extra.forEach(cols::put);
+            // Identity of an imported run: its ladder and everything the file says about it.
+            String specHash = Prediction.sha256("imported-run-v1\n" + ladder + "\n" + spec);
+            out.add(new RunRecord(null, ladder, row.name(), specHash, spec.toString(), arch, o.params(), totalParams,
+                    o.tokens(), o.flops(), 6.0 * o.params() * o.tokens(), null, hyper, RunStatus.FINISHED, null, o.loss(),
+                    o.loss(), null, "external (imported from " + file.getFileName() + ")", null, null));
+        }
+        return out;
+    }
+
+    /** Writes all runs (of a ladder, or all when null) to a file with DuckDB COPY; format "csv" or "parquet". */
+    public synchronized void copyRunsTo(Path out, String format, String ladderOrNull) {
+        String fmt = format.toLowerCase(Locale.ROOT);
+        if (!fmt.equals("csv") && !fmt.equals("parquet")) {
+            throw new IllegalArgumentException("export format must be csv or parquet, got " + format);
+        }
+        String where = ladderOrNull == null ? "" : " WHERE ladder = '" + ladderOrNull.replace("'", "''") + "'";
+        String target = out.toAbsolutePath().toString().replace("'", "''");
+        sql(() -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute("COPY (SELECT " + EXPORT_COLUMNS + " FROM runs" + where + " ORDER BY id) TO '" + target + "' (FORMAT "
+                        + fmt + (fmt.equals("csv") ? ", HEADER true" : "") + ")");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Columns of a run export, named so that a CSV export can be imported again: params, tokens, loss, budget, name,
+     * architecture, hyperparameters (the rest are kept as extra columns).
+     */
+    public static final String EXPORT_COLUMNS = "id, ladder, name, architecture, params, total_params, tokens, budget_flops AS budget,"
+            + " planned_flops, counted_flops, final_loss AS loss, best_loss, status, status_message, wall_seconds,"
+            + " hyperparameters_json AS hyperparameters, code_version, spec_hash, created_at, updated_at";
+
+    // ---------------------------------------------------------------- plumbing
+
+    /** A unit of SQL work. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T sql(SqlWork<T> work) {
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new IllegalStateException("database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if anything throws. */
+    private <T> T transaction(SqlWork<T> work) {
+        try {
+            conn.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw new IllegalStateException("database " + file + ": " + e.getMessage(), e);
+        }
+        boolean ok = false;
+        try {
+            T result = work.run();
+            conn.commit();
+            ok = true;
+            return result;
+        } catch (SQLException e) {
+            throw new IllegalStateException("database " + file + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                if (!ok) {
+                    conn.rollback();
+                }
+                conn.setAutoCommit(true);
+            } catch (SQLException e) {
+                // The original failure matters more; a failed rollback leaves DuckDB's transaction aborted, never half-applied.
+            }
+        }
+    }
+
+    private static LocalDateTime ts(Instant t) {
+        return LocalDateTime.ofInstant(t.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, int col) throws SQLException {
+        LocalDateTime t = rs.getObject(col, LocalDateTime.class);
+        return t == null ? null : t.toInstant(ZoneOffset.UTC);
+    }
+
+    private static Double getDouble(ResultSet rs, int col) throws SQLException {
+        double v = rs.getDouble(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.DOUBLE);
+        } else {
+            ps.setDouble(i, v);
+        }
+    }
+
+    private static void requirePositive(String what, double v) {
+        if (!Double.isFinite(v) || v <= 0) {
+            throw new IllegalArgumentException(what + " must be a finite positive number, got " + v);
+        }
+    }
+
+    private static void requireName(String what, String v) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be empty");
+        }
+    }
+}

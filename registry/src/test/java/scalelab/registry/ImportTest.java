@@ -1,0 +1,137 @@
+package scalelab.registry;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.RunTable;
+import scalelab.registry.io.RunTableReader;
+
+class ImportTest {
+    @TempDir
+    Path dir;
+
+    static Path repoData(String name) {
+        return Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data").resolve(name);
+    }
+
+    private static final String GOOD = """
+            name,params,tokens,budget,loss,architecture,hyperparameters
+            a,1e6,1e7,6e13,4.1,dense,"{""lr"": 0.001}"
+            b,2e6,5e6,6e13,4.0,moe,
+            c,4e6,2.5e6,6e13,4.2,,
+            """;
+
+    private Path write(String name, String text) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void importsRealPublishedData() {
+        Path csv = repoData("chinchilla-isoflops.csv");
+        try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
+            RunTable table = RunTableReader.read(csv);
+            Registry.ImportResult res = r.importRuns(table, "chinchilla");
+            assertEquals(table.rows().size(), res.runsAdded());
+            assertEquals(table.rows().size(), r.observations("chinchilla").size());
+            // Budgets from the file become the observation groups.
+            assertEquals(table.observations().stream().map(o -> Registry.budgetLabel(o.flops())).distinct().sorted().toList(),
+                    r.observations("chinchilla").stream().map(o -> o.group()).distinct().sorted().toList());
+            assertTrue(r.ladders().contains("chinchilla"));
+        }
+    }
+
+    @Test
+    void optionalColumnsAreKept() throws Exception {
+        try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
+            r.importRuns(RunTableReader.read(write("runs.csv", GOOD)), "lad");
+            List<RunRecord> runs = r.runs("lad");
+            assertEquals(List.of("a", "b", "c"), runs.stream().map(RunRecord::name).toList());
+            assertEquals(List.of("dense", "moe", "dense"), runs.stream().map(RunRecord::architecture).toList());
+            assertEquals("{\"lr\":0.001}", runs.get(0).hyperparametersJson());
+            assertNull(runs.get(1).hyperparametersJson());
+            assertEquals(RunStatus.FINISHED, runs.get(2).status());
+            assertEquals(4.2, runs.get(2).finalLoss());
+            assertEquals(6e13, runs.get(2).budgetFlops());
+        }
+    }
+
+    @Test
+    void jsonlImportMatchesCsvImport() throws Exception {
+        Path jsonl = write("runs.jsonl", """
+                {"name": "a", "params": 1e6, "tokens": 1e7, "budget": 6e13, "loss": 4.1, "architecture": "dense", "hyperparameters": {"lr": 0.001}}
+                {"name": "b", "params": 2e6, "tokens": 5e6, "budget": 6e13, "loss": 4.0, "architecture": "moe"}
+                {"name": "c", "params": 4e6, "tokens": 2.5e6, "budget": 6e13, "loss": 4.2}
+                """);
+        try (Registry a = Registry.open(dir.resolve("a.duckdb")); Registry b = Registry.open(dir.resolve("b.duckdb"))) {
+            a.importRuns(RunTableReader.read(jsonl), "lad");
+            b.importRuns(RunTableReader.read(write("runs.csv", GOOD)), "lad");
+            assertEquals(b.observations("lad"), a.observations("lad"));
+            assertEquals(b.runs("lad").stream().map(RunRecord::hyperparametersJson).toList(),
+                    a.runs("lad").stream().map(RunRecord::hyperparametersJson).toList());
+            assertEquals(List.of("dense", "moe", "dense"), a.runs("lad").stream().map(RunRecord::architecture).toList());
+        }
+    }
+
+    @Test
+    void duplicateImportAddsNothing() throws Exception {
+        Path db = dir.resolve("i.duckdb");
+        Path csv = write("runs.csv", GOOD);
+        try (Registry r = Registry.open(db)) {
+            assertEquals(3, r.importRuns(RunTableReader.read(csv), "lad").runsAdded());
+            Registry.ImportResult again = r.importRuns(RunTableReader.read(csv), "lad");
+            assertTrue(again.alreadyImported());
+            assertEquals(0, again.runsAdded());
+            assertEquals(3, r.runs(null).size());
+            // Same runs in a different file (extra blank line, one new row): only the new row is added.
+            Path more = write("more.csv", GOOD + "\nd,8e6,1.25e6,6e13,4.5,dense,\n");
+            Registry.ImportResult overlap = r.importRuns(RunTableReader.read(more), "lad");
+            assertEquals(1, overlap.runsAdded());
+            assertEquals(3, overlap.runsPresent());
+            assertEquals(4, r.runs(null).size());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
+            "bad number;    params,tokens,loss\\n1e6,1e7,4.1\\n2e6,abc,4.0;     3;tokens",
+            "missing column;params,tokens\\n1e6,1e7\\n;                          1;loss",
+            "NaN;           params,tokens,loss\\n1e6,1e7,4.1\\n2e6,5e6,NaN;     3;loss",
+            "negative tokens;params,tokens,loss\\n1e6,1e7,4.1\\n2e6,-5e6,4.0;   3;tokens",
+            "bad architecture;params,tokens,loss,architecture\\n1e6,1e7,4.1,dense\\n2e6,5e6,4.0,sparse;3;architecture",
+            "hyperparameters not JSON;params,tokens,loss,hyperparameters\\n1e6,1e7,4.1,{lr: 1;2;hyperparameters"})
+    void malformedFileFailsWithLocationAndStoresNothing(String what, String content, int line, String column) throws Exception {
+        Path csv = write("bad.csv", content.replace("\\n", "\n"));
+        try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
+            r.importRuns(RunTableReader.read(write("good.csv", GOOD)), "lad");
+            InputFormatException e = assertThrows(InputFormatException.class, () -> r.importRuns(RunTableReader.read(csv), "lad"), what);
+            assertTrue(e.getMessage().startsWith(csv + ":" + line + ": column '" + column + "'"), e.getMessage());
+            assertEquals(line, e.line());
+            assertEquals(column, e.column());
+            assertEquals(3, r.runs(null).size(), "nothing from the bad file was stored");
+        }
+    }
+
+    @Test
+    void failureMidImportRollsBackEverything() throws Exception {
+        Path csv = repoData("fineweb-c4-isoflops.csv");
+        try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
+            RunTable table = RunTableReader.read(csv);
+            assertThrows(IllegalStateException.class, () -> r.importRuns(table, "fw", row -> {
+                if (row == table.rows().size() - 1) {
+                    throw new IllegalStateException("simulated failure before commit");
+                }
+            }));
+            assertEquals(0, r.runs(null).size());
+            assertTrue(r.ladders().isEmpty(), "not even the ladder row");
+            assertEquals(table.rows().size(), r.importRuns(table, "fw").runsAdded(), "a retry imports everything");
+        }
+    }
+}
