@@ -10,6 +10,10 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.fit.FitCommand.class,
+        scalelab.cli.fit.AllocateCommand.class,
+        scalelab.cli.fit.BacktestCommand.class,
+        scalelab.cli.fit.BootstrapCommand.class,
     };
 
     @CommandLine.Spec
