@@ -27,8 +27,12 @@ public record BudgetGrouping(String method, List<Budget> budgets) {
         budgets = List.copyOf(budgets);
     }
 
-    /** Default gap for clustering: budgets in published ladders are ≥ 0.09 decades apart, rounding noise ≪ 0.03. */
-    public static final double DEFAULT_GAP_DECADES = 0.03;
+    /**
+     * Default gap for clustering: budgets in the published ladders are ≥ 0.09 decades apart, while 6·N·D scatters by
+     * up to ±0.045 decades around its label within a budget (Chinchilla reconstruction), so consecutive runs of one
+     * budget are much closer than 0.06 decades.
+     */
+    public static final double DEFAULT_GAP_DECADES = 0.06;
 
     /** Group by each observation's flops value exactly (the file's budget column). */
     public static BudgetGrouping byLabel(List<Observation> observations) {

@@ -27,8 +27,8 @@ public final class BacktestCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--method", paramLabel = "M",
-            description = "vpnls, vpnls-mse, approach3, approach2, asymptote-fitted, asymptote-pinned, a comma list, or "
-                    + "all (default: the project default, " + "${DEFAULT-VALUE})",
+            description = "vpnls (objective from --loss), vpnls-mse, vpnls-huber, approach3, approach2, asymptote-fitted, "
+                    + "asymptote-pinned, a comma list, or all (default: the project default, ${DEFAULT-VALUE})",
             defaultValue = Backtest.DEFAULT_METHOD_NAME)
     String method;
 
@@ -66,7 +66,11 @@ public final class BacktestCommand implements Callable<Integer> {
             }
         } else {
             for (String s : method.split(",")) {
-                methods.add(Backtest.Method.parse(s.trim()));
+                String name = s.trim();
+                if (name.equalsIgnoreCase("vpnls")) {
+                    name = options.objective().kind() == scalelab.fitting.LossObjective.Kind.MSE ? "vpnls-mse" : "vpnls-huber";
+                }
+                methods.add(Backtest.Method.parse(name));
             }
         }
         Backtest.Target t = switch (target.toLowerCase(Locale.ROOT)) {

@@ -9,7 +9,8 @@ import scalelab.fitting.Vpnls;
 
 /** Options shared by fit, bootstrap and backtest (picocli mixin). */
 final class FitOptions {
-    @Option(names = "--loss", defaultValue = "huber", description = "VPNLS objective: mse or huber (default: ${DEFAULT-VALUE})")
+    @Option(names = "--loss", defaultValue = "mse",
+            description = "VPNLS objective: mse (project default, chosen by backtests) or huber (default: ${DEFAULT-VALUE})")
     String loss;
 
     @Option(names = "--delta", defaultValue = "1e-3", description = "Huber threshold (default: ${DEFAULT-VALUE})")
