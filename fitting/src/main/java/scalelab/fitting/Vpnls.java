@@ -330,7 +330,7 @@ public final class Vpnls {
          */
         double huber(double[] u, double[] v, double[] theta) {
             double delta = objective.delta();
-            double[] h = new double[n];
+            double[] h = new double[n], hNext = new double[n];
             double prev = huberAndWeights(u, v, theta, h, delta);
             double[] next = new double[3];
             int maxIterations = irlsIterations > 0 ? irlsIterations : 500;
@@ -349,7 +349,6 @@ public final class Vpnls {
                     c2 += hv * y[k];
                 }
                 Nnls3.solve(s0, s1, s2, s11, s12, s22, c0, c1, c2, next);
-                double[] hNext = new double[n];
                 double obj = huberAndWeights(u, v, next, hNext, delta);
                 if (!(obj <= prev)) {
                     break;
@@ -357,7 +356,9 @@ public final class Vpnls {
                 double change = Math.abs(next[0] - theta[0]) + Math.abs(next[1] - theta[1]) + Math.abs(next[2] - theta[2]);
                 double size = Math.abs(theta[0]) + Math.abs(theta[1]) + Math.abs(theta[2]);
                 System.arraycopy(next, 0, theta, 0, 3);
+                double[] swap = h;
                 h = hNext;
+                hNext = swap;
                 boolean done = irlsIterations > 0 ? change < 1e-14
                         : prev - obj <= 1e-13 * prev && change <= 1e-10 * (1 + size);
                 prev = obj;

@@ -94,6 +94,20 @@ class VpnlsTest {
     }
 
     @Test
+    void coarseGridAloneThenRefinementReachesTheSameOptimum() {
+        // What bootstrap replicates use: the 0.05 grid over the box, then Nelder–Mead, no local fine grid.
+        for (List<Observation> data : List.of(CHINCHILLA, FINEWEB)) {
+            for (Vpnls.Options o : List.of(MSE, HUBER)) {
+                LossSurface dense = Vpnls.fit(data, o.withCoarseStep(0.01)).surfaceInFitUnits();
+                LossSurface coarse = Vpnls.fit(data, o.withResolution(0.05)).surfaceInFitUnits();
+                assertEquals(dense.alpha(), coarse.alpha(), 1e-5);
+                assertEquals(dense.beta(), coarse.beta(), 1e-5);
+                assertEquals(dense.E(), coarse.E(), 1e-5);
+            }
+        }
+    }
+
+    @Test
     void rawAndFitUnitSurfacesAgree() {
         FitResult r = Vpnls.fit(CHINCHILLA, MSE);
         for (Observation o : CHINCHILLA.subList(0, 10)) {

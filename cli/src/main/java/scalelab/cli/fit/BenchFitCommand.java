@@ -42,21 +42,22 @@ public final class BenchFitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "bench fit: %s, %d runs, %d cores, median of %d after warm-up%n", file.getFileName(), obs.size(),
                 Runtime.getRuntime().availableProcessors(), repeats);
-        Vpnls.Options huber = Vpnls.Options.defaults();
-        Vpnls.Options mse = huber.withObjective(LossObjective.MSE);
+        Vpnls.Options mse = Vpnls.Options.defaults();
+        Vpnls.Options huber = mse.withObjective(LossObjective.huber(1e-3));
         row(out, "vpnls huber, dense 0.01 grid + Nelder-Mead", () -> Vpnls.fit(obs, huber.withCoarseStep(0.01)));
         row(out, "vpnls huber, dense 0.01 grid, no refinement", () -> Vpnls.fit(obs, huber.withCoarseStep(0.01).withRefine(false)));
         row(out, "vpnls huber, 0.001 (0.05 grid + 0.001 local grid + NM)", () -> Vpnls.fit(obs, huber.withResolution(0.001)));
-        row(out, "vpnls huber, default (0.05 grid + 0.01 local + NM)", () -> Vpnls.fit(obs, huber));
+        row(out, "vpnls huber, 0.01 (0.05 grid + 0.01 local grid + NM)", () -> Vpnls.fit(obs, huber));
         row(out, "vpnls mse, dense 0.01 grid + Nelder-Mead", () -> Vpnls.fit(obs, mse.withCoarseStep(0.01)));
         row(out, "vpnls mse, dense 0.001 grid (2.2M points) + NM", () -> Vpnls.fit(obs, mse.withResolution(0.001).withCoarseStep(0.001)));
+        row(out, "vpnls mse, default (0.05 grid + 0.01 local grid + NM)", () -> Vpnls.fit(obs, mse));
         BudgetGrouping g = BudgetGrouping.byLabel(obs);
-        for (Vpnls.Options o : List.of(huber, mse)) {
+        for (Vpnls.Options o : List.of(huber.withResolution(0.05), mse.withResolution(0.05))) {
             long t0 = System.nanoTime();
             Bootstrap.Result r = Bootstrap.run(obs, g, x -> Vpnls.fit(x, o), "vpnls", Bootstrap.Resample.RUNS, samples, 1, 3e22, 0.95);
             double s = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "%-58s %9.2f s  (%d refits, %d failed, %.1f ms each)%n",
-                    samples + " bootstrap refits, vpnls " + o.objective().describe() + ", default grid", s, samples,
+                    samples + " bootstrap refits, vpnls " + o.objective().describe() + ", 0.05 grid + NM", s, samples,
                     r.failures(), 1000 * s / samples);
         }
         out.flush();

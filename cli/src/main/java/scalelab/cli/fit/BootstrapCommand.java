@@ -71,10 +71,13 @@ public final class BootstrapCommand implements Callable<Integer> {
         FitResult point = in.located(() -> m.fit(in.observations(), in.grouping(), vp, a3));
         double target = compute != null ? compute
                 : 10 * in.grouping().budgets().get(in.grouping().budgets().size() - 1).compute();
-        // Budget resampling keeps each run's budget label, so Approach 2 regroups replicates by label.
+        // Replicates skip VPNLS's local fine grid when Nelder–Mead polishes anyway: from the coarse optimum it reaches
+        // the same optimum (VpnlsTest.coarseGridAloneThenRefinementReachesTheSameOptimum). Budget resampling keeps
+        // each run's budget label, so Approach 2 regroups replicates by label.
+        var replicateVp = vp.refine() ? vp.withResolution(vp.coarseStep()) : vp;
         Bootstrap.Result r = Bootstrap.run(in.observations(), in.grouping(),
-                obs -> m.fit(obs, scalelab.fitting.BudgetGrouping.byLabel(obs), vp, a3), m.cliName(), mode, samples, seed,
-                target, level);
+                obs -> m.fit(obs, scalelab.fitting.BudgetGrouping.byLabel(obs), replicateVp, a3), m.cliName(), mode,
+                samples, seed, target, level);
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             var o = FitJson.toJson(r);
