@@ -33,7 +33,7 @@ public final class Bootstrap {
                          int failures, List<LossSurface> surfaces, Map<String, Interval> intervals) {
         public Result {
             surfaces = List.copyOf(surfaces);
-            intervals = Map.copyOf(intervals);
+            intervals = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intervals));
         }
     }
 
