@@ -12,7 +12,8 @@ final class FitText {
 
     static void print(PrintWriter out, FitResult f) {
         out.printf(Locale.ROOT, "method     %s (%s)%n", f.method(), f.objectiveName());
-        out.printf(Locale.ROOT, "status     %s: %s%n", f.status().name().toLowerCase(Locale.ROOT), f.message());
+        String status = f.status().name().toLowerCase(Locale.ROOT);
+        out.printf(Locale.ROOT, "status     %s%n", f.message().equals(status) ? status : status + ": " + f.message());
         out.printf(Locale.ROOT, "runs       %d (sha256 %s)%n", f.n(), f.inputSha256());
         out.printf(Locale.ROOT, "objective  %.6g%n", f.objectiveValue());
         if (f.hasSurface()) {
