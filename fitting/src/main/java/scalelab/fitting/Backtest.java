@@ -1,10 +1,8 @@
 package scalelab.fitting;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.tribuo.Example;
 import org.tribuo.ImmutableOutputInfo;
@@ -256,24 +254,5 @@ public final class Backtest {
         double mae = RegressionMetrics.mae(dim, stats);
         double rmse = RegressionMetrics.rmse(dim, stats);
         return new Summary(method, ok.size(), entries.size() - ok.size(), sum / ok.size(), max, atLargest, mae, rmse);
-    }
-
-    /** The default-method choice: the summary with the smallest mean |relative error| over both targets' cuts. */
-    public static Map<String, Double> meanAbsErrorByMethod(List<Report> reports) {
-        Map<String, double[]> acc = new LinkedHashMap<>();
-        for (Report r : reports) {
-            for (Entry e : r.entries()) {
-                double[] a = acc.computeIfAbsent(e.method(), x -> new double[2]);
-                if (e.ok()) {
-                    a[0] += Math.abs(e.relativeErrorPct());
-                    a[1] += 1;
-                } else {
-                    a[0] = Double.NaN;
-                }
-            }
-        }
-        Map<String, Double> out = new LinkedHashMap<>();
-        acc.forEach((k, v) -> out.put(k, v[1] == 0 ? Double.NaN : v[0] / v[1]));
-        return out;
     }
 }
