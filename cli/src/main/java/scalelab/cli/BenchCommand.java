@@ -11,6 +11,7 @@ public final class BenchCommand implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         BenchMoeFitCommand.class,
         scalelab.cli.registry.RegistryBenchCommand.class,
+        scalelab.cli.fit.BenchFitCommand.class,
     };
 
     @CommandLine.Spec

@@ -17,6 +17,10 @@ public final class Main implements Runnable {
         scalelab.cli.registry.LedgerCommand.class,
         scalelab.cli.registry.CheckCommand.class,
         scalelab.cli.registry.RunsCommand.class,
+        scalelab.cli.fit.FitCommand.class,
+        scalelab.cli.fit.AllocateCommand.class,
+        scalelab.cli.fit.BacktestCommand.class,
+        scalelab.cli.fit.BootstrapCommand.class,
     };
 
     @CommandLine.Spec

@@ -1,0 +1,79 @@
+package scalelab.cli.fit;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import scalelab.fitting.Bootstrap;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.LossObjective;
+import scalelab.fitting.Observation;
+import scalelab.fitting.Vpnls;
+import scalelab.registry.io.RunTableReader;
+
+/** {@code scalelab bench fit}: timings of VPNLS fits and bootstrap refits on the 124-run Chinchilla set. */
+@Command(name = "fit", mixinStandardHelpOptions = true,
+        description = "Time VPNLS on the bundled 124-run Chinchilla set: 0.01 and 0.001 grids, and 1000 bootstrap refits.")
+public final class BenchFitCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "CSV to fit (default: examples/data/chinchilla-isoflops.csv under scalelab.home)")
+    Path data;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "timed repeats per figure after a warm-up (median reported)")
+    int repeats;
+
+    @Option(names = "--samples", defaultValue = "1000", description = "bootstrap refits (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Path file = data != null ? data
+                : Path.of(System.getProperty("scalelab.home", "."), "examples", "data", "chinchilla-isoflops.csv");
+        List<Observation> obs = RunTableReader.read(file).observations();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "bench fit: %s, %d runs, %d cores, median of %d after warm-up%n", file.getFileName(), obs.size(),
+                Runtime.getRuntime().availableProcessors(), repeats);
+        Vpnls.Options mse = Vpnls.Options.defaults();
+        Vpnls.Options huber = mse.withObjective(LossObjective.huber(1e-3));
+        row(out, "vpnls huber, dense 0.01 grid + Nelder-Mead", () -> Vpnls.fit(obs, huber.withCoarseStep(0.01)));
+        row(out, "vpnls huber, dense 0.01 grid, no refinement", () -> Vpnls.fit(obs, huber.withCoarseStep(0.01).withRefine(false)));
+        row(out, "vpnls huber, 0.001 (0.05 grid + 0.001 local grid + NM)", () -> Vpnls.fit(obs, huber.withResolution(0.001)));
+        row(out, "vpnls huber, 0.01 (0.05 grid + 0.01 local grid + NM)", () -> Vpnls.fit(obs, huber));
+        row(out, "vpnls mse, dense 0.01 grid + Nelder-Mead", () -> Vpnls.fit(obs, mse.withCoarseStep(0.01)));
+        row(out, "vpnls mse, dense 0.001 grid (2.2M points) + NM", () -> Vpnls.fit(obs, mse.withResolution(0.001).withCoarseStep(0.001)));
+        row(out, "vpnls mse, default (0.05 grid + 0.01 local grid + NM)", () -> Vpnls.fit(obs, mse));
+        BudgetGrouping g = BudgetGrouping.byLabel(obs);
+        for (Vpnls.Options o : List.of(huber.withResolution(0.05), mse.withResolution(0.05))) {
+            long t0 = System.nanoTime();
+            Bootstrap.Result r = Bootstrap.run(obs, g, x -> Vpnls.fit(x, o), "vpnls", Bootstrap.Resample.RUNS, samples, 1, 3e22, 0.95);
+            double s = (System.nanoTime() - t0) / 1e9;
+            out.printf(Locale.ROOT, "%-58s %9.2f s  (%d refits, %d failed, %.1f ms each)%n",
+                    samples + " bootstrap refits, vpnls " + o.objective().describe() + ", 0.05 grid + NM", s, samples,
+                    r.failures(), 1000 * s / samples);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void row(PrintWriter out, String label, Supplier<?> fit) {
+        fit.get(); // warm-up (JIT)
+        double[] ms = new double[Math.max(1, repeats)];
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            fit.get();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        out.printf(Locale.ROOT, "%-58s %9.1f ms%n", label, ms[ms.length / 2]);
+        out.flush();
+    }
+}

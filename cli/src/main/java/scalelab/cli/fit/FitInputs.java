@@ -1,0 +1,71 @@
+package scalelab.cli.fit;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.FitInputException;
+import scalelab.fitting.Observation;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.RunTable;
+import scalelab.registry.io.RunTableReader;
+
+/**
+ * The runs a fit command works on: read through {@link RunTableReader}, optionally cut at a maximum budget, grouped
+ * into IsoFLOP budgets (by the budget column, else by clustering log10 of 6·N·D or the flops column), with a way to
+ * turn the fitters' complaints into "FILE:LINE: problem" messages.
+ */
+record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observations, BudgetGrouping grouping,
+                 boolean clustered) {
+
+    static FitInputs load(Path file, Double maxBudget) {
+        RunTable table = RunTableReader.read(file);
+        List<RunTable.Row> rows = new ArrayList<>();
+        for (RunTable.Row r : table.rows()) {
+            if (maxBudget == null || r.observation().flops() <= maxBudget * (1 + 1e-9)) {
+                rows.add(r);
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new InputFormatException(file, 0, null, String.format(Locale.ROOT,
+                    "no runs at or below --max-budget %.3e", maxBudget));
+        }
+        List<Observation> obs = rows.stream().map(RunTable.Row::observation).toList();
+        boolean byLabel = "budget".equals(table.budgetColumn());
+        BudgetGrouping grouping = byLabel ? BudgetGrouping.byLabel(obs)
+                : BudgetGrouping.cluster(obs, BudgetGrouping.DEFAULT_GAP_DECADES);
+        return new FitInputs(file, List.copyOf(rows), obs, grouping, !byLabel);
+    }
+
+    /** The same inputs without the k runs of highest loss (Epoch's outlier protocol for Approach 3). */
+    static FitInputs dropHighest(FitInputs in, int k) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < in.rows().size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Double.compare(in.observations().get(b).loss(), in.observations().get(a).loss()));
+        java.util.Set<Integer> drop = new java.util.HashSet<>(order.subList(0, Math.min(k, order.size())));
+        List<RunTable.Row> rows = new ArrayList<>();
+        for (int i = 0; i < in.rows().size(); i++) {
+            if (!drop.contains(i)) {
+                rows.add(in.rows().get(i));
+            }
+        }
+        List<Observation> obs = rows.stream().map(RunTable.Row::observation).toList();
+        BudgetGrouping g = in.clustered() ? BudgetGrouping.cluster(obs, BudgetGrouping.DEFAULT_GAP_DECADES)
+                : BudgetGrouping.byLabel(obs);
+        return new FitInputs(in.file(), List.copyOf(rows), obs, g, in.clustered());
+    }
+
+    /** Runs a fit, re-raising a {@link FitInputException} with this file and the offending run's line. */
+    <T> T located(Supplier<T> fit) {
+        try {
+            return fit.get();
+        } catch (FitInputException e) {
+            int line = e.observationIndex() >= 0 && e.observationIndex() < rows.size() ? rows.get(e.observationIndex()).line() : 0;
+            throw new InputFormatException(file, line, null, e.getMessage());
+        }
+    }
+}

