@@ -145,12 +145,12 @@ public final class MoeFeedForward extends AbstractBlock {
             for (int e = 0; e < experts; e++) {
                 f[e] = (float) demandShare[e];
             }
-            auxLoss = probs.mean(new int[] {0}).mul(manager.create(f)).sum().mul(experts * auxLossCoef);
+            auxLoss = probs.mean(new int[] {0}).mul(manager.create(f)).sum().mul((float) (experts * auxLossCoef));
         } else {
             auxLoss = manager.zeros(new Shape(), x.getDataType());
         }
         RoutingStats stats = new RoutingStats(routing.load(), tokens, topK, routing.droppedFraction(),
-                routing.paddingFraction(), capacity, balanceFactor(probsHost, demandShare, tokens), routing.priceRounds());
+                routing.paddingFraction(), capacity, balanceFactor(probsHost, demandShare, tokens), routing.augmentations());
         lastStats = stats;
         return new MoeOutput(output, auxLoss, stats);
     }

@@ -11,10 +11,10 @@ package scalelab.training.moe;
  * @param paddingFraction  fraction of the dispatch buffer that was padding (computed but unused: wall time, not FLOPs)
  * @param capacity         rows per expert in the dispatch buffer
  * @param balanceFactor    E·Σ_e f_e·P_e before the coefficient (1 when balanced; logged for both balancing methods)
- * @param priceRounds      price iterations of the balanced assignment (0 with top-k routing)
+ * @param augmentations    shortest-path moves of the balanced assignment (0 with top-k routing)
  */
 public record RoutingStats(int[] choicesPerExpert, int tokens, int topK, double droppedFraction, double paddingFraction,
-                           int capacity, double balanceFactor, int priceRounds) {
+                           int capacity, double balanceFactor, int augmentations) {
 
     public RoutingStats {
         choicesPerExpert = choicesPerExpert.clone();

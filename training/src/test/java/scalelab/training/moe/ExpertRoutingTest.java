@@ -17,9 +17,9 @@ class ExpertRoutingTest {
         int instances = 0;
         for (int topK = 1; topK <= 2; topK++) {
             for (int trial = 0; trial < 40; trial++) {
+                int experts = 3 + trial % 2;
                 int tokens = 5 + random.nextInt(3);
-                int experts = 3;
-                float[] scores = randomScores(random, tokens, experts, trial % 2 == 0 ? 0 : 2.0);
+                float[] scores = randomScores(random, tokens, experts, trial % 4 < 2 ? 0 : 2.0);
                 ExpertRouting.Assignment a = ExpertRouting.balanced(scores, tokens, experts, topK);
                 assertFeasible(a);
                 assertEquals(0, a.dropped());
@@ -143,7 +143,16 @@ class ExpertRoutingTest {
 
     /** Best total score over every assignment of k distinct experts per token with loads <= capacity. */
     private static double bruteForceBest(float[] scores, int tokens, int experts, int topK, int capacity) {
-        int[][] options = topK == 1 ? new int[][] {{0}, {1}, {2}} : new int[][] {{0, 1}, {0, 2}, {1, 2}};
+        java.util.List<int[]> subsets = new java.util.ArrayList<>();
+        for (int a = 0; a < experts; a++) {
+            if (topK == 1) {
+                subsets.add(new int[] {a});
+            }
+            for (int b = a + 1; b < experts && topK == 2; b++) {
+                subsets.add(new int[] {a, b});
+            }
+        }
+        int[][] options = subsets.toArray(new int[0][]);
         double[] best = {Double.NEGATIVE_INFINITY};
         search(scores, tokens, experts, options, capacity, 0, new int[experts], 0, best);
         return best[0];
