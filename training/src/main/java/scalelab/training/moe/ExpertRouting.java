@@ -30,9 +30,11 @@ public final class ExpertRouting {
      * @param demand   [E] choices each expert received before capacity (the f_e of the auxiliary loss)
      * @param dropped  number of dropped choices
      * @param augmentations shortest-path moves the balanced assignment needed (0 for top-k routing)
+     * @param expertBias [E] for the balanced assignment: biases β_e ≥ 0 (the LP's dual prices) such that every token's
+     *                   top-k of s_te − β_e is its assigned set, up to ties; empty for top-k routing
      */
     public record Assignment(int tokens, int experts, int topK, int capacity, int[] expert, int[] slot, int[] load,
-                             int[] demand, int dropped, int augmentations) {
+                             int[] demand, int dropped, int augmentations, double[] expertBias) {
 
         /** Token index feeding each dispatch-buffer row (padding rows read token 0; their output is never used). */
         public long[] dispatchTokens() {
@@ -94,7 +96,7 @@ public final class ExpertRouting {
             for (int i = 0; i < expert.length; i++) {
                 slot[i] = expert[i] * capacity + load[expert[i]]++;
             }
-            return new Assignment(tokens, experts, topK, capacity, expert, slot, load, demand, 0, 0);
+            return new Assignment(tokens, experts, topK, capacity, expert, slot, load, demand, 0, 0, new double[0]);
         }
         int capacity = Math.max(1, (int) Math.ceil(capacityFactor * tokens * topK / experts));
         int dropped = 0;
@@ -115,7 +117,7 @@ public final class ExpertRouting {
                 }
             }
         }
-        return new Assignment(tokens, experts, topK, capacity, expert, slot, load, demand, dropped, 0);
+        return new Assignment(tokens, experts, topK, capacity, expert, slot, load, demand, dropped, 0, new double[0]);
     }
 
     /**
@@ -182,7 +184,8 @@ public final class ExpertRouting {
                 dropped++;
             }
         }
-        return new Assignment(tokens, experts, topK, capacity, expert, slot, filled, demand, dropped, augmentations);
+        return new Assignment(tokens, experts, topK, capacity, expert, slot, filled, demand, dropped, augmentations,
+                graph.biases());
     }
 
     /** The residual graph of the assignment: which token can move from expert a to expert b, and at what cost. */
@@ -249,6 +252,45 @@ public final class ExpertRouting {
                 heap.pop();
             }
             return Double.POSITIVE_INFINITY;
+        }
+
+        /**
+         * Dual prices of the final assignment: with no negative cycle left, shortest distances d from a virtual source
+         * joined to every expert satisfy d_b ≤ d_a + (s_ta − s_tb) for every possible move, i.e. s_ta − β_a ≥ s_tb − β_b
+         * with β = −d: each token holds its top-k of s − β. Shifted so the smallest bias is 0.
+         */
+        double[] biases() {
+            for (int a = 0; a < experts; a++) {
+                for (int b = 0; b < experts; b++) {
+                    cost[a * experts + b] = a == b ? Double.POSITIVE_INFINITY : edge(a, b);
+                }
+                dist[a] = 0;
+            }
+            for (int round = 0; round < experts; round++) {
+                boolean changed = false;
+                for (int a = 0; a < experts; a++) {
+                    for (int b = 0; b < experts; b++) {
+                        double c = cost[a * experts + b];
+                        if (c != Double.POSITIVE_INFINITY && dist[a] + c < dist[b] - 1e-12) {
+                            dist[b] = dist[a] + c;
+                            changed = true;
+                        }
+                    }
+                }
+                if (!changed) {
+                    break;
+                }
+            }
+            double[] bias = new double[experts];
+            double min = Double.POSITIVE_INFINITY;
+            for (int e = 0; e < experts; e++) {
+                bias[e] = -dist[e];
+                min = Math.min(min, bias[e]);
+            }
+            for (int e = 0; e < experts; e++) {
+                bias[e] -= min;
+            }
+            return bias;
         }
 
         /** One unit along the cheapest path from an overloaded expert to one with room; false if none exists. */

@@ -1,5 +1,6 @@
 package scalelab.training.moe;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +11,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import scalelab.training.ModelConfig;
 import scalelab.training.RunSpec;
 
@@ -27,9 +31,11 @@ import scalelab.training.RunSpec;
  * <p>Balancing: {@link Balancing#AUX} routes top-k (dropless, or capped by the capacity factor) and returns the Switch
  * loss coef·E·Σ_e f_e·P_e (f_e: share of the N·k choices routed to e before capacity, constant; P_e: mean router
  * probability of e, differentiable). {@link Balancing#QUANTILE} routes training batches by
- * {@link ExpertRouting#balanced} (each expert ≤ ⌈N·k/E⌉ choices, total router score maximal) and returns a zero aux
- * loss; in evaluation ({@code training == false}) it routes dropless top-k, because a batch-level assignment would let
- * the other tokens of the batch (later positions included) decide a token's experts.
+ * {@link ExpertRouting#balanced} (each expert ≤ ⌈N·k/E⌉ choices, total router score maximal, solved exactly) and
+ * returns a zero aux loss. In evaluation ({@code training == false}) a batch-level assignment would let the other
+ * tokens of the batch (later positions included) decide a token's experts, so it routes each token alone by top-k of
+ * s − β, β being the dual prices (per-expert biases) of the latest training batch's assignment — the "estimate on one
+ * batch, apply causally" form of Quantile Balancing (J. Su, 2025). β is saved with the parameters.
  *
  * <p>Memory: every array a forward pass creates lives on the input's manager (all ops start from the input or from
  * arrays derived from it), so a per-step sub-manager frees them; parameter arrays are only read.
@@ -52,6 +58,8 @@ public final class MoeFeedForward extends AbstractBlock {
     private final Parameter expertIn;
     private final Parameter expertOut;
     private volatile RoutingStats lastStats;
+    /** Per-expert routing biases β of the latest quantile-balanced training batch (zeros before the first). */
+    private double[] expertBias;
 
     /**
      * @param capacityFactor 0 = dropless; otherwise each expert takes at most ⌈capacityFactor·N·k/E⌉ choices (AUX
@@ -75,6 +83,7 @@ public final class MoeFeedForward extends AbstractBlock {
         this.balancing = java.util.Objects.requireNonNull(balancing, "balancing");
         this.capacityFactor = capacityFactor;
         this.auxLossCoef = auxLossCoef;
+        this.expertBias = new double[experts];
         router = addParameter(Parameter.builder().setName("router").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(dModel, experts)).optInitializer(new NormalInitializer(ROUTER_INIT_STD)).build());
         // Unit-variance-preserving starts for each matrix; override with setInitializer(…, "expertIn") if the model
@@ -113,10 +122,20 @@ public final class MoeFeedForward extends AbstractBlock {
         NDArray probs = logits.softmax(1);
         float[] probsHost = probs.toFloatArray();
 
-        ExpertRouting.Assignment routing = balancing == Balancing.QUANTILE
-                ? training ? ExpertRouting.balanced(logits.toFloatArray(), tokens, experts, topK)
-                        : ExpertRouting.topK(probsHost, tokens, experts, topK, 0)
-                : ExpertRouting.topK(probsHost, tokens, experts, topK, capacityFactor);
+        ExpertRouting.Assignment routing;
+        if (balancing == Balancing.AUX) {
+            routing = ExpertRouting.topK(probsHost, tokens, experts, topK, capacityFactor);
+        } else if (training) {
+            routing = ExpertRouting.balanced(logits.toFloatArray(), tokens, experts, topK);
+            expertBias = routing.expertBias();
+        } else {
+            float[] biased = logits.toFloatArray();
+            double[] bias = expertBias;
+            for (int i = 0; i < biased.length; i++) {
+                biased[i] -= (float) bias[i % experts];
+            }
+            routing = ExpertRouting.topK(biased, tokens, experts, topK, 0);
+        }
 
         int capacity = routing.capacity();
         NDArray dispatched = flat.get(manager.create(routing.dispatchTokens())).reshape(experts, capacity, dModel);
@@ -180,6 +199,34 @@ public final class MoeFeedForward extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0], new Shape()};
+    }
+
+    /** Quantile balancing's per-expert biases β (the latest training batch's dual prices), used to route evaluation. */
+    public double[] expertBias() {
+        return expertBias.clone();
+    }
+
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        super.saveMetadata(os);
+        os.writeInt(experts);
+        for (double b : expertBias) {
+            os.writeDouble(b);
+        }
+    }
+
+    @Override
+    protected void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadMetadata(loadVersion, is);
+        int stored = is.readInt();
+        if (stored != experts) {
+            throw new MalformedModelException("MoE checkpoint has " + stored + " experts, this layer " + experts);
+        }
+        double[] bias = new double[experts];
+        for (int e = 0; e < experts; e++) {
+            bias[e] = is.readDouble();
+        }
+        expertBias = bias;
     }
 
     /** Routing statistics of the most recent forward pass (null before the first). */

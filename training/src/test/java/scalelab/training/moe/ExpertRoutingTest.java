@@ -44,6 +44,18 @@ class ExpertRoutingTest {
             for (int e = 0; e < experts; e++) {
                 assertEquals(tokens * topK / experts, a.load()[e], "expert " + e + " load, k=" + topK);
             }
+            // The dual biases reproduce the assignment causally (token by token): top-k of s − β is balanced up to
+            // the tokens tied at the margin.
+            float[] shifted = scores.clone();
+            for (int t = 0; t < tokens; t++) {
+                for (int e = 0; e < experts; e++) {
+                    shifted[t * experts + e] -= (float) a.expertBias()[e];
+                }
+            }
+            ExpertRouting.Assignment biased = ExpertRouting.topK(shifted, tokens, experts, topK, 0);
+            for (int e = 0; e < experts; e++) {
+                assertEquals(tokens * topK / (double) experts, biased.demand()[e], 0.02 * tokens, "biased top-k load of expert " + e);
+            }
             // Plain top-k on the same scores is badly skewed: the balancing did the work.
             int maxDemand = 0;
             ExpertRouting.Assignment greedy = ExpertRouting.topK(scores, tokens, experts, topK, 0);

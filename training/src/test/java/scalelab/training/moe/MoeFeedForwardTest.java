@@ -113,8 +113,13 @@ class MoeFeedForwardTest {
             assertEquals(0.0, out.stats().droppedFraction());
             assertEquals(0f, out.auxLoss().getFloat());
             assertEquals(out.stats(), quantile.lastStats());
-            // Evaluation routes top-k without the batch-level assignment: the skew shows again.
-            assertTrue(quantile.forward(x, false).stats().minShareTimesExperts() < 0.5);
+            // Evaluation routes each token alone by top-k of s − β with the batch's dual biases: still balanced
+            // (up to tokens tied at the margin), where a layer that never trained (β = 0) shows the raw skew.
+            RoutingStats evaluated = quantile.forward(x, false).stats();
+            assertTrue(evaluated.minShareTimesExperts() > 0.9, "biased evaluation routing unbalanced: " + evaluated);
+            MoeFeedForward untrained = layer(manager, 2, Balancing.QUANTILE, 0, 0);
+            skewRouter(untrained, 0.5f, 0.4f);
+            assertTrue(untrained.forward(x, false).stats().minShareTimesExperts() < 0.5);
         }
     }
 
@@ -397,12 +402,16 @@ class MoeFeedForwardTest {
     @Test
     void parametersSurviveASaveLoadRoundTrip() throws Exception {
         try (NDManager manager = root.newSubManager()) {
-            MoeFeedForward layer = layer(manager, 2, Balancing.AUX, 0, 0.01);
+            MoeFeedForward layer = layer(manager, 2, Balancing.QUANTILE, 0, 0);
+            skewRouter(layer, 0.5f, 0.4f);
+            NDArray x = positiveMeanBatch(manager, 3, 5);
+            layer.forward(x, true); // sets the evaluation biases, which must travel with the checkpoint
+            assertTrue(layer.expertBias()[0] > 0);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             layer.saveParameters(new DataOutputStream(bytes));
-            MoeFeedForward copy = new MoeFeedForward(D, EXPERTS, 2, D_EXPERT, Balancing.AUX, 0, 0.01);
+            MoeFeedForward copy = new MoeFeedForward(D, EXPERTS, 2, D_EXPERT, Balancing.QUANTILE, 0, 0);
             copy.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
-            NDArray x = manager.randomNormal(new Shape(3, 5, D));
+            assertArrayEquals(layer.expertBias(), copy.expertBias());
             assertArrayEquals(layer.forward(x, false).output().toFloatArray(), copy.forward(x, false).output().toFloatArray());
         }
     }
