@@ -73,8 +73,8 @@ public final class MoeFeedForward extends AbstractBlock {
         require(experts >= 2, "an MoE layer needs at least 2 experts, got " + experts);
         require(topK == 1 || topK == 2, "top_k must be 1 or 2, got " + topK);
         require(topK <= experts, "top_k (" + topK + ") exceeds experts (" + experts + ")");
-        require(capacityFactor == 0 || capacityFactor >= 1.0 / experts && Double.isFinite(capacityFactor),
-                "capacity factor must be 0 (dropless) or a finite value >= 1/E, got " + capacityFactor);
+        require(capacityFactor >= 0 && Double.isFinite(capacityFactor),
+                "capacity factor must be 0 (dropless) or positive, got " + capacityFactor);
         require(auxLossCoef >= 0 && Double.isFinite(auxLossCoef), "aux loss coefficient must be >= 0, got " + auxLossCoef);
         this.dModel = dModel;
         this.experts = experts;

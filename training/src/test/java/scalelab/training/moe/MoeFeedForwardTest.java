@@ -131,6 +131,8 @@ class MoeFeedForwardTest {
                     MoeFeedForward layer = layer(manager, topK, balancing, 0, 0.01);
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         MoeOutput out = layer.forward(manager.randomNormal(new Shape(4, 32, D)), true);
+                        assertEquals(new Shape(4, 32, D), out.output().getShape());
+                        assertEquals(new Shape(), out.auxLoss().getShape());
                         // A loss with a nonzero gradient everywhere.
                         NDArray target = manager.randomNormal(new Shape(4, 32, D));
                         collector.backward(out.output().sub(target).square().mean().add(out.auxLoss()));
@@ -372,7 +374,7 @@ class MoeFeedForwardTest {
             for (MoeFeedForward layer : new MoeFeedForward[] {aux, quantile}) {
                 trainSteps(layer, manager, 2); // gradients exist from here on
                 int live = manager.getManagedArrays().size();
-                trainSteps(layer, manager, 20);
+                trainSteps(layer, manager, 8);
                 assertEquals(live, manager.getManagedArrays().size(), layer.balancing() + ": arrays leaked onto the model's manager");
             }
         }
