@@ -148,10 +148,10 @@ public final class MoeFeedForward extends AbstractBlock {
         for (int i = 0; i < chosen.length; i++) {
             chosen[i] = routing.expert()[i];
         }
-        NDArray gates = probs.gather(manager.create(chosen, new Shape(tokens, topK)), 1);
-        if (topK > 1) {
-            gates = gates.div(gates.sum(new int[] {1}, true));
-        }
+        NDArray chosenIndex = manager.create(chosen, new Shape(tokens, topK));
+        // k = 2: p_i / (p_i + p_j) computed as a softmax over the two chosen logits, which stays finite when a
+        // balanced assignment hands a token to experts whose probabilities underflow.
+        NDArray gates = topK == 1 ? probs.gather(chosenIndex, 1) : logits.gather(chosenIndex, 1).softmax(1);
         NDArray output = picked.mul(gates.expandDims(2)).sum(new int[] {1}).reshape(shape);
 
         double[] demandShare = new double[experts];

@@ -117,6 +117,12 @@ class MoeFeedForwardTest {
             // (up to tokens tied at the margin), where a layer that never trained (β = 0) shows the raw skew.
             RoutingStats evaluated = quantile.forward(x, false).stats();
             assertTrue(evaluated.minShareTimesExperts() > 0.9, "biased evaluation routing unbalanced: " + evaluated);
+            // A router so extreme that the probabilities of experts 2 and 3 underflow to 0 in float32: the tokens
+            // the assignment hands to them must still get finite gates and outputs.
+            skewRouter(quantile, 20f, 19f);
+            for (float v : quantile.forward(x, true).output().toFloatArray()) {
+                assertTrue(Float.isFinite(v), "non-finite output under extreme skew");
+            }
             MoeFeedForward untrained = layer(manager, 2, Balancing.QUANTILE, 0, 0);
             skewRouter(untrained, 0.5f, 0.4f);
             assertTrue(untrained.forward(x, false).stats().minShareTimesExperts() < 0.5);
