@@ -176,11 +176,27 @@ public final class MoeBench {
         return sb.toString();
     }
 
-    /** {@code MoeBench [repeats]}: prints the table for {@link #DEFAULT_CASES}. */
+    /** GFLOP/s of a plain fp32 1024³ matrix multiply through the same engine (median), the reference for the table. */
+    public static double matmulGflops(int repeats) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray a = manager.randomNormal(new Shape(1024, 1024));
+            NDArray b = manager.randomNormal(new Shape(1024, 1024));
+            double ms = time(repeats, () -> {
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray c = a.matMul(b);
+                    c.attach(step);
+                }
+            });
+            return 2.0 * 1024 * 1024 * 1024 / (ms * 1e6);
+        }
+    }
+
+    /** {@code MoeBench [repeats]}: prints the matmul reference and the table for {@link #DEFAULT_CASES}. */
     public static void main(String[] args) {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         System.out.println("engine threads: " + System.getProperty("ai.djl.pytorch.num_threads", "default (cores)")
                 + ", cores: " + Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "fp32 1024^3 matmul: %.1f GFLOP/s%n", matmulGflops(repeats));
         System.out.print(table(run(DEFAULT_CASES, repeats)));
     }
 }
