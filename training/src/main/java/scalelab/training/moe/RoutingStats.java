@@ -25,6 +25,18 @@ public record RoutingStats(int[] choicesPerExpert, int tokens, int topK, double 
         return choicesPerExpert.clone();
     }
 
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("shares=[");
+        double[] shares = shares();
+        for (int e = 0; e < shares.length; e++) {
+            sb.append(e == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.3f", shares[e]));
+        }
+        return sb.append(String.format(java.util.Locale.ROOT,
+                "] tokens=%d k=%d dropped=%.3f padding=%.3f capacity=%d balance=%.4f augmentations=%d",
+                tokens, topK, droppedFraction, paddingFraction, capacity, balanceFactor, augmentations)).toString();
+    }
+
     /** Share of the processed choices each expert took (sums to 1; 1/E each when perfectly balanced). */
     public double[] shares() {
         double total = 0;
