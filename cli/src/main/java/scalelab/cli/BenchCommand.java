@@ -9,6 +9,7 @@ public final class BenchCommand implements Runnable {
 
     /** One class per area (picocli @Command), e.g. `bench fit`, `bench registry`, `bench train`. */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.train.BenchTrainCommand.class,
     };
 
     @CommandLine.Spec

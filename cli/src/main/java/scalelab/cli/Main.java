@@ -10,6 +10,7 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.train.TrainCommand.class,
     };
 
     @CommandLine.Spec

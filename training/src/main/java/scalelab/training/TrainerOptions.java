@@ -34,6 +34,10 @@ public record TrainerOptions(Path runDir, long checkpointEvery, long evalEvery, 
         return new TrainerOptions(runDir, checkpointEvery, evalEvery, evalTokens, peakFlops);
     }
 
+    public TrainerOptions withRunDir(Path dir) {
+        return new TrainerOptions(dir, checkpointEvery, evalEvery, evalTokens, peakFlops);
+    }
+
     public TrainerOptions withEvalTokens(long tokens) {
         return new TrainerOptions(runDir, checkpointEvery, evalEvery, tokens, peakFlops);
     }
