@@ -44,7 +44,8 @@ class KillResumeTest {
         RunSpecYaml.write(spec, specFile);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-Xmx512m", "-Dai.djl.offline=true",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dai.djl.pytorch.num_threads=" + PeakFlops.engineThreads(), "-cp", System.getProperty("java.class.path"),
                 TrainingMain.class.getName(), specFile.toString(), runDir.toString(),
                 Long.toString(CHECKPOINT_EVERY), "50", "2048")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
