@@ -66,7 +66,15 @@ class TrainCommandTest {
         assertFailsWith("fewer than one batch", tooSmall);
         Path spec = tmp.resolve("spec.yaml");
         Files.writeString(spec, "not: [valid");
-        assertFailsWith("spec.yaml", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
+        Outcome malformed = run("train", "--config", spec.toString(), "--run-dir", runDir.toString());
+        assertEquals(2, malformed.exitCode());
+        assertTrue(malformed.err().contains("spec.yaml: not valid YAML"), malformed.err());
+        Files.writeString(spec, "name: x\n");
+        assertFailsWith("Missing creator property 'model'", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
+        RunSpec valid = new RunSpec("x", scalelab.training.ModelConfig.dense(256, 32, 1, 4, 32), 4, 5, 1e-3, 0.1, 0.1, "cosine",
+                1, 1, FIXTURE, "byte", 0, "none", 0, 0);
+        Files.writeString(spec, RunSpecYaml.toYaml(valid) + "bogus: 1\n");
+        assertFailsWith("bogus", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
         assertFailsWith("--config fixes the run", List.of("train", "--config", spec.toString(), "--d-model", "64"));
         assertFalse(Files.exists(runDir.resolve("checkpoint.bin")), "nothing may be trained by a rejected command");
     }
