@@ -83,6 +83,13 @@ public final class Trainer {
         double peak = options.peakFlops().getAsDouble();
         try {
             Files.createDirectories(runDir);
+            // temp files of writes cut short by a kill: the renamed files they were meant to replace are intact
+            try (var stale = Files.list(runDir)) {
+                for (Path p : stale.filter(p -> p.getFileName().toString().startsWith(".")
+                        && p.getFileName().toString().endsWith(".tmp")).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
             RunSpecYaml.write(spec, runDir.resolve("spec.yaml"));
         } catch (IOException e) {
             throw new IllegalStateException("cannot create run dir " + runDir + ": " + e.getMessage(), e);

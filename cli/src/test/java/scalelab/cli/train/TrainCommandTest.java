@@ -82,11 +82,11 @@ class TrainCommandTest {
     @Test
     void trainsFromFlagsThenFromItsOwnSpecFileIdempotently(@TempDir Path tmp) {
         Path runDir = tmp.resolve("run");
-        Outcome first = run(tiny(runDir, "--flops", "2e9", "--checkpoint-every", "5").toArray(String[]::new));
+        Outcome first = run(tiny(runDir, "--flops", "6e8", "--checkpoint-every", "5").toArray(String[]::new));
         assertEquals(0, first.exitCode(), first.err());
         TrainingResult result = TrainingResult.read(runDir.resolve("result.json"));
         assertEquals(TrainingResult.COMPLETED, result.status());
-        assertTrue(Math.abs(result.plannedFlops() / 2e9 - 1) <= 0.01, "budget hit within 1%: " + result.plannedFlops());
+        assertTrue(Math.abs(result.plannedFlops() / 6e8 - 1) <= 0.01, "budget hit within 1%: " + result.plannedFlops());
         assertEquals(result.plannedFlops(), result.countedFlops(), 1e-6 * result.plannedFlops());
         RunSpec written = RunSpecYaml.read(runDir.resolve("spec.yaml"));
         assertEquals(result.specHash(), written.specHash());

@@ -42,6 +42,14 @@ public final class ParameterStore implements AutoCloseable {
         return add(name, Parameter.Kind.LOOKUP, gaussian(name, (long) rows * cols, std), new Shape(rows, cols));
     }
 
+    /**
+     * Any other trainable tensor drawn from N(0, std²), e.g. stacked expert weights [E, rows, cols] (kind MATMUL)
+     * of an MoE layer. FLOP accounting stays with {@code ModelConfig}; the kind decides weight decay.
+     */
+    public NDArray tensor(String name, Parameter.Kind kind, Shape shape, double std) {
+        return add(name, kind, gaussian(name, shape.size(), std), shape);
+    }
+
     /** A vector of {@code n} copies of {@code value} (LayerNorm γ = 1, β = 0). */
     public NDArray vector(String name, int n, float value) {
         float[] values = new float[n];
