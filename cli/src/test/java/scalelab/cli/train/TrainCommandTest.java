@@ -1,0 +1,99 @@
+package scalelab.cli.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+import scalelab.training.RunSpec;
+import scalelab.training.RunSpecYaml;
+import scalelab.training.TrainingResult;
+
+class TrainCommandTest {
+    private static final String FIXTURE = Path.of(System.getProperty("scalelab.repoRoot", ".."))
+            .resolve("examples/corpus-fixture/moby-dick").toString();
+
+    private record Outcome(int exitCode, String err) {}
+
+    private static Outcome run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Outcome(code, err.toString());
+    }
+
+    private static List<String> tiny(Path runDir, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--d-model", "32", "--layers", "1", "--heads", "4", "--seq-len", "32",
+                "--batch", "4", "--corpus", FIXTURE, "--run-dir", runDir.toString(), "--eval-tokens", "512", "--no-progress"));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    private static void assertFailsWith(String expected, List<String> args) {
+        Outcome o = run(args.toArray(String[]::new));
+        assertEquals(2, o.exitCode(), o.err());
+        assertTrue(o.err().contains(expected), o.err());
+        assertEquals(1, o.err().strip().lines().count(), "one clear line: " + o.err());
+    }
+
+    @Test
+    void badSettingsFailBeforeTrainingWithOneClearMessage(@TempDir Path tmp) throws Exception {
+        Path runDir = tmp.resolve("run");
+        List<String> heads = tiny(runDir, "--tokens", "4096");
+        heads.set(heads.indexOf("--heads") + 1, "5");
+        assertFailsWith("heads (5) must divide d_model (32)", heads);
+        assertFailsWith("--tokens must be positive", tiny(runDir, "--tokens", "0"));
+        assertFailsWith("exactly one of --tokens and --flops", tiny(runDir));
+        assertFailsWith("less than one step", tiny(runDir, "--tokens", "10"));
+        List<String> missing = tiny(runDir, "--tokens", "4096");
+        missing.set(missing.indexOf("--corpus") + 1, tmp.resolve("nowhere").toString());
+        assertFailsWith("does not exist", missing);
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        Files.writeString(small.resolve("a.txt"), "A short document.");
+        Files.writeString(small.resolve("b.txt"), "Another short document.");
+        List<String> tooSmall = tiny(runDir, "--tokens", "4096");
+        tooSmall.set(tooSmall.indexOf("--corpus") + 1, small.toString());
+        assertFailsWith("fewer than one batch", tooSmall);
+        Path spec = tmp.resolve("spec.yaml");
+        Files.writeString(spec, "not: [valid");
+        Outcome malformed = run("train", "--config", spec.toString(), "--run-dir", runDir.toString());
+        assertEquals(2, malformed.exitCode());
+        assertTrue(malformed.err().contains("spec.yaml: not valid YAML"), malformed.err());
+        Files.writeString(spec, "name: x\n");
+        assertFailsWith("Missing creator property 'model'", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
+        RunSpec valid = new RunSpec("x", scalelab.training.ModelConfig.dense(256, 32, 1, 4, 32), 4, 5, 1e-3, 0.1, 0.1, "cosine",
+                1, 1, FIXTURE, "byte", 0, "none", 0, 0);
+        Files.writeString(spec, RunSpecYaml.toYaml(valid) + "bogus: 1\n");
+        assertFailsWith("bogus", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
+        assertFailsWith("--config fixes the run", List.of("train", "--config", spec.toString(), "--d-model", "64"));
+        assertFalse(Files.exists(runDir.resolve("checkpoint.bin")), "nothing may be trained by a rejected command");
+    }
+
+    @Test
+    void trainsFromFlagsThenFromItsOwnSpecFileIdempotently(@TempDir Path tmp) {
+        Path runDir = tmp.resolve("run");
+        Outcome first = run(tiny(runDir, "--flops", "6e8", "--checkpoint-every", "5").toArray(String[]::new));
+        assertEquals(0, first.exitCode(), first.err());
+        TrainingResult result = TrainingResult.read(runDir.resolve("result.json"));
+        assertEquals(TrainingResult.COMPLETED, result.status());
+        assertTrue(Math.abs(result.plannedFlops() / 6e8 - 1) <= 0.01, "budget hit within 1%: " + result.plannedFlops());
+        assertEquals(result.plannedFlops(), result.countedFlops(), 1e-6 * result.plannedFlops());
+        RunSpec written = RunSpecYaml.read(runDir.resolve("spec.yaml"));
+        assertEquals(result.specHash(), written.specHash());
+
+        // what the ladder executors run: the spec file and the same run dir → nothing to do, same result
+        Outcome again = run("train", "--config", runDir.resolve("spec.yaml").toString(), "--run-dir", runDir.toString(), "--no-progress");
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(result, TrainingResult.read(runDir.resolve("result.json")));
+    }
+}
