@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 /**
  * Where a ladder's run events go (the registry binds this). Each finished run is reported exactly once across
  * executor restarts: the work directory records a run as reported only after {@link #onRunFinished} returns, so an
@@ -8,7 +10,7 @@ package scalelab.ladder;
 public interface LadderResultSink {
     void onRunStarted(PlannedRun run, int attempt);
 
-    void onRunFinished(PlannedRun run, RunResult result);
+    void onRunFinished(PlannedRun run, TrainingResult result);
 
     void onRunFailed(PlannedRun run, int attempts, String reason);
 
@@ -17,7 +19,7 @@ public interface LadderResultSink {
         public void onRunStarted(PlannedRun run, int attempt) {}
 
         @Override
-        public void onRunFinished(PlannedRun run, RunResult result) {}
+        public void onRunFinished(PlannedRun run, TrainingResult result) {}
 
         @Override
         public void onRunFailed(PlannedRun run, int attempts, String reason) {}

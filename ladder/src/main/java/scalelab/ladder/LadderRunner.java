@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -102,9 +104,9 @@ public final class LadderRunner {
     private static List<NStarPredictor.FinishedRun> finishedRuns(List<PlannedRun> runs, LadderWorkDir workDir, String family) {
         List<NStarPredictor.FinishedRun> out = new ArrayList<>();
         for (PlannedRun r : runs) {
-            RunResult res = r.family().equals(family) ? workDir.run(r.specHash()).finishedResult(r.specHash()) : null;
+            TrainingResult res = r.family().equals(family) ? workDir.run(r.specHash()).finishedResult(r.specHash()) : null;
             if (res != null) {
-                out.add(new NStarPredictor.FinishedRun(family, r.budget(), r.activeParams(), r.tokens(), res.finalLoss()));
+                out.add(new NStarPredictor.FinishedRun(family, r.budget(), r.activeParams(), r.tokens(), res.finalEvalLoss()));
             }
         }
         return out;
@@ -137,7 +139,7 @@ public final class LadderRunner {
         for (PlannedRun run : runs) {
             RunDir dir = workDir.run(run.specHash());
             dir.prepare(run.spec());
-            RunResult result = dir.finishedResult(run.specHash());
+            TrainingResult result = dir.finishedResult(run.specHash());
             if (result != null) {
                 executor.collected(dir);
                 reportOnce(run, dir, result);
@@ -191,7 +193,7 @@ public final class LadderRunner {
                 }
                 active.remove(a);
                 executor.collected(a.dir);
-                RunResult result = a.dir.finishedResult(a.run.specHash());
+                TrainingResult result = a.dir.finishedResult(a.run.specHash());
                 if (result != null) {
                     a.dir.appendAttemptLine("attempt " + a.number + " finished exit=" + code);
                     reportOnce(a.run, a.dir, result);
@@ -241,7 +243,7 @@ public final class LadderRunner {
         return true;
     }
 
-    private void reportOnce(PlannedRun run, RunDir dir, RunResult result) {
+    private void reportOnce(PlannedRun run, RunDir dir, TrainingResult result) {
         if (!dir.has("reported")) {
             sink.onRunFinished(run, result);
             dir.write("reported", Instant.now() + "\n");

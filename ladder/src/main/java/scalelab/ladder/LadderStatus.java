@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -24,9 +26,9 @@ public final class LadderStatus {
                 throw new IllegalStateException(dir.path() + ": spec.yaml does not hash to its directory name (edited by hand?)");
             }
             RunState state = dir.state(hash);
-            RunResult r = dir.finishedResult(hash);
+            TrainingResult r = dir.finishedResult(hash);
             out.add(new Entry(spec.name(), hash, spec.budgetFlops(), spec.model().dModel(), spec.model().activeParams(), spec.tokens(),
-                    state, dir.attemptsStarted(), r == null ? null : r.finalLoss(), state == RunState.FAILED ? dir.read("failed") : null));
+                    state, dir.attemptsStarted(), r == null ? null : r.finalEvalLoss(), state == RunState.FAILED ? dir.read("failed") : null));
         }
         out.sort(Comparator.comparingDouble(Entry::budget).thenComparingInt(Entry::width).thenComparing(Entry::name));
         return out;

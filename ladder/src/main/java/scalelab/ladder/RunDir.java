@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import scalelab.training.RunSpec;
 import scalelab.training.RunSpecYaml;
+import scalelab.training.TrainingResult;
 
 /**
  * One run's directory in the ladder work directory, named by its spec hash. Files: spec.yaml (the trainer's
@@ -46,8 +47,22 @@ public record RunDir(Path path) {
         }
     }
 
-    public RunResult finishedResult(String specHash) {
-        return RunResult.read(result(), specHash);
+    /**
+     * The trainer's completed result for {@code specHash}, or null when there is none (absent, another spec, or a
+     * run that did not complete, e.g. diverged — the executor treats that as a failed attempt).
+     */
+    public TrainingResult finishedResult(String specHash) {
+        if (!Files.isRegularFile(result())) {
+            return null;
+        }
+        TrainingResult r = TrainingResult.read(result());
+        if (!specHash.equals(r.specHash()) || !TrainingResult.COMPLETED.equals(r.status())) {
+            return null;
+        }
+        if (!Double.isFinite(r.finalEvalLoss()) || !Double.isFinite(r.bestEvalLoss()) || !(r.countedFlops() > 0) || r.tokens() <= 0) {
+            throw new IllegalStateException(result() + ": completed result with missing or non-finite loss, FLOPs or tokens");
+        }
+        return r;
     }
 
     public boolean has(String name) {

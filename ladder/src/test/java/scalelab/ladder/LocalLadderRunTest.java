@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -75,11 +77,11 @@ class LocalLadderRunTest {
         assertEquals(planned.size(), new HashSet<>(reported).size());
         for (PlannedRun r : planned) {
             RunDir dir = wd.run(r.specHash());
-            RunResult res = dir.finishedResult(r.specHash());
+            TrainingResult res = dir.finishedResult(r.specHash());
             assertNotNull(res, r.spec().name());
             assertEquals(RunState.FINISHED, dir.state(r.specHash()));
             if (TestSupport.usesTrainerDouble()) {
-                assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalLoss(), 1e-9);
+                assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalEvalLoss(), 1e-9);
                 assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained to completion exactly once");
             }
         }
@@ -215,7 +217,7 @@ class LocalLadderRunTest {
         for (PlannedRun r : firstTwo.runs()) {
             if (r.budget() < 1e12) {
                 fin.add(new NStarPredictor.FinishedRun("dense", r.budget(), r.activeParams(), r.tokens(),
-                        wd.run(r.specHash()).finishedResult(r.specHash()).finalLoss()));
+                        wd.run(r.specHash()).finishedResult(r.specHash()).finalEvalLoss()));
             }
         }
         double expected = PARABOLA_POWER_LAW.apply(fin).applyAsDouble(1e12);

@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,9 +94,9 @@ class SlurmLadderRunTest {
         assertEquals(planned.size(), new HashSet<>(reported).size());
         for (PlannedRun r : planned) {
             RunDir dir = wd.run(r.specHash());
-            RunResult res = dir.finishedResult(r.specHash());
+            TrainingResult res = dir.finishedResult(r.specHash());
             assertNotNull(res, r.spec().name());
-            assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalLoss(), 1e-9);
+            assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalEvalLoss(), 1e-9);
             assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained once");
             assertTrue(Files.readString(dir.file("attempts")).contains("slurm job"), "ran as a Slurm job");
         }

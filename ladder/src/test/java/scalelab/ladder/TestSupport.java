@@ -1,5 +1,7 @@
 package scalelab.ladder;
 
+import scalelab.training.TrainingResult;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,8 +64,8 @@ final class TestSupport {
         }
 
         @Override
-        public void onRunFinished(PlannedRun run, RunResult result) {
-            append("finished " + run.specHash() + " " + result.finalLoss());
+        public void onRunFinished(PlannedRun run, TrainingResult result) {
+            append("finished " + run.specHash() + " " + result.finalEvalLoss());
         }
 
         @Override

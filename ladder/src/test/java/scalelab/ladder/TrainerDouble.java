@@ -1,5 +1,9 @@
 package scalelab.ladder;
 
+import scalelab.training.ModelConfig;
+
+import scalelab.training.TrainingResult;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +38,8 @@ public final class TrainerDouble {
         Path dir = Path.of(args[4]);
         Files.createDirectories(dir);
         String hash = spec.specHash();
-        if (RunResult.read(dir.resolve("result.json"), hash) != null) {
+        Path resultFile = dir.resolve("result.json");
+        if (Files.isRegularFile(resultFile) && hash.equals(TrainingResult.read(resultFile).specHash())) {
             System.out.println("already finished: " + hash);
             return;
         }
@@ -65,13 +70,15 @@ public final class TrainerDouble {
             }
         }
         double l = loss(spec.model().activeParams(), spec.tokens());
-        String json = String.format(Locale.ROOT,
-                "{\"specHash\":\"%s\",\"status\":\"finished\",\"finalLoss\":%.10f,\"bestLoss\":%.10f,\"countedFlops\":%.6e,"
-                        + "\"plannedFlops\":%.6e,\"tokens\":%d,\"wallSeconds\":%.3f,\"resumedFromStep\":%d}",
-                hash, l, l, spec.flops(), spec.flops(), spec.tokens(), (System.nanoTime() - t0) / 1e9, start);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        ModelConfig m = spec.model();
+        TrainingResult result = new TrainingResult(hash, spec.name(), TrainingResult.COMPLETED, spec.steps(), spec.tokens(), l, l, l,
+                l / Math.log(2), 1024, spec.flops(), spec.flops(), ModelConfig.FLOP_CONVENTION, m.nonEmbeddingParams(),
+                m.activeParams(), m.totalParams(), wall, wall, spec.tokens() / Math.max(wall, 1e-9),
+                spec.flops() / Math.max(wall, 1e-9), 1e11, 0.0, start);
         Files.writeString(dir.resolve("trainings.log"), "completed " + hash + " resumedFrom=" + start + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        writeAtomically(dir.resolve("result.json"), json);
+        result.write(dir.resolve("result.json"));
     }
 
     private static void writeAtomically(Path file, String content) throws IOException {

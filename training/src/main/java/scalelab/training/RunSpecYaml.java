@@ -26,7 +26,21 @@ public final class RunSpecYaml {
             .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
 
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
+
     private RunSpecYaml() {}
+
+    /** The same keys as one line of JSON (what the registry stores; YAML is a superset, so {@link #fromYaml} reads it). */
+    public static String toJson(RunSpec spec) {
+        try {
+            return JSON.writeValueAsString(spec);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     public static String toYaml(RunSpec spec) {
         try {

@@ -1,6 +1,7 @@
 package scalelab.cli.ladder;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,26 +22,19 @@ import scalelab.ladder.LadderSpecReader;
 import scalelab.ladder.LadderStatus;
 import scalelab.ladder.LadderWorkDir;
 import scalelab.ladder.LocalExecutor;
-import scalelab.ladder.NStarPredictor;
 import scalelab.ladder.PlannedRun;
+import scalelab.ladder.RegistryResultSink;
 import scalelab.ladder.RunExecutor;
 import scalelab.ladder.RunState;
 import scalelab.ladder.SlurmExecutor;
 import scalelab.ladder.ThroughputModel;
+import scalelab.ladder.VpnlsNStarPredictor;
+import scalelab.registry.Registry;
 
 /** {@code scalelab ladder plan|run|status}: compute-optimal ladders from a YAML spec. */
 @Command(name = "ladder", mixinStandardHelpOptions = true, description = "Plan and run IsoFLOP ladders from a YAML spec.",
         subcommands = {LadderCommand.Plan.class, LadderCommand.Run.class, LadderCommand.Status.class})
 public final class LadderCommand implements Runnable {
-
-    /**
-     * The N* predictor used by {@code ladder run --adaptive} (the VPNLS fit of the finished budgets). Bound at start-up
-     * by whoever wires the fitters in; null means --adaptive is refused with a clear message.
-     */
-    public static volatile NStarPredictor nStarPredictor;
-
-    /** Where runs report (the registry binds this); by default results stay in the work directory only. */
-    public static volatile LadderResultSink resultSink = LadderResultSink.NONE;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -133,11 +127,15 @@ public final class LadderCommand implements Runnable {
         @Option(names = "--sbatch-arg", description = "Slurm: extra sbatch argument, repeatable (e.g. --sbatch-arg=--partition=main)")
         List<String> sbatchArgs = new ArrayList<>();
 
+        @Option(names = "--db", paramLabel = "FILE", description = "registry database the runs are recorded in "
+                + "(default: $SCALELAB_DB, else ./scalelab.duckdb)")
+        String db;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             LadderSpec ladder = LadderSpecReader.read(file);
             List<String> launch = launcherCommand(launcher);
             RunExecutor exec = switch (executor) {
@@ -149,9 +147,10 @@ public final class LadderCommand implements Runnable {
                 default -> throw new IllegalArgumentException("--executor must be local or slurm, got " + executor);
             };
             PrintStream progress = System.err;
-            LadderRunner runner = new LadderRunner(new LadderPlanner(ThroughputModel.load()), exec, resultSink, progress);
             LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), ladder.name());
-            LadderRunner.Summary s = runner.run(ladder, wd, new LadderRunner.Options(parallel, retries, adaptive), nStarPredictor);
+            LadderResultSink sink = new RegistryResultSink(Registry.resolvePath(db), ladder.name(), Files.readString(file), wd);
+            LadderRunner runner = new LadderRunner(new LadderPlanner(ThroughputModel.load()), exec, sink, progress);
+            LadderRunner.Summary s = runner.run(ladder, wd, new LadderRunner.Options(parallel, retries, adaptive), new VpnlsNStarPredictor());
             spec.commandLine().getOut().printf(Locale.ROOT, "ladder %s: %d/%d finished (%d already before), %d failed%s; work dir %s%n",
                     ladder.name(), s.finished(), s.total(), s.alreadyFinished(), s.failed(),
                     s.failedRuns().isEmpty() ? "" : " " + s.failedRuns(), wd.path());

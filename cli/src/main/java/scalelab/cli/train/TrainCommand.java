@@ -13,6 +13,9 @@ import scalelab.training.RunSpec;
 import scalelab.training.RunSpecYaml;
 import scalelab.training.Trainer;
 import scalelab.training.TrainerOptions;
+import scalelab.registry.Registry;
+import scalelab.training.RunRegistration;
+import scalelab.training.TrainingListener;
 import scalelab.training.TrainingResult;
 
 /**
@@ -101,6 +104,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-tokens", description = "Held-out tokens per evaluation (default 65536; keep it fixed across a ladder).")
     long evalTokens = TrainerOptions.DEFAULT_EVAL_TOKENS;
 
+    @Option(names = "--db", paramLabel = "FILE", description = "Also record the run and its loss curve in this registry "
+            + "database (ladder executors record runs themselves and leave this off).")
+    Path db;
+
+    @Option(names = "--ladder", paramLabel = "NAME", description = "Ladder the run is recorded under with --db (default: none).")
+    String ladder;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
     boolean noProgress;
 
@@ -110,7 +120,31 @@ public final class TrainCommand implements Callable<Integer> {
         Path dir = runDir != null ? runDir : Path.of("runs", spec.specHash().substring(0, 12));
         TrainerOptions options = TrainerOptions.defaults(dir).withIntervals(checkpointEvery, evalEvery).withEvalTokens(evalTokens);
         boolean alreadyDone = dir.resolve(TrainingResult.FILE_NAME).toFile().isFile();
-        TrainingResult r = Trainer.run(spec, options, noProgress ? List.of() : List.of(new ProgressBar(System.err)));
+        List<TrainingListener> listeners = new ArrayList<>();
+        if (!noProgress) {
+            listeners.add(new ProgressBar(System.err));
+        }
+        if (db != null) {
+            // recorded once the trainer has validated everything, so bad settings store nothing
+            listeners.add(new TrainingListener() {
+                @Override
+                public void onStart(RunSpec s, long startStep, long totalSteps) {
+                    try (Registry registry = Registry.open(db)) {
+                        RunRegistration.started(registry, ladder, s);
+                    }
+                }
+            });
+        }
+        TrainingResult r = Trainer.run(spec, options, listeners);
+        if (db != null) {
+            try (Registry registry = Registry.open(db)) {
+                if (TrainingResult.COMPLETED.equals(r.status())) {
+                    RunRegistration.finished(registry, ladder, spec, r, dir);
+                } else {
+                    RunRegistration.failed(registry, ladder, spec, "training " + r.status());
+                }
+            }
+        }
         if (alreadyDone) {
             System.out.println("already trained (result.json of the same spec): nothing to do");
         }

@@ -62,14 +62,4 @@ class LadderCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no runs of ladder 'nothing-here'"), r.err());
     }
-
-    @Test
-    void adaptiveWithoutABoundPredictorIsRefused() throws Exception {
-        Path auto = tmp.resolve("auto.yaml");
-        Files.writeString(auto, "name: auto\nseq_len: 64\nbudgets: [1e11, 3e11]\nsizes: {count: 3, span: 2}\n");
-        LadderCommand.nStarPredictor = null;
-        Result r = run("ladder", "run", auto.toString(), "--adaptive", "--workdir", tmp.toString(), "--launcher", "false");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("needs an N* predictor"), r.err());
-    }
 }

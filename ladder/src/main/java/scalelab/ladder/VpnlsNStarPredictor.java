@@ -1,0 +1,33 @@
+package scalelab.ladder;
+
+import java.util.List;
+import java.util.function.DoubleUnaryOperator;
+import scalelab.fitting.FitResult;
+import scalelab.fitting.FitStatus;
+import scalelab.fitting.Observation;
+import scalelab.fitting.Vpnls;
+
+/**
+ * Adaptive centring by the project's unbiased fitter: VPNLS on the finished runs, then N*(C) from the fitted surface.
+ * A fit that fails, or has no interior compute optimum, stops the ladder with the fit's message rather than centring
+ * the next budget on a meaningless number.
+ */
+public final class VpnlsNStarPredictor implements NStarPredictor {
+
+    @Override
+    public DoubleUnaryOperator apply(List<FinishedRun> runs) {
+        List<Observation> obs = runs.stream()
+                .map(r -> new Observation(r.activeParams(), r.tokens(), r.budget(), r.finalLoss(), Double.toString(r.budget()), 1.0))
+                .toList();
+        FitResult fit = Vpnls.fit(obs);
+        if (fit.status() == FitStatus.FAILED || !fit.hasSurface()) {
+            throw new IllegalStateException("adaptive centring: VPNLS fit of " + obs.size() + " finished runs failed: " + fit.message());
+        }
+        var s = fit.surface();
+        if (!(s.A() > 0) || !(s.B() > 0)) {
+            throw new IllegalStateException("adaptive centring: the VPNLS fit of the finished budgets has no compute optimum ("
+                    + fit.status() + ": " + fit.message() + "); run without --adaptive or add sizes");
+        }
+        return c -> s.optimalAt(c).params();
+    }
+}
