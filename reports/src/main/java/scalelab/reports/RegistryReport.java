@@ -248,8 +248,10 @@ public final class RegistryReport {
             w.add(0, note);
             return new FitSummary(s.id(), s.method(), s.status(), s.message(), w, s.surface(), s.objective(),
                     s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), s.inputHash());
-        } catch (FitInputException e) {
-            return new FitSummary("", m.cliName(), "FAILED", e.getMessage(), List.of(note), null, Double.NaN, Double.NaN,
+        } catch (RuntimeException e) {
+            // Shown, not thrown: a method the ladder cannot support (too few runs per budget, ...) is itself a finding.
+            String why = e instanceof FitInputException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            return new FitSummary("", m.cliName(), "FAILED", why, List.of(note), null, Double.NaN, Double.NaN,
                     Double.NaN, List.of(), obs.size(), "");
         }
     }

@@ -167,4 +167,29 @@ class RegistryReportTest {
             assertTrue(e.getMessage().contains("no runs in ladder nope") && e.getMessage().contains("ladders: chin"), e.getMessage());
         }
     }
+
+    @Test
+    void aMethodTheLadderCannotSupportShowsAsFailedWithItsReason(@TempDir Path dir) throws Exception {
+        // Two runs per budget: no parabola for Approach 2, while the surface fits still run.
+        StringBuilder csv = new StringBuilder("params,tokens,budget,loss\n");
+        scalelab.fitting.LossSurface truth = new scalelab.fitting.LossSurface(1.69, 406.4, 410.7, 0.34, 0.28);
+        for (double c : new double[] {1e18, 1e19, 1e20}) {
+            double n0 = truth.optimalAt(c).params();
+            for (double n : new double[] {n0 / 3, n0 * 3}) {
+                csv.append(n).append(',').append(c / (6 * n)).append(',').append(c).append(',').append(truth.loss(n, c / (6 * n))).append('\n');
+            }
+        }
+        Path file = dir.resolve("pairs.csv");
+        Files.writeString(file, csv);
+        try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
+            r.importRuns(RunTableReader.read(file), "pairs");
+            ReportInput in = RegistryReport.load(r, "pairs", new RegistryReport.Options(true, Set.of()));
+            FitSummary a2 = in.fits().stream().filter(f -> f.method().equals("approach2")).findFirst().orElseThrow();
+            assertEquals("FAILED", a2.status());
+            assertTrue(a2.message().contains("a parabola needs at least 3"), a2.message());
+            assertNotNull(in.primaryFit(), "VPNLS still fits the six runs");
+            ReportWriter.ReportFiles files = ReportWriter.write(in, dir.resolve("out"));
+            assertTrue(Files.readString(files.html()).contains("FAILED"));
+        }
+    }
 }
