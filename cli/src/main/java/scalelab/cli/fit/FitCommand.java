@@ -124,7 +124,7 @@ public final class FitCommand implements Callable<Integer> {
                 }
                 out.println(json);
             } else {
-                out.printf(Locale.ROOT, "runs       %d finished runs from %s%s%n", o.inputs().runIds().size(), registry.file(),
+                out.printf(Locale.ROOT, "registry   %d finished runs from %s%s%n", o.inputs().runIds().size(), registry.file(),
                         ladder == null ? "" : ", ladder " + ladder);
                 FitText.print(out, o.fit());
                 if (o.bootstrap() != null) {
