@@ -6,6 +6,7 @@
 // misses the true minimum by an amount that depends on how wide the N grid is and where it is centred. We sample a
 // known surface noise-free and measure both effects: on the exponent a of N* ∝ C^a and on N* extrapolated to 1e24.
 
+import java.util.*;
 import scalelab.fitting.*;
 import scalelab.reports.charts.*;
 
@@ -16,63 +17,22 @@ double target = 1e24;
 double trueA = truth.paramsExponent();
 double trueNAtTarget = truth.optimalAt(target).params();
 
-// ---- SWAP after integration: fitting's IsoFLOP simulator and Approach 2 fitter replace the three helpers below ----
-/** N grid at budget c: pointsPerBudget log-spaced points over [centre/w, centre·w], centre = N*(c)·10^offsetDecades. */
-double[] grid(double c, double w, double offsetDecades) {
-    double centre = truth.optimalAt(c).params() * Math.pow(10, offsetDecades);
-    double[] n = new double[pointsPerBudget];
-    for (int i = 0; i < n.length; i++) {
-        n[i] = centre * Math.pow(w, -1 + 2.0 * i / (n.length - 1));
-    }
-    return n;
+/** Noise-free IsoFLOP samples of the truth: grid ±w× around N*(C)·10^(offset + drift·log10(C/C0)). */
+List<Observation> sample(double w, double offsetDecades, double drift) {
+    return IsoFlopSimulator.sample(truth, new IsoFlopSimulator.Design(budgets, pointsPerBudget, w, offsetDecades, drift, 0, 1));
 }
 
-/** Least-squares parabola y = p0 + p1·x + p2·x² (normal equations, 3×3 Gauss-Jordan). */
-double[] parabola(double[] x, double[] y) {
-    double[][] m = new double[3][4];
-    for (int k = 0; k < x.length; k++) {
-        double[] phi = {1, x[k], x[k] * x[k]};
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) m[i][j] += phi[i] * phi[j];
-            m[i][3] += phi[i] * y[k];
-        }
-    }
-    for (int c = 0; c < 3; c++) {
-        for (int r = 0; r < 3; r++) {
-            if (r == c) continue;
-            double f = m[r][c] / m[c][c];
-            for (int k = c; k < 4; k++) m[r][k] -= f * m[c][k];
-        }
-    }
-    return new double[] {m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]};
+/** fitting's Approach 2 on those samples (budgets by their label). */
+FitResult approach2Fit(double w, double offsetDecades, double drift) {
+    List<Observation> obs = sample(w, offsetDecades, drift);
+    return Approach2.fit(obs, BudgetGrouping.byLabel(obs));
 }
 
-/** Approach 2 on noise-free samples: {a, N* extrapolated to target}; the offset drifts linearly in log C by `drift` decades per decade. */
+/** {a, N* extrapolated to the target} from Approach 2's vertex power law. */
 double[] approach2(double w, double offsetDecades, double drift) {
-    double[] lnC = new double[budgets.length];
-    double[] lnNv = new double[budgets.length];
-    for (int b = 0; b < budgets.length; b++) {
-        double c = budgets[b];
-        double[] n = grid(c, w, offsetDecades + drift * Math.log10(c / budgets[0]));
-        double[] x = new double[n.length];
-        double[] y = new double[n.length];
-        for (int i = 0; i < n.length; i++) {
-            x[i] = Math.log(n[i]);
-            y[i] = truth.loss(n[i], c / (6 * n[i]));
-        }
-        double[] p = parabola(x, y);
-        if (!(p[2] > 0)) throw new IllegalStateException("parabola has no minimum at C=" + c + ", w=" + w);
-        lnC[b] = Math.log(c);
-        lnNv[b] = -p[1] / (2 * p[2]);
-    }
-    // Least-squares line ln N_v = ln k + a·ln C.
-    double mc = Arrays.stream(lnC).average().orElseThrow(), mn = Arrays.stream(lnNv).average().orElseThrow();
-    double sxy = 0, sxx = 0;
-    for (int b = 0; b < lnC.length; b++) { sxy += (lnC[b] - mc) * (lnNv[b] - mn); sxx += (lnC[b] - mc) * (lnC[b] - mc); }
-    double a = sxy / sxx;
-    return new double[] {a, Math.exp(mn + a * (Math.log(target) - mc))};
+    FitResult f = approach2Fit(w, offsetDecades, drift);
+    return new double[] {f.paramsExponent(), f.optimalAt(target).params()};
 }
-// ---- end SWAP ----
 
 double[] widths = {2, 3, 4, 6, 8, 12, 16, 24, 32};     // grid half-width factor: N from N*/w to N*·w
 double[] offsets = {0, 0.15, 0.3, -0.3};               // constant off-centring in decades
@@ -115,25 +75,40 @@ XYChart aChart = XYChart.of("Approach 2: exponent a vs grid width", "grid half-w
 for (int d = 0; d < drifts.length; d++) aChart.line(String.format("offset drift %+.2f decades per decade of C", drifts[d]), widths, aErr[d]);
 aChart.write(OUT, "a2-exponent-error-vs-width", "Bias of Approach 2's exponent a when grid centring drifts with compute.");
 
-// One budget up close: a wide, off-centre grid, the parabola through it and the true IsoFLOP slice.
-double c = 1e20, w = 16, off = 0.3;
-double[] n = grid(c, w, off);
-double[] lx = new double[n.length], ly = new double[n.length];
-for (int i = 0; i < n.length; i++) { lx[i] = Math.log(n[i]); ly[i] = truth.loss(n[i], c / (6 * n[i])); }
-double[] p = parabola(lx, ly);
-double[] fine = new double[200], slice = new double[200], para = new double[200];
+// VPNLS on the worst design of the sweep (widest grid, drifting off-centre) recovers the surface: the bias above is
+// Approach 2's, not the data's.
+List<Observation> worst = sample(widths[widths.length - 1], 0.3, 0.1);
+FitResult vp = Vpnls.fit(worst, Vpnls.Options.defaults());
+FitResult a2worst = approach2Fit(widths[widths.length - 1], 0.3, 0.1);
+LossSurface s = vp.surface();
+double[][] pairs = {{s.E(), truth.E()}, {s.A(), truth.A()}, {s.B(), truth.B()}, {s.alpha(), truth.alpha()}, {s.beta(), truth.beta()}};
+for (double[] q : pairs) if (Math.abs(q[0] / q[1] - 1) > 1e-3) throw new AssertionError("VPNLS missed a parameter: " + Arrays.toString(q));
+double vpNErr = 100 * (vp.optimalAt(target).params() / trueNAtTarget - 1);
+double a2NErr = 100 * (a2worst.optimalAt(target).params() / trueNAtTarget - 1);
+System.out.printf("%nwidest grid, offset +0.30 drifting +0.10/decade: N*(1e24) error VPNLS %+.4f%%, Approach 2 %+.2f%%%n", vpNErr, a2NErr);
+if (!(Math.abs(vpNErr) < 0.1 && Math.abs(a2NErr) > 10 * Math.abs(vpNErr))) throw new AssertionError("VPNLS not exact or Approach 2 not biased");
+if (a2worst.warnings().stream().noneMatch(w -> w.startsWith("Approach 2 likely biased"))) throw new AssertionError("no bias warning");
+a2worst.warnings().forEach(w -> System.out.println("  approach 2 warns: " + w));
+
+// One budget up close: a wide, off-centre grid, Approach 2's parabola through it and the true IsoFLOP slice.
+double c = budgets[4], w = 16, off = 0.3;
+FitResult one = approach2Fit(w, off, 0);
+BudgetParabola p = one.approach2().budgets().stream().filter(b -> b.compute() == c).findFirst().orElseThrow();
+List<Observation> grid = sample(w, off, 0).stream().filter(o -> o.flops() == c).toList();
+double[] n = grid.stream().mapToDouble(Observation::params).toArray();
+double[] ly = grid.stream().mapToDouble(Observation::loss).toArray();
+double[] fine = ReportCharts.logSpace(n[0], n[n.length - 1], 200), slice = new double[200], para = new double[200];
 for (int i = 0; i < fine.length; i++) {
-    fine[i] = n[0] * Math.pow(n[n.length - 1] / n[0], i / 199.0);
     slice[i] = truth.loss(fine[i], c / (6 * fine[i]));
     double x = Math.log(fine[i]);
-    para[i] = p[0] + p[1] * x + p[2] * x * x;
+    para[i] = p.p0() + p.p1() * x + p.p2() * x * x;
 }
-double vertex = Math.exp(-p[1] / (2 * p[2]));
 ComputeOptimal opt = truth.optimalAt(c);
-XYChart.of("IsoFLOP slice at C = 1e20, grid ±16× centred 0.3 decades high", "parameters N", "loss").logX()
-        .note(String.format("true N* = %.3g, parabola vertex = %.3g (%.0f%% off)", opt.params(), vertex, 100 * (vertex / opt.params() - 1)))
-        .points("samples", n, ly).add("true slice L(N, C/6N)", fine, slice, "line", java.awt.Color.DARK_GRAY).dashed("parabola in ln N", fine, para)
+XYChart.of(String.format("IsoFLOP slice at C = %.0e, grid ±16× centred 0.3 decades high", c), "parameters N", "loss").logX()
+        .note(String.format("true N* = %.3g, parabola vertex = %.3g (%.0f%% off); diagnostics: off-centre %+.2f, width %.2f decades",
+                opt.params(), p.vertexParams(), 100 * (p.vertexParams() / opt.params() - 1), p.offCentre(), p.widthDecades()))
+        .points("samples", n, ly).add("true slice L(N, C/6N)", fine, slice, "line", java.awt.Color.DARK_GRAY).dashed("Approach 2 parabola in ln N", fine, para)
         .add("true minimum", new double[] {opt.params()}, new double[] {opt.loss()}, "points", java.awt.Color.BLACK)
-        .add("parabola vertex", new double[] {vertex}, new double[] {p[0] + p[1] * Math.log(vertex) + p[2] * Math.pow(Math.log(vertex), 2)}, "points", java.awt.Color.RED)
+        .add("parabola vertex", new double[] {p.vertexParams()}, new double[] {p.vertexLoss()}, "points", java.awt.Color.RED)
         .write(OUT, "a2-isoflop-example", "One wide, off-centre IsoFLOP grid: the parabola's vertex is not the slice's minimum.");
 System.out.println("\nfigures written to " + OUT);

@@ -2,6 +2,8 @@ package scalelab.reports;
 
 import java.util.ArrayList;
 import java.util.List;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.Observation;
 import scalelab.registry.io.RunTable;
 import scalelab.reports.model.RunRow;
 
@@ -10,18 +12,23 @@ public final class RunRows {
     private RunRows() {}
 
     /**
-     * One {@link RunRow} per table row, named by the table's name column or else by its line ("line 12").
-     * Without a budget column each run's C is 6·N·D, which differs run to run even inside one IsoFLOP budget; those are
-     * grouped to the nearest 1/20 decade so the IsoFLOP chart has curves. (The fitters' own grouping replaces this
-     * once they are merged.)
+     * One {@link RunRow} per table row, named by the table's name column or else by its line ("line 12"), its budget
+     * from the same grouping the fit commands use ({@link RunTable#budgetGrouping()}).
      */
     public static List<RunRow> fromTable(RunTable table) {
-        List<RunRow> out = new ArrayList<>(table.rows().size());
-        for (RunTable.Row r : table.rows()) {
-            var o = r.observation();
-            double budget = table.hasBudgets() ? o.flops() : Math.pow(10, Math.round(Math.log10(o.flops()) * 20) / 20.0);
+        List<Observation> obs = table.observations();
+        double[] budget = new double[obs.size()];
+        for (BudgetGrouping.Budget b : table.budgetGrouping().budgets()) {
+            for (int i : b.members()) {
+                budget[i] = b.compute();
+            }
+        }
+        List<RunRow> out = new ArrayList<>(obs.size());
+        for (int i = 0; i < obs.size(); i++) {
+            RunTable.Row r = table.rows().get(i);
+            Observation o = obs.get(i);
             String name = r.name() != null ? r.name() : "line " + r.line();
-            out.add(RunRow.imported(name, budget, o.params(), o.tokens(), o.loss()));
+            out.add(RunRow.imported(name, budget[i], o.params(), o.tokens(), o.loss()));
         }
         return out;
     }

@@ -59,6 +59,27 @@ class ReportChromiumTest {
         assertTrue(ReportWriterTest.drawnPixelShare(shot) > 0.05, "screenshot is (nearly) blank");
     }
 
+    /** The report of a registry-backed ladder (imported runs, curves, stored fits, a checked prediction) opens cleanly. */
+    @Test
+    void registryReportOpensInChromium(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path chromium = requireChromium();
+        scalelab.reports.model.ReportInput in;
+        try (scalelab.registry.Registry r = scalelab.registry.Registry.open(dir.resolve("r.duckdb"))) {
+            long[] ids = RegistryReportTest.fill(r);
+            var p = r.filePrediction(scalelab.registry.Predictions.draft(r.fit(ids[0]).orElseThrow(),
+                    new scalelab.registry.Predictions.Target("target-1e22", "dense", null, null, 1e22), 0.95, null, "test",
+                    "tester", java.time.Instant.now()));
+            r.checkAgainstLoss(p.id(), 2.1);
+            in = RegistryReport.load(r, "chin", new RegistryReport.Options(false,
+                    java.util.EnumSet.of(scalelab.fitting.Backtest.Method.VPNLS_MSE)));
+        }
+        ReportWriter.ReportFiles files = ReportWriter.write(in, dir.resolve("out"));
+        Probe probe = probe(chromium, Files.readString(files.html()), dir.resolve("out/report-probed.html"));
+        assertEquals(files.figures().size(), probe.images(), "images on the page");
+        assertEquals(0, probe.broken(), "broken images: " + probe.brokenAlts());
+        assertEquals(0, probe.errors(), "script errors: " + probe.errorMessages());
+    }
+
     /** The probes must see a corrupt image and a script error, or the check above proves nothing. */
     @Test
     void probesCatchABrokenImageAndAScriptError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {

@@ -32,11 +32,9 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
             throw new InputFormatException(file, 0, null, String.format(Locale.ROOT,
                     "no runs at or below --max-budget %.3e", maxBudget));
         }
-        List<Observation> obs = rows.stream().map(RunTable.Row::observation).toList();
+        RunTable kept = new RunTable(table.source(), rows, table.budgetColumn(), table.contentSha256());
         boolean byLabel = "budget".equals(table.budgetColumn());
-        BudgetGrouping grouping = byLabel ? BudgetGrouping.byLabel(obs)
-                : BudgetGrouping.cluster(obs, BudgetGrouping.DEFAULT_GAP_DECADES);
-        return new FitInputs(file, List.copyOf(rows), obs, grouping, !byLabel);
+        return new FitInputs(file, List.copyOf(rows), kept.observations(), kept.budgetGrouping(), !byLabel);
     }
 
     /** The same inputs without the k runs of highest loss (Epoch's outlier protocol for Approach 3). */

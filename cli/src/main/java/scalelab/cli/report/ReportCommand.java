@@ -1,11 +1,16 @@
 package scalelab.cli.report;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import scalelab.fitting.Backtest;
+import scalelab.registry.Registry;
+import scalelab.reports.RegistryReport;
 import scalelab.reports.ReportWriter;
 import scalelab.reports.charts.Figure;
 
@@ -21,12 +26,19 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: reports-out/NAME).")
     Path out;
 
-    @Option(names = "--db", paramLabel = "FILE", description = "Registry database file.")
+    @Option(names = "--db", paramLabel = "FILE", description = "Registry database file (default: $SCALELAB_DB, else ./scalelab.duckdb).")
     Path db;
 
     @Option(names = "--from-csv", paramLabel = "FILE",
             description = "Report on runs read from a CSV/JSONL file (columns params,tokens,loss[,budget|flops]) instead of the registry.")
     Path fromCsv;
+
+    @Option(names = "--stored-fits-only",
+            description = "Show only fits stored in the registry (default: also fit, for the report, each method the ladder has no stored fit of).")
+    boolean storedFitsOnly;
+
+    @Option(names = "--no-backtest", description = "Skip the backtest over the ladder's budgets (it refits every method per cut).")
+    boolean noBacktest;
 
     @Option(names = "--title", paramLabel = "TEXT", description = "Page title (default: from the source).")
     String title;
@@ -54,7 +66,7 @@ public final class ReportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Picks the data source from the options. The registry-backed source is added where the registry is merged. */
+    /** Picks the data source from the options: a runs file with --from-csv, else the registry. */
     ReportSource source() {
         if (fromCsv != null) {
             if (db != null) {
@@ -62,7 +74,11 @@ public final class ReportCommand implements Callable<Integer> {
             }
             return new CsvReportSource(fromCsv, ladder);
         }
-        throw new IllegalArgumentException("reports from the registry are not available in this build; "
-                + "use --from-csv FILE (columns params,tokens,loss[,budget])");
+        Set<Backtest.Method> methods = EnumSet.noneOf(Backtest.Method.class);
+        if (!noBacktest) {
+            methods.addAll(RegistryReport.Options.full().backtestMethods());
+        }
+        return new RegistryReportSource(Registry.resolvePath(db == null ? null : db.toString()), ladder,
+                new RegistryReport.Options(!storedFitsOnly, methods));
     }
 }

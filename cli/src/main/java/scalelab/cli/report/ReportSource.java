@@ -2,7 +2,7 @@ package scalelab.cli.report;
 
 import scalelab.reports.model.ReportInput;
 
-/** Where a report's data comes from: a runs CSV now, the registry (runs, fits, ledger, backtests) once it is merged. */
+/** Where a report's data comes from: a runs file ({@link CsvReportSource}) or the registry ({@link RegistryReportSource}). */
 public interface ReportSource {
     /** Loads everything the report shows; throws with a clear message when the source is missing or malformed. */
     ReportInput load();

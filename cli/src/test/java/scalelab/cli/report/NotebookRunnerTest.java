@@ -37,10 +37,14 @@ class NotebookRunnerTest {
             for (Path png : pngs) {
                 assertTrue(Files.size(png) > 10_000, png + " is too small to be a chart");
             }
-            if (nb.endsWith("approach2-bias.jsh")) {
-                for (String fig : List.of("a2-nstar-error-vs-width", "a2-exponent-error-vs-width", "a2-isoflop-example")) {
-                    assertTrue(Files.exists(figs.resolve(fig + ".png")) && Files.exists(figs.resolve(fig + ".svg")), fig);
-                }
+            List<String> expected = switch (nb.getFileName().toString()) {
+                case "approach2-bias.jsh" -> List.of("a2-nstar-error-vs-width", "a2-exponent-error-vs-width", "a2-isoflop-example");
+                case "chinchilla-fits.jsh" -> List.of("isoflop", "frontier", "loss-frontier", "residuals");
+                case "registry-loop.jsh" -> List.of("registry-loop-loss-frontier", "registry-loop-isoflop", "report/figures/backtest");
+                default -> List.of();
+            };
+            for (String fig : expected) {
+                assertTrue(Files.exists(figs.resolve(fig + ".png")) && Files.exists(figs.resolve(fig + ".svg")), fig);
             }
         }));
     }

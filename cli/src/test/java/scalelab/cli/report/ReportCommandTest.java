@@ -55,9 +55,36 @@ class ReportCommandTest {
     }
 
     @Test
-    void withoutASourceItSaysWhatToGive() {
-        Run r = run("report");
+    void aMissingDatabaseIsNamedNotCreated(@TempDir Path dir) {
+        Path db = dir.resolve("typo.duckdb");
+        Run r = run("report", "--db", db.toString(), "--out", dir.resolve("out").toString());
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("--from-csv"), r.err());
+        assertTrue(r.err().contains("no registry database at") && r.err().contains("--from-csv"), r.err());
+        assertFalse(Files.exists(db), "a report must not create a database");
+    }
+
+    @Test
+    void reportFromTheRegistryAfterFitPredictAndCheck(@TempDir Path dir) throws Exception {
+        String db = dir.resolve("r.duckdb").toString();
+        Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
+        assertEquals(0, run("runs", "import", csv.toString(), "--ladder", "chin", "--db", db).exit());
+        Run fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "50", "--db", db);
+        assertEquals(0, fit.exit(), fit.err());
+        assertEquals(0, run("predict", "--compute", "3e21", "--name", "top-budget", "--db", db).exit());
+        Run check = run("check", "--prediction", "1", "--loss", "2.2057", "--db", db);
+        assertEquals(0, check.exit(), check.err());
+
+        Path out = dir.resolve("out");
+        Run r = run("report", "--ladder", "chin", "--db", db, "--out", out.toString(), "--no-backtest");
+        assertEquals(0, r.exit(), r.err());
+        String html = Files.readString(out.resolve("report.html"));
+        assertFalse(html.contains("http"), "no URL in the page");
+        for (String s : new String[] {"Ladder chin", "vpnls #1", "approach2", "approach3", "top-budget", "2.2057"}) {
+            assertTrue(html.contains(s), "HTML lacks " + s);
+        }
+        for (String f : new String[] {"isoflop", "frontier", "loss-frontier", "residuals"}) {
+            assertTrue(Files.size(out.resolve("figures/" + f + ".png")) > 10_000, f);
+        }
+        assertFalse(Files.exists(out.resolve("figures/backtest.png")), "--no-backtest");
     }
 }

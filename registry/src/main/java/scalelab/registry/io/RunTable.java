@@ -40,4 +40,13 @@ public record RunTable(Path source, List<Row> rows, String budgetColumn, String 
     public boolean hasBudgets() {
         return budgetColumn != null;
     }
+
+    /**
+     * The runs' IsoFLOP budgets as every command groups them: by the budget column when there is one; otherwise (a
+     * flops column, or C = 6·N·D) by clustering log10 C, since C then differs run to run inside one budget.
+     */
+    public scalelab.fitting.BudgetGrouping budgetGrouping() {
+        return "budget".equals(budgetColumn) ? scalelab.fitting.BudgetGrouping.byLabel(observations())
+                : scalelab.fitting.BudgetGrouping.cluster(observations(), scalelab.fitting.BudgetGrouping.DEFAULT_GAP_DECADES);
+    }
 }

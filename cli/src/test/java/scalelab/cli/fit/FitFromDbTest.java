@@ -1,0 +1,114 @@
+package scalelab.cli.fit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+import scalelab.registry.FitRecord;
+import scalelab.registry.Prediction;
+import scalelab.registry.Registry;
+
+/** {@code fit --from-db --save} through the CLI, then {@code predict} from the stored fit. */
+class FitFromDbTest {
+    @TempDir
+    Path dir;
+
+    record Result(int exit, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    String db() {
+        return dir.resolve("fits.duckdb").toString();
+    }
+
+    @BeforeEach
+    void importChinchilla() {
+        Path csv = Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data/chinchilla-isoflops.csv");
+        Result r = run("runs", "import", csv.toString(), "--ladder", "chin", "--db", db());
+        assertEquals(0, r.exit(), r.err());
+    }
+
+    static long savedId(String out) {
+        Matcher m = Pattern.compile("saved fit (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void savedFitCarriesRunsHashAndBootstrapSoPredictionsHaveIntervals() {
+        Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "200", "--seed", "3", "--db", db());
+        assertEquals(0, fit.exit(), fit.err());
+        assertTrue(fit.out().contains("124 finished runs") && fit.out().contains("status     converged"), fit.out());
+        assertTrue(fit.out().contains("bootstrap  200 replicates"), fit.out());
+        long id = savedId(fit.out());
+
+        Result p = run("predict", "--compute", "5.76e23", "--db", db());
+        assertEquals(0, p.exit(), p.err());
+        assertTrue(p.out().contains("from vpnls fit " + id) && p.out().contains("95% interval"), p.out());
+
+        try (Registry r = Registry.open(Path.of(db()))) {
+            FitRecord f = r.fit(id).orElseThrow();
+            assertEquals("CONVERGED", f.status());
+            assertEquals("chin", f.ladder());
+            assertEquals(124, f.runIds().size());
+            assertEquals(r.observationSet("chin").inputHash(), f.inputHash());
+            assertEquals(200, f.bootstrapSurfaces().size());
+            assertEquals("vpnls", scalelab.registry.io.FitJson.parse(f.resultJson(), null).method());
+            Prediction pred = r.predictions().get(0);
+            assertTrue(pred.hasInterval() && pred.intervalLow() < pred.predictedLoss() && pred.predictedLoss() < pred.intervalHigh());
+            // Chinchilla's published frontier: ~2.0 nats at Gopher's budget.
+            assertEquals(2.02, pred.predictedLoss(), 0.05);
+        }
+    }
+
+    @Test
+    void aFitOnItsBoundsIsSavedWithItsStatusAndTheCliSaysSo() {
+        // A box that stops below the data's α and β: the optimum sits on its edge.
+        Result fit = run("fit", "--from-db", "--save", "--box", "0.01,0.2", "--bootstrap-samples", "0", "--db", db());
+        assertEquals(0, fit.exit(), fit.err());
+        long id = savedId(fit.out());
+        assertTrue(fit.out().contains("saved fit " + id + " with status EXPONENT_ON_GRID_EDGE"), fit.out());
+        assertTrue(fit.err().contains("warning: the fit ended with status EXPONENT_ON_GRID_EDGE"), fit.err());
+        try (Registry r = Registry.open(Path.of(db()))) {
+            FitRecord f = r.fit(id).orElseThrow();
+            assertEquals("EXPONENT_ON_GRID_EDGE", f.status());
+            assertTrue(f.bootstrapSurfaces().isEmpty());
+        }
+        Result p = run("predict", "--fit", Long.toString(id), "--compute", "1e22", "--db", db());
+        assertTrue(p.out().contains("warning: fit " + id + " ended with status EXPONENT_ON_GRID_EDGE"), p.out());
+    }
+
+    @Test
+    void mistakesAreNamed() {
+        Result r = run("fit", "--from-db", "--ladder", "nope", "--db", db());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("no finished runs in ladder nope") && r.err().contains("known ladders: chin"), r.err());
+        r = run("fit", "--from-db", "--bootstrap-samples", "10", "--db", db());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("add --save"), r.err());
+        Path csv = Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data/chinchilla-isoflops.csv");
+        r = run("fit", csv.toString(), "--save");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("runs import"), r.err());
+        try (Registry reg = Registry.open(Path.of(db()))) {
+            assertTrue(reg.fits(null).isEmpty(), "nothing stored by failed commands");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+package scalelab.reports;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import scalelab.fitting.Approach3;
+import scalelab.fitting.Backtest;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.ComputeOptimal;
+import scalelab.fitting.FitInputException;
+import scalelab.fitting.FitMethod;
+import scalelab.fitting.FitResult;
+import scalelab.fitting.LossSurface;
+import scalelab.fitting.Observation;
+import scalelab.fitting.Vpnls;
+import scalelab.registry.FitRecord;
+import scalelab.registry.ObservationSet;
+import scalelab.registry.Prediction;
+import scalelab.registry.PredictionCheck;
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.registry.io.FitJson;
+import scalelab.registry.io.InputFormatException;
+import scalelab.reports.model.Allocation;
+import scalelab.reports.model.BacktestRow;
+import scalelab.reports.model.CurvePoint;
+import scalelab.reports.model.FitSummary;
+import scalelab.reports.model.Interval;
+import scalelab.reports.model.LedgerRow;
+import scalelab.reports.model.ReportInput;
+import scalelab.reports.model.RunRow;
+
+/**
+ * A report of one ladder (or all runs) in the registry: its runs and loss curves, every stored fit, the fit methods
+ * the ladder has no stored fit of (computed here from the finished runs, so the report always compares methods), the
+ * allocation at each predicted target with bootstrap bands, the ledger with its checks, and a backtest over the
+ * ladder's budgets.
+ */
+public final class RegistryReport {
+    private RegistryReport() {}
+
+    /** Interval level of the allocation bands drawn from a fit's bootstrap surfaces. */
+    public static final double BAND_LEVEL = 0.95;
+
+    /**
+     * What to compute beyond what is stored.
+     *
+     * @param computeMissingMethods fit, for the report only, each method the ladder has no stored fit of
+     * @param backtestMethods       methods to backtest over the ladder's budgets (empty: no backtest); Approach 3 costs
+     *                              seconds per cut
+     */
+    public record Options(boolean computeMissingMethods, Set<Backtest.Method> backtestMethods) {
+        public Options {
+            backtestMethods = backtestMethods.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(backtestMethods));
+        }
+
+        /** Every method side by side and backtested, except the pinned-asymptote law (it needs L∞ from the user). */
+        public static Options full() {
+            return new Options(true, EnumSet.complementOf(EnumSet.of(Backtest.Method.ASYMPTOTE_PINNED)));
+        }
+    }
+
+    /** {@link #load(Registry, String, Options)} with {@link Options#full()}. */
+    public static ReportInput load(Registry registry, String ladderOrNull) {
+        return load(registry, ladderOrNull, Options.full());
+    }
+
+    /** Everything the report shows about {@code ladderOrNull} (all runs when null). */
+    public static ReportInput load(Registry registry, String ladderOrNull, Options options) {
+        List<RunRecord> runs = registry.runs(ladderOrNull);
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs" + (ladderOrNull == null ? "" : " in ladder " + ladderOrNull) + " of "
+                    + registry.file() + (registry.ladders().isEmpty() ? " (the registry is empty: import runs with `scalelab runs import`)"
+                    : " (ladders: " + String.join(", ", registry.ladders()) + ")"));
+        }
+        Map<Long, String> names = runNames(runs);
+        List<RunRow> rows = new ArrayList<>();
+        Map<String, List<CurvePoint>> curves = new LinkedHashMap<>();
+        for (RunRecord r : runs) {
+            rows.add(runRow(r, names.get(r.id())));
+            List<CurvePoint> c = curve(registry, r.id());
+            if (!c.isEmpty()) {
+                curves.put(names.get(r.id()), c);
+            }
+        }
+
+        ObservationSet in = registry.observationSet(ladderOrNull);
+        List<Observation> obs = in.observations();
+        BudgetGrouping grouping = BudgetGrouping.byLabel(obs);
+        List<FitRecord> stored = registry.fits(ladderOrNull);
+        Set<Long> fitIds = new HashSet<>();
+        stored.forEach(f -> fitIds.add(f.id()));
+        List<Prediction> predictions = registry.predictions().stream()
+                .filter(p -> ladderOrNull == null || fitIds.contains(p.fitId())).toList();
+
+        FitRecord primary = primaryFit(stored, predictions);
+        List<FitSummary> fits = new ArrayList<>();
+        Set<String> methodsStored = new HashSet<>();
+        if (primary != null) {
+            fits.add(summary(primary, obs, grouping));
+        }
+        for (FitRecord f : stored) {
+            methodsStored.add(f.method());
+            if (f != primary) {
+                fits.add(summary(f, obs, grouping));
+            }
+        }
+        if (options.computeMissingMethods() && !obs.isEmpty()) {
+            for (FitMethod m : FitMethod.values()) {
+                if (!methodsStored.contains(m.cliName())) {
+                    fits.add(computed(m, obs, grouping));
+                }
+            }
+        }
+
+        List<Allocation> allocations = allocations(primary, fits, predictions);
+        List<LedgerRow> ledger = new ArrayList<>();
+        for (Prediction p : predictions) {
+            ledger.add(ledgerRow(registry, p));
+        }
+        List<BacktestRow> backtests = backtests(obs, grouping, options.backtestMethods());
+        String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
+        return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fits, allocations, ledger, backtests,
+                curves, null);
+    }
+
+    /** Unique display names: the run's name, or "run ID"; a name used twice gets its id appended. */
+    private static Map<Long, String> runNames(List<RunRecord> runs) {
+        Map<String, Integer> uses = new HashMap<>();
+        for (RunRecord r : runs) {
+            uses.merge(baseName(r), 1, Integer::sum);
+        }
+        Map<Long, String> out = new HashMap<>();
+        for (RunRecord r : runs) {
+            String b = baseName(r);
+            out.put(r.id(), uses.get(b) > 1 ? b + " #" + r.id() : b);
+        }
+        return out;
+    }
+
+    private static String baseName(RunRecord r) {
+        return r.name() != null && !r.name().isBlank() ? r.name() : "run " + r.id();
+    }
+
+    private static final Pattern MFU = Pattern.compile("\"mfu\"\\s*:\\s*([0-9.eE+-]+)");
+
+    static RunRow runRow(RunRecord r, String name) {
+        double loss = r.finalLoss() == null ? Double.NaN : r.finalLoss();
+        double wall = r.wallSeconds() == null || r.wallSeconds() <= 0 ? Double.NaN : r.wallSeconds();
+        return new RunRow(name, r.budgetFlops(), r.totalParams(), r.params(), r.tokens(), loss,
+                r.status().name().toLowerCase(Locale.ROOT), r.architecture(), wall, mfu(r));
+    }
+
+    /** MFU when the trainer recorded one in the run's hyperparameters or spec (a top-level "mfu" number), else NaN. */
+    private static double mfu(RunRecord r) {
+        for (String json : new String[] {r.hyperparametersJson(), r.specJson()}) {
+            if (json != null) {
+                Matcher m = MFU.matcher(json);
+                if (m.find()) {
+                    try {
+                        double v = Double.parseDouble(m.group(1));
+                        return v > 0 && v <= 1 ? v : Double.NaN;
+                    } catch (NumberFormatException e) {
+                        return Double.NaN;
+                    }
+                }
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** The run's loss curve; points at zero tokens (before training) have no place on a log-token axis. */
+    private static List<CurvePoint> curve(Registry registry, long runId) {
+        List<CurvePoint> out = new ArrayList<>();
+        for (scalelab.registry.CurvePoint p : registry.curve(runId)) {
+            if (p.tokens() > 0) {
+                out.add(new CurvePoint(p.step(), p.tokens(), p.trainLoss(), p.evalLoss()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The fit the report leads with: the surface fit behind the latest prediction, else the latest converged surface
+     * fit, else the latest surface fit; null when no stored fit has a surface.
+     */
+    static FitRecord primaryFit(List<FitRecord> stored, List<Prediction> predictions) {
+        for (int i = predictions.size() - 1; i >= 0; i--) {
+            long id = predictions.get(i).fitId();
+            for (FitRecord f : stored) {
+                if (f.id() == id && f.surface() != null) {
+                    return f;
+                }
+            }
+        }
+        FitRecord any = null;
+        for (int i = stored.size() - 1; i >= 0; i--) {
+            FitRecord f = stored.get(i);
+            if (f.surface() != null && "CONVERGED".equals(f.status())) {
+                return f;
+            }
+            if (f.surface() != null && any == null) {
+                any = f;
+            }
+        }
+        return any;
+    }
+
+    /** A stored fit from its JSON; a record whose JSON cannot be read still shows what its columns hold. */
+    static FitSummary summary(FitRecord f, List<Observation> obs, BudgetGrouping grouping) {
+        String id = String.valueOf(f.id());
+        try {
+            FitResult r = FitJson.parse(f.resultJson() == null ? "" : f.resultJson(), Path.of("fit " + id));
+            FitSummary s = FitSummaries.of(id, r, obs, grouping);
+            return withStoredStatus(s, f);
+        } catch (InputFormatException | IllegalArgumentException e) {
+            List<String> warnings = List.of("stored fit JSON unreadable (" + e.getMessage() + "): shown from its database columns");
+            LossSurface s = f.surface();
+            return new FitSummary(id, f.method(), f.status(), "", warnings, s, f.objectiveValue(),
+                    s == null ? Double.NaN : s.paramsExponent(), s == null ? Double.NaN : s.tokensExponent(), List.of(),
+                    f.runIds().size(), f.inputHash());
+        }
+    }
+
+    /** The stored record's status and input hash are the registry's word (the JSON is the fitter's). */
+    private static FitSummary withStoredStatus(FitSummary s, FitRecord f) {
+        return new FitSummary(s.id(), s.method(), f.status(), s.message(), s.warnings(), s.surface(), s.objective(),
+                s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), f.inputHash());
+    }
+
+    /** A method fitted for the report only; a fit the data cannot support shows as FAILED with the reason. */
+    static FitSummary computed(FitMethod m, List<Observation> obs, BudgetGrouping grouping) {
+        String note = "computed for this report from the ladder's finished runs (not stored in the registry)";
+        try {
+            FitResult r = m.fit(obs, grouping, Vpnls.Options.defaults(), Approach3.Options.epoch());
+            FitSummary s = FitSummaries.of("", r, obs, grouping);
+            List<String> w = new ArrayList<>(s.warnings());
+            w.add(0, note);
+            return new FitSummary(s.id(), s.method(), s.status(), s.message(), w, s.surface(), s.objective(),
+                    s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), s.inputHash());
+        } catch (RuntimeException e) {
+            // Shown, not thrown: a method the ladder cannot support (too few runs per budget, ...) is itself a finding.
+            String why = e instanceof FitInputException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            return new FitSummary("", m.cliName(), "FAILED", why, List.of(note), null, Double.NaN, Double.NaN,
+                    Double.NaN, List.of(), obs.size(), "");
+        }
+    }
+
+    /**
+     * The primary fit's compute-optimal allocation at each predicted compute, with percentile bands over its bootstrap
+     * surfaces when it has them. Without a stored surface fit, the first surface fit computed for the report is used
+     * (no bands).
+     */
+    static List<Allocation> allocations(FitRecord primary, List<FitSummary> fits, List<Prediction> predictions) {
+        LossSurface surface = primary != null ? primary.surface()
+                : fits.stream().filter(FitSummary::hasSurface).map(FitSummary::surface).findFirst().orElse(null);
+        if (surface == null) {
+            return List.of();
+        }
+        String method = primary != null ? primary.method() + " #" + primary.id()
+                : fits.stream().filter(FitSummary::hasSurface).findFirst().orElseThrow().label();
+        List<LossSurface> boot = primary != null ? primary.bootstrapSurfaces() : List.of();
+        List<Allocation> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Prediction p : predictions) {
+            if (!seen.add(p.targetName() + "@" + p.compute())) {
+                continue;
+            }
+            ComputeOptimal o = surface.optimalAt(p.compute());
+            if (!(o.params() > 0 && o.tokens() > 0 && o.loss() > 0) || !Double.isFinite(o.params() * o.tokens() * o.loss())) {
+                continue;
+            }
+            Interval n = null, d = null, l = null;
+            if (!boot.isEmpty()) {
+                double[] ns = new double[boot.size()], ds = new double[boot.size()], ls = new double[boot.size()];
+                for (int i = 0; i < boot.size(); i++) {
+                    ComputeOptimal b = boot.get(i).optimalAt(p.compute());
+                    ns[i] = b.params();
+                    ds[i] = b.tokens();
+                    ls[i] = b.loss();
+                }
+                n = band(ns);
+                d = band(ds);
+                l = band(ls);
+            }
+            out.add(new Allocation(p.targetName(), method, p.compute(), o.params(), o.tokens(), o.loss(), n, d, l));
+        }
+        return out;
+    }
+
+    /** The central {@link #BAND_LEVEL} percentile interval of the finite values, or null when there are none. */
+    private static Interval band(double[] values) {
+        double[] v = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        if (v.length == 0) {
+            return null;
+        }
+        return new Interval(percentile(v, (1 - BAND_LEVEL) / 2), percentile(v, (1 + BAND_LEVEL) / 2));
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    static LedgerRow ledgerRow(Registry registry, Prediction p) {
+        String target = String.format(Locale.ROOT, "%s (%s, N%s = %.3g, D = %.3g)", p.targetName(), p.kind(),
+                "moe".equals(p.kind()) ? "_active" : "", p.params(), p.tokens());
+        Interval interval = p.hasInterval() ? new Interval(p.intervalLow(), p.intervalHigh()) : null;
+        List<PredictionCheck> checks = registry.checks(p.id());
+        List<Long> successors = registry.supersededBy(p.id());
+        String superseded = successors.isEmpty() ? "" : " (superseded by #" + successors.get(successors.size() - 1) + ")";
+        if (checks.isEmpty()) {
+            return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
+                    String.valueOf(p.fitId()), p.entryHash(), "pending" + superseded, Double.NaN, Double.NaN);
+        }
+        PredictionCheck c = checks.get(checks.size() - 1);
+        String verdict = switch (c.verdict()) {
+            case WITHIN_INTERVAL -> "inside interval";
+            case OUTSIDE_INTERVAL -> "outside interval";
+            case NO_INTERVAL -> "checked (no interval)";
+        };
+        // Signed, so the page says whether the law was optimistic; its magnitude is the registry's relative error.
+        double errPct = 100 * (p.predictedLoss() - c.actualLoss()) / c.actualLoss();
+        return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
+                String.valueOf(p.fitId()), p.entryHash(), verdict + superseded, c.actualLoss(), errPct);
+    }
+
+    /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */
+    static List<BacktestRow> backtests(List<Observation> obs, BudgetGrouping grouping, Set<Backtest.Method> methods) {
+        if (methods.isEmpty() || grouping.budgets().size() < 3) {
+            return List.of();
+        }
+        List<Backtest.Method> ordered = Arrays.stream(Backtest.Method.values()).filter(methods::contains).toList();
+        Backtest.Report report;
+        try {
+            report = Backtest.run(obs, grouping, ordered, Backtest.Target.TOP, Vpnls.Options.defaults(), null, 2);
+        } catch (FitInputException e) {
+            return List.of();
+        }
+        List<BacktestRow> out = new ArrayList<>();
+        for (Backtest.Entry e : report.entries()) {
+            if (e.ok() && e.predicted() > 0 && Double.isFinite(e.relativeErrorPct())) {
+                out.add(new BacktestRow(e.method(), e.cut(), e.targetBudget(), e.ratio(), e.predicted(), e.observed(),
+                        e.relativeErrorPct()));
+            }
+        }
+        return out;
+    }
+}
