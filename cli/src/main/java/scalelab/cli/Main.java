@@ -10,6 +10,7 @@ public final class Main implements Runnable {
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {
+        scalelab.cli.quickstart.QuickstartCommand.class,
         scalelab.cli.report.ReportCommand.class,
         scalelab.cli.report.NotebookCommand.class,
         scalelab.cli.ladder.LadderCommand.class,

@@ -88,7 +88,24 @@ public final class LadderPlanner {
     }
 
     private PlannedRun planRun(LadderSpec spec, LadderSpec.Family family, int familyIndex, int budgetIndex, int width) {
-        double budget = spec.budgets().get(budgetIndex);
+        return planRun(spec, family, spec.budgets().get(budgetIndex), width, "/budgets/" + budgetIndex,
+                runName(spec, family, spec.budgets().get(budgetIndex), width));
+    }
+
+    /**
+     * The run that a ladder target stands for: the target's family at its budget, at the target's width or else the
+     * width whose active parameter count is nearest {@code nStar} (e.g. N* predicted by the ladder's fit), under the
+     * ladder's depth, head, batch and learning-rate rules. Named {@code LADDER-target-NAME}.
+     */
+    public PlannedRun planTarget(LadderSpec spec, LadderSpec.Target target, double nStar) {
+        LadderSpec.Family family = spec.families().stream().filter(f -> f.name().equals(target.family())).findFirst()
+                .orElseThrow(() -> spec.source().error("/targets", "target " + target.name() + " names unknown family " + target.family()));
+        int width = target.width() > 0 ? target.width() : nearestWidth(spec, family, nStar);
+        return planRun(spec, family, target.budget(), width, "/targets",
+                String.format(Locale.ROOT, "%s-target-%s-d%d", spec.name(), target.name(), width));
+    }
+
+    private PlannedRun planRun(LadderSpec spec, LadderSpec.Family family, double budget, int width, String budgetPath, String name) {
         ModelConfig model;
         try {
             model = model(spec, family, width);
@@ -114,7 +131,7 @@ public final class LadderPlanner {
             double planned = perToken * batch * seqLen * steps;
             if (Math.abs(planned / budget - 1) <= MAX_BUDGET_ERROR) {
                 double lr = r.lrCoefficient() * Math.sqrt(batch) / width;
-                RunSpec run = new RunSpec(runName(spec, family, budget, width), model, batch, steps, lr,
+                RunSpec run = new RunSpec(name, model, batch, steps, lr,
                         spec.schedule().weightDecay(), spec.schedule().warmupFraction(), spec.schedule().type(),
                         spec.schedule().gradClip(), spec.seed(), spec.corpus(), spec.tokenizer(), budget,
                         family.balance(), family.capacityFactor(), family.auxLossCoef());
@@ -126,7 +143,7 @@ public final class LadderPlanner {
             }
         }
         double oneStep = perToken * candidates.get(0) * seqLen;
-        throw spec.source().error("/budgets/" + budgetIndex, String.format(Locale.ROOT,
+        throw spec.source().error(budgetPath, String.format(Locale.ROOT,
                 "budget %.3g FLOPs is too small for width %d (%s): one step at batch %d already costs %.3g FLOPs, so no step count lands within 1%%; "
                         + "lower rules.batch.min, drop the width or raise the budget", budget, width, family.name(), candidates.get(0), oneStep));
     }
@@ -152,19 +169,8 @@ public final class LadderPlanner {
         for (int i = 0; i < s.count(); i++) {
             double exponent = s.count() == 1 ? 0 : 2.0 * i / (s.count() - 1) - 1.0;
             double targetN = nStar * Math.pow(s.span(), exponent);
-            int best = -1;
-            double bestDist = Double.POSITIVE_INFINITY;
-            int first = ((s.minWidth() + s.widthStep() - 1) / s.widthStep()) * s.widthStep();
-            for (int w = first; w <= s.maxWidth(); w += s.widthStep()) {
-                double dist = Math.abs(Math.log(model(spec, family, w).activeParams() / targetN));
-                if (dist < bestDist) {
-                    bestDist = dist;
-                    best = w;
-                }
-            }
-            if (best < 0) {
-                throw spec.source().error("/sizes", "no width that is a multiple of width_step within [min_width, max_width]");
-            }
+            int best = nearestWidth(spec, family, targetN);
+            double bestDist = Math.abs(Math.log(model(spec, family, best).activeParams() / targetN));
             if (bestDist > Math.log(1.5)) {
                 warnings.add(String.format(Locale.ROOT, "%s at %.3g FLOPs: wanted N=%.3g, nearest width %d has N=%d (clamped by min/max_width)",
                         family.name(), budget, targetN, best, model(spec, family, best).activeParams()));
@@ -178,6 +184,25 @@ public final class LadderPlanner {
                     family.name(), budget, widths.size(), s.count(), s.widthStep(), s.span()));
         }
         return widths;
+    }
+
+    /** The multiple of width_step within [min_width, max_width] whose active parameter count is nearest targetN (in log). */
+    private static int nearestWidth(LadderSpec spec, LadderSpec.Family family, double targetN) {
+        LadderSpec.Sizes s = spec.sizes();
+        int best = -1;
+        double bestDist = Double.POSITIVE_INFINITY;
+        int first = ((s.minWidth() + s.widthStep() - 1) / s.widthStep()) * s.widthStep();
+        for (int w = first; w <= s.maxWidth(); w += s.widthStep()) {
+            double dist = Math.abs(Math.log(model(spec, family, w).activeParams() / targetN));
+            if (dist < bestDist) {
+                bestDist = dist;
+                best = w;
+            }
+        }
+        if (best < 0) {
+            throw spec.source().error("/sizes", "no width that is a multiple of width_step within [min_width, max_width]");
+        }
+        return best;
     }
 
     private void checkMoeWidths(LadderSpec spec, int familyIndex) {

