@@ -28,12 +28,17 @@ public record LossSurface(double E, double A, double B, double alpha, double bet
         return alpha / (alpha + beta);
     }
 
+    /** True when L has an interior compute optimum: both power-law terms present and decaying (A, B, α, β > 0). */
+    public boolean hasComputeOptimum() {
+        return A > 0 && B > 0 && alpha > 0 && beta > 0;
+    }
+
     /** Compute-optimal N*, D*, L* at C FLOPs under C = 6·N·D (closed form; see docs/scaling-science). */
     public ComputeOptimal optimalAt(double compute) {
         if (!(compute > 0) || !Double.isFinite(compute)) {
             throw new IllegalArgumentException("compute must be a finite positive number of FLOPs, got " + compute);
         }
-        if (!(A > 0) || !(B > 0) || !(alpha > 0) || !(beta > 0)) {
+        if (!hasComputeOptimum()) {
             throw new IllegalStateException("no interior compute optimum: needs A, B, α, β > 0 but surface is " + this);
         }
         // Work in logs: G and (C/6)^a overflow/underflow easily in raw units.

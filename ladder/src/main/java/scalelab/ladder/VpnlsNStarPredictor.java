@@ -24,7 +24,7 @@ public final class VpnlsNStarPredictor implements NStarPredictor {
             throw new IllegalStateException("adaptive centring: VPNLS fit of " + obs.size() + " finished runs failed: " + fit.message());
         }
         var s = fit.surface();
-        if (!(s.A() > 0) || !(s.B() > 0)) {
+        if (!s.hasComputeOptimum()) {
             throw new IllegalStateException("adaptive centring: the VPNLS fit of the finished budgets has no compute optimum ("
                     + fit.status() + ": " + fit.message() + "); run without --adaptive or add sizes");
         }

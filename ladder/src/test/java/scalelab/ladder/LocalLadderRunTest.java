@@ -1,5 +1,9 @@
 package scalelab.ladder;
 
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.registry.RunStatus;
+
 import scalelab.training.TrainingResult;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,9 +53,10 @@ class LocalLadderRunTest {
         Path work = tmp.resolve("work");
         Path sinkFile = tmp.resolve("sink.log");
         TestSupport.FileSink sink = new TestSupport.FileSink(sinkFile);
+        Path db = tmp.resolve("registry.duckdb");
 
         List<String> cmd = new ArrayList<>(List.of(TestSupport.javaBinary(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                LadderRunMain.class.getName(), ladder.toString(), work.toString(), sinkFile.toString(), "2", "1"));
+                LadderRunMain.class.getName(), ladder.toString(), work.toString(), sinkFile.toString(), "2", "1", db.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("executor1.log").toFile());
         pb.environment().put("TRAINER_DOUBLE_RUN_MILLIS", "1200");
         Process executor = pb.start();
@@ -66,7 +71,9 @@ class LocalLadderRunTest {
 
         // rerun in this JVM (trainers it launches run at the launcher's pace)
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        LadderRunner.Summary s = runner(sink, log, TestSupport.launcher()).run(spec, new LadderWorkDir(work, spec.name()),
+        LadderResultSink both = TestSupport.tee(sink,
+                new RegistryResultSink(db, spec.name(), "name: " + spec.name() + "\n", new LadderWorkDir(work, spec.name())));
+        LadderRunner.Summary s = runner(both, log, TestSupport.launcher()).run(spec, new LadderWorkDir(work, spec.name()),
                 new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), s.finished(), log.toString());
         assertEquals(0, s.failed());
@@ -83,6 +90,17 @@ class LocalLadderRunTest {
             if (TestSupport.usesTrainerDouble()) {
                 assertEquals(TrainerDouble.loss(r.activeParams(), r.tokens()), res.finalEvalLoss(), 1e-9);
                 assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained to completion exactly once");
+            }
+        }
+        // the registry holds every run exactly once, finished, with the trainer's loss and its loss curve
+        try (Registry registry = Registry.open(db)) {
+            List<RunRecord> runs = registry.runs(spec.name());
+            assertEquals(planned.size(), runs.size());
+            assertEquals(planned.size(), new HashSet<>(runs.stream().map(RunRecord::specHash).toList()).size());
+            for (RunRecord run : runs) {
+                assertEquals(RunStatus.FINISHED, run.status(), run.name());
+                TrainingResult res = wd.run(run.specHash()).finishedResult(run.specHash());
+                assertEquals(res.finalEvalLoss(), run.finalLoss(), 0.0, run.name());
             }
         }
         // a second executor on the same ladder at the same time is refused

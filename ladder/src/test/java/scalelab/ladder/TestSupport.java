@@ -94,4 +94,27 @@ final class TestSupport {
     static int linesIn(Path file) throws IOException {
         return Files.exists(file) ? Files.readAllLines(file).size() : 0;
     }
+
+    /** Reports every event to both sinks, in order. */
+    static LadderResultSink tee(LadderResultSink a, LadderResultSink b) {
+        return new LadderResultSink() {
+            @Override
+            public void onRunStarted(PlannedRun run, int attempt) {
+                a.onRunStarted(run, attempt);
+                b.onRunStarted(run, attempt);
+            }
+
+            @Override
+            public void onRunFinished(PlannedRun run, TrainingResult result) {
+                a.onRunFinished(run, result);
+                b.onRunFinished(run, result);
+            }
+
+            @Override
+            public void onRunFailed(PlannedRun run, int attempts, String reason) {
+                a.onRunFailed(run, attempts, reason);
+                b.onRunFailed(run, attempts, reason);
+            }
+        };
+    }
 }

@@ -264,12 +264,13 @@ public final class RegistryReport {
     static List<Allocation> allocations(FitRecord primary, List<FitSummary> fits, List<Prediction> predictions) {
         LossSurface surface = primary != null ? primary.surface()
                 : fits.stream().filter(FitSummary::hasSurface).map(FitSummary::surface).findFirst().orElse(null);
-        if (surface == null) {
-            return List.of();
+        if (surface == null || !surface.hasComputeOptimum()) {
+            return List.of(); // no compute optimum (a coefficient clamped at 0): nothing to allocate; the fit table says why
         }
         String method = primary != null ? primary.method() + " #" + primary.id()
                 : fits.stream().filter(FitSummary::hasSurface).findFirst().orElseThrow().label();
-        List<LossSurface> boot = primary != null ? primary.bootstrapSurfaces() : List.of();
+        List<LossSurface> boot = primary != null
+                ? primary.bootstrapSurfaces().stream().filter(LossSurface::hasComputeOptimum).toList() : List.of();
         List<Allocation> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Prediction p : predictions) {

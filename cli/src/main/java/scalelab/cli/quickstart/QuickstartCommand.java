@@ -139,7 +139,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
             step("5/7 preregister the target's loss");
             double nStar;
-            if (s.A() > 0 && s.B() > 0 && s.alpha() > 0 && s.beta() > 0) {
+            if (s.hasComputeOptimum()) {
                 nStar = s.optimalAt(target.budget()).params();
             } else {
                 // No interior compute optimum (a coefficient clamped at 0): size the target like Marin does, from the

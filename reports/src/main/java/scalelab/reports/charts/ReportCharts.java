@@ -220,7 +220,7 @@ public final class ReportCharts {
         Color dColour = ChartStyle.category(1);
         if (primary != null) {
             LossSurface f = primary.surface();
-            if (f.A() > 0 && f.B() > 0 && f.alpha() > 0 && f.beta() > 0) {
+            if (f.hasComputeOptimum()) {
                 addFrontierLine(lines, lineR, "N* (" + primary.label() + ")", f, cLo, cHi, true, nColour, false);
                 addFrontierLine(lines, lineR, "D* (" + primary.label() + ")", f, cLo, cHi, false, dColour, false);
                 if (cMax > cHi) {
@@ -557,7 +557,7 @@ public final class ReportCharts {
     }
 
     private static ComputeOptimal optimalOrNull(LossSurface f, double c) {
-        return f.A() > 0 && f.B() > 0 && f.alpha() > 0 && f.beta() > 0 ? f.optimalAt(c) : null;
+        return f.hasComputeOptimum() ? f.optimalAt(c) : null;
     }
 
     /** n points from lo to hi, evenly spaced in log. */
