@@ -80,8 +80,10 @@ class LocalLadderRunTest {
 
         LadderWorkDir wd = new LadderWorkDir(work, spec.name());
         List<String> reported = sink.lines("finished");
-        assertEquals(planned.size(), reported.size(), "each run reported exactly once: " + reported);
-        assertEquals(planned.size(), new HashSet<>(reported).size());
+        // delivery to sinks is at-least-once: a kill between a sink's report and the "reported" mark repeats that one
+        // report on rerun (the runner reports one run at a time), so the registry below must be, and is, idempotent
+        assertEquals(planned.size(), new HashSet<>(reported).size(), "every run reported: " + reported);
+        assertTrue(reported.size() <= planned.size() + 1, "at most the report in flight at the kill repeats: " + reported);
         for (PlannedRun r : planned) {
             RunDir dir = wd.run(r.specHash());
             TrainingResult res = dir.finishedResult(r.specHash());
@@ -110,9 +112,10 @@ class LocalLadderRunTest {
             assertTrue(busy.getMessage().contains("already being run"), busy.getMessage());
         }
         // a third run does nothing and reports nothing again
+        int reportsSoFar = sink.lines("finished").size();
         LadderRunner.Summary again = runner(sink, new ByteArrayOutputStream(), List.of("false")).run(spec, wd, new LadderRunner.Options(2, 1, false), null);
         assertEquals(planned.size(), again.alreadyFinished());
-        assertEquals(planned.size(), sink.lines("finished").size());
+        assertEquals(reportsSoFar, sink.lines("finished").size());
         assertEquals(planned.size(), LadderStatus.counts(LadderStatus.read(wd)).get(RunState.FINISHED));
     }
 
