@@ -26,11 +26,28 @@ public final class RunSpecYaml {
             .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
 
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
+
     private RunSpecYaml() {}
 
     public static String toYaml(RunSpec spec) {
         try {
             return YAML.writeValueAsString(spec);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The same keys as JSON: what the registry stores as a run's {@code specJson}. JSON is YAML, so
+     * {@link #fromYaml} reads it back.
+     */
+    public static String toJson(RunSpec spec) {
+        try {
+            return JSON.writeValueAsString(spec);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
