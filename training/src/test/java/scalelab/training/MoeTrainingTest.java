@@ -30,22 +30,18 @@ import scalelab.training.optim.AdamW;
  * gradients reach the router and every expert, and an interrupted quantile run resumes from its checkpoint (β
  * included) and ends where the uninterrupted run ends.
  *
- * <p>Reproducibility: routing is discrete, so the last-bit differences CPU kernels make between two runs of the same
- * spec (seen here: two uninterrupted runs in one JVM end ~2e-3 nats apart after 60 steps) can flip a token's experts
- * and grow. The resume test therefore demands bit-equality only for the first step after the restore, and
+ * <p>Reproducibility: routing is discrete, so last-bit differences of CPU kernels between two runs of the same spec
+ * (seen here: the first run in a JVM vs later ones, ~1e-2 nats apart at the first evaluation) can flip a token's
+ * experts and grow. The resume test therefore demands bit-equality only for the first step after the restore, and
  * {@link #RESUME_TOLERANCE} after that.
  */
 class MoeTrainingTest {
     private static final int EXPERTS = 4;
     /**
-     * Quantile balancing caps each expert at ⌈N·k/E⌉ slots, so each gets exactly 1/E when N·k divides by E and no
-     * choice is dropped: at least 98% of (step, layer) rows must have every expert ≥ 0.95/E, and no row any expert
-     * below 0.5/E. (Not 100%: ExpertRouting.balanced occasionally stops short of a feasible balance and drops choices —
-     * seen once in 240 rows with this seed, expert 0 at 0.158 — a known issue of the routing solver.)
+     * Quantile balancing caps each expert at ⌈N·k/E⌉ slots, so each gets exactly 1/E when N·k divides by E (512 tokens
+     * × 2 here) and no choice is dropped: every (step, layer) row must give every expert ≥ 0.95/E.
      */
-    private static final double QUANTILE_MIN_SHARE = 0.5 / EXPERTS;
-    private static final double QUANTILE_BALANCED_SHARE = 0.95 / EXPERTS;
-    private static final double QUANTILE_BALANCED_ROWS = 0.98;
+    private static final double QUANTILE_MIN_SHARE = 0.95 / EXPERTS;
     private static final double RESUME_TOLERANCE = 0.02;
     /** The Switch loss only pulls toward balance: demand that no expert starves (mean share over the run ≥ 0.4/E). */
     private static final double AUX_MIN_MEAN_SHARE = 0.4 / EXPERTS;
@@ -90,11 +86,7 @@ class MoeTrainingTest {
         List<double[]> rows = shareRows(runDir);
         double[] minShare = {1, 1, 1, 1};
         double[] meanShare = new double[EXPERTS];
-        int balancedRows = 0;
         for (double[] row : rows) {
-            if (Math.min(Math.min(row[2], row[3]), Math.min(row[4], row[5])) >= QUANTILE_BALANCED_SHARE) {
-                balancedRows++;
-            }
             for (int e = 0; e < EXPERTS; e++) {
                 minShare[e] = Math.min(minShare[e], row[2 + e]);
                 meanShare[e] += row[2 + e] / rows.size();
@@ -113,10 +105,6 @@ class MoeTrainingTest {
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(i / model().layers() + 1, (long) rows.get(i)[0]);
             assertEquals(1.0, rows.get(i)[2] + rows.get(i)[3] + rows.get(i)[4] + rows.get(i)[5], 1e-5);
-        }
-        if ("quantile".equals(balance)) {
-            assertTrue(balancedRows >= QUANTILE_BALANCED_ROWS * rows.size(),
-                    "only " + balancedRows + " of " + rows.size() + " rows perfectly balanced");
         }
         for (int e = 0; e < EXPERTS; e++) {
             if ("quantile".equals(balance)) {
@@ -192,6 +180,8 @@ class MoeTrainingTest {
         assertEquals(20, resumed.resumedFromStep());
         assertEquals(TrainingResult.COMPLETED, resumed.status());
         assertEquals(uninterrupted.countedFlops(), resumed.countedFlops(), 0);
+        System.out.printf("moe resume: final eval %.6f uninterrupted, %.6f resumed%n", uninterrupted.finalEvalLoss(),
+                resumed.finalEvalLoss());
         assertEquals(uninterrupted.finalEvalLoss(), resumed.finalEvalLoss(), RESUME_TOLERANCE);
         List<String> curveA = Files.readAllLines(tmp.resolve("a/train-curve.csv"));
         List<String> curveB = Files.readAllLines(runDir.resolve("train-curve.csv"));
