@@ -107,6 +107,19 @@ public final class MoePredictions {
     }
 
     /**
+     * The MoE target a planned run spec describes: its experts, top-k, granularity 4·d/dExpert (as the ladder's
+     * families count it), active non-embedding parameters and training tokens — what the quickstart passes to
+     * {@link #file} for the ladder's MoE target run.
+     */
+    public static MoeTarget targetOf(RunSpec spec) {
+        ModelConfig m = spec.model();
+        if (!m.isMoe()) {
+            throw new IllegalArgumentException("run " + spec.name() + " is dense: it is not an MoE target");
+        }
+        return new MoeTarget(m.experts(), m.topK(), 4.0 * m.dModel() / m.dExpert(), m.activeParams(), spec.tokens());
+    }
+
+    /**
      * The run as the MoE fitters see it, or null when it is an MoE run of the other balancing method. Compute is the
      * run's IsoFLOP budget (its group label, counted in active parameters by the planner).
      */

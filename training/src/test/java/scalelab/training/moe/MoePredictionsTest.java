@@ -92,6 +92,18 @@ class MoePredictionsTest {
     }
 
     @Test
+    void targetOfAPlannedMoeRunCarriesItsExpertConfiguration() {
+        ModelConfig m = ModelConfig.moe(256, 128, 4, 4, 128, 4, 2, 2);
+        RunSpec spec = new RunSpec("target", m, 16, 1000, 1e-3, 0.1, 0.05, "cosine", 1.0, 1, "default", "byte", 1e14,
+                "quantile", 0, 0);
+        MoeTarget t = MoePredictions.targetOf(spec);
+        assertEquals(new MoeTarget(4, 2, 2.0, m.activeParams(), 1000.0 * 16 * 128), t);
+        RunSpec dense = new RunSpec("d", ModelConfig.dense(256, 64, 2, 4, 64), 8, 10, 1e-3, 0.1, 0.05, "cosine", 1.0, 1,
+                "default", "byte", 0, "none", 0, 0);
+        assertThrows(IllegalArgumentException.class, () -> MoePredictions.targetOf(dense));
+    }
+
+    @Test
     void refusesALadderWithoutMoeRunsOfTheBalancingMethod(@TempDir Path tmp) {
         try (Registry registry = Registry.open(tmp.resolve("r.duckdb"))) {
             MoeObservation dense = MoeObservation.dense(1e6, 2e7, 3.0, "dense");
