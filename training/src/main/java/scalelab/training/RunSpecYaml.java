@@ -33,21 +33,18 @@ public final class RunSpecYaml {
 
     private RunSpecYaml() {}
 
-    public static String toYaml(RunSpec spec) {
+    /** The same keys as one line of JSON (what the registry stores; YAML is a superset, so {@link #fromYaml} reads it). */
+    public static String toJson(RunSpec spec) {
         try {
-            return YAML.writeValueAsString(spec);
+            return JSON.writeValueAsString(spec);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /**
-     * The same keys as JSON: what the registry stores as a run's {@code specJson}. JSON is YAML, so
-     * {@link #fromYaml} reads it back.
-     */
-    public static String toJson(RunSpec spec) {
+    public static String toYaml(RunSpec spec) {
         try {
-            return JSON.writeValueAsString(spec);
+            return YAML.writeValueAsString(spec);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
