@@ -13,18 +13,45 @@ import java.util.List;
 /**
  * Everything a run needs to continue exactly where it stopped: parameters, AdamW moments and step count, the training
  * step (which fixes the data position: batches are a pure function of seed and step), the data-order seed, the loss
- * history and the accumulated counters. One binary file, written atomically (temp file, fsync, rename).
+ * history and the accumulated counters, and named non-trainable buffers (MoE quantile balancing's routing biases β, the
+ * per-step expert shares) kept in double precision so a resumed run routes bit-identically. One binary file, written atomically (temp file, fsync, rename).
  */
 public record Checkpoint(String specHash, long step, long dataSeed, long optimizerSteps, double countedFlops,
                          double trainSeconds, double wallSeconds, List<NamedTensor> parameters,
                          List<float[]> firstMoments, List<float[]> secondMoments, float[] trainLosses,
-                         List<EvalPoint> evals) {
+                         List<EvalPoint> evals, List<NamedBuffer> buffers) {
 
     public static final String FILE_NAME = "checkpoint.bin";
     private static final String MAGIC = "scalelab-checkpoint";
-    private static final int VERSION = 1;
+    /** 2 added the buffers; version 1 files (dense runs) still read, with no buffers. */
+    private static final int VERSION = 2;
 
     public record NamedTensor(String name, long[] shape, float[] values) {}
+
+    /** Non-trainable state saved exactly (not touched by the optimiser). */
+    public record NamedBuffer(String name, double[] values) {}
+
+    public Checkpoint {
+        buffers = List.copyOf(buffers);
+    }
+
+    /** A checkpoint without buffers (dense models). */
+    public Checkpoint(String specHash, long step, long dataSeed, long optimizerSteps, double countedFlops,
+                      double trainSeconds, double wallSeconds, List<NamedTensor> parameters,
+                      List<float[]> firstMoments, List<float[]> secondMoments, float[] trainLosses, List<EvalPoint> evals) {
+        this(specHash, step, dataSeed, optimizerSteps, countedFlops, trainSeconds, wallSeconds, parameters, firstMoments,
+                secondMoments, trainLosses, evals, List.of());
+    }
+
+    /** The buffer called {@code name}, or null. */
+    public double[] buffer(String name) {
+        for (NamedBuffer b : buffers) {
+            if (b.name().equals(name)) {
+                return b.values().clone();
+            }
+        }
+        return null;
+    }
 
     /** A held-out evaluation: after {@code step} steps, loss in nats/token and bits/byte. */
     public record EvalPoint(long step, double lossNats, double bitsPerByte) {}
@@ -60,6 +87,14 @@ public record Checkpoint(String specHash, long step, long dataSeed, long optimiz
                 out.writeDouble(e.lossNats());
                 out.writeDouble(e.bitsPerByte());
             }
+            out.writeInt(buffers.size());
+            for (NamedBuffer b : buffers) {
+                out.writeUTF(b.name());
+                out.writeInt(b.values().length);
+                for (double v : b.values()) {
+                    out.writeDouble(v);
+                }
+            }
             out.writeUTF(MAGIC); // trailer: a truncated file fails to read instead of loading half a model
             out.flush();
         });
@@ -67,8 +102,12 @@ public record Checkpoint(String specHash, long step, long dataSeed, long optimiz
 
     public static Checkpoint read(Path file) {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
-            if (!MAGIC.equals(in.readUTF()) || in.readInt() != VERSION) {
-                throw new IllegalArgumentException(file + " is not a scalelab checkpoint (version " + VERSION + ")");
+            if (!MAGIC.equals(in.readUTF())) {
+                throw new IllegalArgumentException(file + " is not a scalelab checkpoint");
+            }
+            int version = in.readInt();
+            if (version != 1 && version != VERSION) {
+                throw new IllegalArgumentException(file + " is a checkpoint of version " + version + ", this build reads 1 and " + VERSION);
             }
             String hash = in.readUTF();
             long step = in.readLong();
@@ -97,10 +136,22 @@ public record Checkpoint(String specHash, long step, long dataSeed, long optimiz
             for (int i = 0; i < evalCount; i++) {
                 evals.add(new EvalPoint(in.readLong(), in.readDouble(), in.readDouble()));
             }
+            List<NamedBuffer> buffers = new ArrayList<>();
+            if (version >= 2) {
+                int bufferCount = in.readInt();
+                for (int i = 0; i < bufferCount; i++) {
+                    String name = in.readUTF();
+                    double[] values = new double[in.readInt()];
+                    for (int j = 0; j < values.length; j++) {
+                        values[j] = in.readDouble();
+                    }
+                    buffers.add(new NamedBuffer(name, values));
+                }
+            }
             if (!MAGIC.equals(in.readUTF())) {
                 throw new IllegalArgumentException(file + ": checkpoint trailer missing (corrupt file)");
             }
-            return new Checkpoint(hash, step, dataSeed, optimizerSteps, flops, trainSeconds, wallSeconds, params, m, v, losses, evals);
+            return new Checkpoint(hash, step, dataSeed, optimizerSteps, flops, trainSeconds, wallSeconds, params, m, v, losses, evals, buffers);
         } catch (EOFException e) {
             throw new IllegalArgumentException(file + ": checkpoint is truncated", e);
         } catch (IOException e) {

@@ -25,7 +25,8 @@ import scalelab.training.optim.LearningRateSchedule;
 /**
  * Trains one {@link RunSpec} in a run directory. Idempotent: a directory whose result.json has the same spec hash is
  * returned as is; one with a checkpoint resumes from it. Files in the run directory: {@code spec.yaml},
- * {@code checkpoint.bin}, {@code train-curve.csv}, {@code eval-curve.csv}, and at the end {@code result.json}.
+ * {@code checkpoint.bin}, {@code train-curve.csv}, {@code eval-curve.csv}, for MoE models {@code expert-shares.csv}
+ * (per step and layer, each expert's share of the routed token-slots), and at the end {@code result.json}.
  */
 public final class Trainer {
     private Trainer() {}
@@ -44,8 +45,8 @@ public final class Trainer {
                     + tokenizer.name() + " tokenizer's " + tokenizer.vocabSize());
         }
         if (!FeedForwardFactory.supports(spec)) {
-            throw new IllegalArgumentException("mixture-of-experts models (experts = " + spec.model().experts()
-                    + ") are not available in this build");
+            throw new IllegalArgumentException("mixture-of-experts layers route each token to 1 or 2 experts, got top_k "
+                    + spec.model().topK());
         }
         Path corpusDir = CorpusLocation.resolve(spec.corpus());
         Corpus corpus = Corpus.load(corpusDir);
@@ -112,7 +113,7 @@ public final class Trainer {
             NDArray[] io = inputsAndTargets(windows, rows, sub);
             double loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                TransformerLM.Output out = model.forward(io[0]);
+                TransformerLM.Output out = model.forward(io[0], true);
                 NDArray lmLoss = TransformerLM.crossEntropy(out.logits(), io[1]);
                 NDArray total = out.auxLoss() == null ? lmLoss : lmLoss.add(out.auxLoss());
                 collector.backward(total);
@@ -145,11 +146,19 @@ public final class Trainer {
             try (NDManager sub = parent.newSubManager()) {
                 NDArray[] io = inputsAndTargets(batch, rows, sub);
                 long tokens = io[1].getShape().size();
-                sum += TransformerLM.crossEntropy(model.forward(io[0]).logits(), io[1]).getFloat() * tokens;
+                sum += TransformerLM.crossEntropy(model.forward(io[0], false).logits(), io[1]).getFloat() * tokens;
                 count += tokens;
             }
         }
         return sum / count;
+    }
+
+    /** Per-step expert utilisation of an MoE run: step, layer, expert_0 … expert_{E-1} (shares of routed token-slots). */
+    public static final String EXPERT_SHARES_FILE = "expert-shares.csv";
+    private static final String EXPERT_SHARES = "expert_shares";
+
+    private static String routingStateName(int layer) {
+        return "layer" + layer + ".mlp.routing_state";
     }
 
     /** The mutable state of one process's training loop. */
@@ -165,6 +174,8 @@ public final class Trainer {
         private final LearningRateSchedule schedule;
         private final float[] trainLosses;
         private final List<Checkpoint.EvalPoint> evals = new ArrayList<>();
+        /** Per step of an MoE model: every layer's expert shares, layer after layer (layers × E values). */
+        private final List<double[]> expertShares = new ArrayList<>();
         private long step;
         private double countedFlops;
         private double trainSeconds;
@@ -209,12 +220,17 @@ public final class Trainer {
                 double rate = spec.tokensPerStep() / seconds;
                 listeners.forEach(l -> l.onStep(step, tokens, loss, lr, rate));
                 List<FeedForward> ffs = model.feedForwards();
+                double[] stepShares = spec.model().isMoe() ? new double[ffs.size() * spec.model().experts()] : null;
                 for (int layer = 0; layer < ffs.size(); layer++) {
                     double[] shares = ffs.get(layer).expertTokenShares();
                     if (shares.length > 0) {
                         int li = layer;
                         listeners.forEach(l -> l.onExpertShares(step, li, shares));
+                        System.arraycopy(shares, 0, stepShares, layer * shares.length, shares.length);
                     }
+                }
+                if (stepShares != null) {
+                    expertShares.add(stepShares);
                 }
                 if (!Double.isFinite(loss)) {
                     status = TrainingResult.DIVERGED;
@@ -262,8 +278,24 @@ public final class Trainer {
                 first.add(optimizer.firstMoments().get(i).toFloatArray());
                 second.add(optimizer.secondMoments().get(i).toFloatArray());
             }
+            List<Checkpoint.NamedBuffer> buffers = new ArrayList<>();
+            List<FeedForward> ffs = model.feedForwards();
+            for (int layer = 0; layer < ffs.size(); layer++) {
+                double[] state = ffs.get(layer).routingState();
+                if (state.length > 0) {
+                    buffers.add(new Checkpoint.NamedBuffer(routingStateName(layer), state));
+                }
+            }
+            if (!expertShares.isEmpty()) {
+                int width = expertShares.get(0).length;
+                double[] flat = new double[expertShares.size() * width];
+                for (int s = 0; s < expertShares.size(); s++) {
+                    System.arraycopy(expertShares.get(s), 0, flat, s * width, width);
+                }
+                buffers.add(new Checkpoint.NamedBuffer(EXPERT_SHARES, flat));
+            }
             Checkpoint c = new Checkpoint(spec.specHash(), step, spec.seed(), optimizer.stepsTaken(), countedFlops, trainSeconds,
-                    wallSeconds(), tensors, first, second, Arrays.copyOf(trainLosses, (int) step), List.copyOf(evals));
+                    wallSeconds(), tensors, first, second, Arrays.copyOf(trainLosses, (int) step), List.copyOf(evals), buffers);
             Path file = options.runDir().resolve(Checkpoint.FILE_NAME);
             try {
                 c.write(file);
@@ -289,6 +321,23 @@ public final class Trainer {
                 p.array().set(t.values());
             }
             optimizer.restore(c.optimizerSteps(), c.firstMoments(), c.secondMoments());
+            List<FeedForward> ffs = model.feedForwards();
+            for (int layer = 0; layer < ffs.size(); layer++) {
+                if (ffs.get(layer).routingState().length > 0) {
+                    double[] state = c.buffer(routingStateName(layer));
+                    if (state == null) {
+                        throw new IllegalArgumentException("checkpoint lacks " + routingStateName(layer) + " of this MoE model");
+                    }
+                    ffs.get(layer).restoreRoutingState(state);
+                }
+            }
+            double[] shares = c.buffer(EXPERT_SHARES);
+            if (spec.model().isMoe() && shares != null) {
+                int width = ffs.size() * spec.model().experts();
+                for (int s = 0; s + width <= shares.length; s += width) {
+                    expertShares.add(Arrays.copyOfRange(shares, s, s + width));
+                }
+            }
             step = c.step();
             countedFlops = c.countedFlops();
             trainSeconds = c.trainSeconds();
@@ -311,6 +360,25 @@ public final class Trainer {
                         .append(e.lossNats()).append(',').append(e.bitsPerByte()).append('\n');
             }
             AtomicFiles.write(options.runDir().resolve("eval-curve.csv"), eval.toString().getBytes(StandardCharsets.UTF_8));
+            if (!expertShares.isEmpty()) {
+                int experts = spec.model().experts();
+                StringBuilder shares = new StringBuilder("step,layer");
+                for (int e = 0; e < experts; e++) {
+                    shares.append(",expert_").append(e);
+                }
+                shares.append('\n');
+                for (int s = 0; s < expertShares.size(); s++) {
+                    double[] row = expertShares.get(s);
+                    for (int layer = 0; layer < row.length / experts; layer++) {
+                        shares.append(s + 1).append(',').append(layer);
+                        for (int e = 0; e < experts; e++) {
+                            shares.append(',').append((float) row[layer * experts + e]);
+                        }
+                        shares.append('\n');
+                    }
+                }
+                AtomicFiles.write(options.runDir().resolve(EXPERT_SHARES_FILE), shares.toString().getBytes(StandardCharsets.UTF_8));
+            }
         }
 
         private TrainingResult result(String status) {

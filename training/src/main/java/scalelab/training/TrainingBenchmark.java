@@ -20,11 +20,19 @@ public final class TrainingBenchmark {
                              double tokensPerSecond, double flopsPerSecond, double mfu) {}
 
     public static Throughput measure(ModelConfig model, int batchSize, int timedSteps, double peakFlopsPerSecond) {
+        return measure(model, "none", batchSize, timedSteps, peakFlopsPerSecond);
+    }
+
+    /**
+     * @param balance "none" for a dense model; "aux" or "quantile" for an MoE model (aux with the Switch coefficient
+     *                0.01), routed dropless. FLOPs count active parameters, so MoE MFU is against the work a token needs.
+     */
+    public static Throughput measure(ModelConfig model, String balance, int batchSize, int timedSteps, double peakFlopsPerSecond) {
         if (timedSteps < 1) {
             throw new IllegalArgumentException("timed steps must be positive, got " + timedSteps);
         }
         RunSpec spec = new RunSpec("bench", model, batchSize, timedSteps + 2L, 1e-4, 0.1, 0.0, "cosine", 1.0, 1,
-                "unused", "byte", 0, "none", 0, 0);
+                "unused", "byte", 0, balance, 0, "aux".equals(balance) ? 0.01 : 0);
         Random random = new Random(42);
         long[] windows = new long[batchSize * (model.seqLen() + 1)];
         for (int i = 0; i < windows.length; i++) {

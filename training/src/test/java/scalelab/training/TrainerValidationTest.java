@@ -46,9 +46,10 @@ class TrainerValidationTest {
         RunSpec gpt2 = new RunSpec("t", ModelConfig.dense(256, 32, 1, 4, 32), 2, 5, 1e-3, 0.1, 0.1, "cosine", 1, 1, corpus,
                 "gpt2", 0, "none", 0, 0);
         assertRejected(gpt2, tmp.resolve("a"), "tokenizer gpt2 is not available");
-        RunSpec moe = new RunSpec("t", ModelConfig.moe(256, 32, 1, 4, 32, 4, 2, 1), 2, 5, 1e-3, 0.1, 0.1, "cosine", 1, 1,
+        // MoE trains (MoeTrainingTest); the layer routes each token to 1 or 2 experts, so top-3 is refused up front
+        RunSpec moe = new RunSpec("t", ModelConfig.moe(256, 32, 1, 4, 32, 4, 3, 1), 2, 5, 1e-3, 0.1, 0.1, "cosine", 1, 1,
                 corpus, "byte", 0, "aux", 0, 0.01);
-        assertRejected(moe, tmp.resolve("b"), "mixture-of-experts");
+        assertRejected(moe, tmp.resolve("b"), "got top_k 3");
         RunSpec vocab = TestSpecs.dense(ModelConfig.dense(512, 32, 1, 4, 32), 2, 5, 1e-3, 1, corpus);
         assertRejected(vocab, tmp.resolve("c"), "vocab size 512");
     }

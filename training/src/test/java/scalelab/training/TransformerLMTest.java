@@ -19,7 +19,7 @@ class TransformerLMTest {
     private static float[] logits(TransformerLM model, long[] tokens, NDManager manager) {
         try (NDManager sub = manager.newSubManager()) {
             NDArray in = sub.create(tokens, new Shape(1, tokens.length));
-            return model.forward(in).logits().toFloatArray();
+            return model.forward(in, false).logits().toFloatArray();
         }
     }
 
@@ -63,12 +63,16 @@ class TransformerLMTest {
     void flopsAndParameterCountsFollowTheAllocatedShapes() {
         for (ModelConfig config : new ModelConfig[] {
                 ModelConfig.dense(256, 48, 3, 4, 40),
-                new ModelConfig(256, 32, 2, 2, 96, 16, 1, 1, 0, true, true)}) {
-            RunSpec spec = TestSpecs.dense(config, 2, 7, 1e-3, 1, "unused");
+                new ModelConfig(256, 32, 2, 2, 96, 16, 1, 1, 0, true, true),
+                ModelConfig.moe(256, 48, 3, 4, 40, 4, 2, 2),
+                new ModelConfig(256, 32, 2, 2, 128, 16, 8, 1, 24, true, true)}) {
+            RunSpec spec = config.isMoe() ? TestSpecs.moe(config, "quantile", 2, 7, 1e-3, 1, "unused")
+                    : TestSpecs.dense(config, 2, 7, 1e-3, 1, "unused");
             try (NDManager manager = NDManager.newBaseManager(); TransformerLM model = new TransformerLM(spec, manager)) {
                 long total = 0;
                 long nonEmbedding = 0;
                 long matmulWeights = 0;
+                long inactiveExpertWeights = 0;
                 long d = 0;
                 for (Parameter p : model.parameters()) {
                     long[] shape = p.array().getShape().getShape();
@@ -80,7 +84,13 @@ class TransformerLMTest {
                         nonEmbedding += size;
                     }
                     if (shape.length == 2 && !lookup) {
-                        matmulWeights += shape[0] * shape[1]; // every token multiplies through it once
+                        matmulWeights += shape[0] * shape[1]; // every token multiplies through it once (router too)
+                    }
+                    if (shape.length == 3) {
+                        // stacked experts [E, rows, cols]: a token multiplies through top_k of the E slices
+                        long perExpert = shape[1] * shape[2];
+                        matmulWeights += config.topK() * perExpert;
+                        inactiveExpertWeights += (shape[0] - config.topK()) * perExpert;
                     }
                     if (p.name().equals("embedding.tokens")) {
                         d = shape[1];
@@ -94,6 +104,7 @@ class TransformerLMTest {
                 assertEquals(independent, config.trainingFlopsPerToken(), 1e-9 * independent);
                 assertEquals(config.totalParams(), total);
                 assertEquals(config.nonEmbeddingParams(), nonEmbedding);
+                assertEquals(config.activeParams(), nonEmbedding - inactiveExpertWeights);
                 assertEquals(independent * spec.tokens(), spec.flops(), 1e-9 * spec.flops());
             }
         }

@@ -13,11 +13,15 @@ import scalelab.registry.Prediction;
 import scalelab.registry.Predictions;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
+import scalelab.fitting.moe.MoeTarget;
+import scalelab.training.moe.MoePredictions;
 
 /** {@code scalelab predict}: files a preregistered prediction in the ledger from a stored fit. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"File a preregistered prediction (append-only, hash-chained ledger) from a stored fit.",
-                "Target: --params N --tokens D, or --compute C alone for the compute-optimal allocation at C."})
+                "Target: --params N --tokens D, or --compute C alone for the compute-optimal allocation at C.",
+                "MoE target: --target moe:experts=E,top_k=K,active=N_act,tokens=D[,granularity=G] fits the MoE laws to the",
+                "ladder's finished dense + MoE runs, keeps the law the data support, and files its prediction."})
 public final class PredictCommand implements Callable<Integer> {
     @Mixin
     DbOption db;
@@ -51,6 +55,22 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--supersedes", paramLabel = "ID", description = "Id of an earlier prediction this one replaces (both stay).")
     Long supersedes;
 
+    @Option(names = "--target", paramLabel = "moe:experts=E,top_k=K,active=N,tokens=D",
+            description = "MoE target (fits dense + MoE runs of --ladder; no --fit/--params/--tokens/--compute).")
+    String target;
+
+    @Option(names = "--balance", paramLabel = "quantile|aux", defaultValue = "quantile",
+            description = "With --target: the MoE runs fitted are those of this balancing method (default: ${DEFAULT-VALUE}).")
+    String balance;
+
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "200",
+            description = "With --target: bootstrap resamples of the interval (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "With --target: bootstrap seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +80,9 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--kind must be dense or moe, got " + kind);
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (target != null) {
+            return predictMoe(out);
+        }
         try (Registry r = db.open()) {
             FitRecord fit = fitId != null
                     ? r.fit(fitId).orElseThrow(() -> new IllegalArgumentException("no fit with id " + fitId + " in " + r.file()))
@@ -72,6 +95,29 @@ public final class PredictCommand implements Callable<Integer> {
                 out.println("warning: fit " + fit.id() + " ended with status " + fit.status() + ": read its report before trusting this prediction");
             }
             out.println("filed prediction " + p.id() + ": " + p.targetName());
+            out.println(LedgerExport.summary(p));
+            out.println("entry hash " + p.entryHash());
+            out.println("previous   " + p.previousHash());
+            out.flush();
+        }
+        return 0;
+    }
+
+    private int predictMoe(PrintWriter out) {
+        if (fitId != null || params != null || tokens != null || compute != null || supersedes != null) {
+            throw new IllegalArgumentException("--target takes its N_act and D from the target string and fits the ladder's"
+                    + " runs itself: drop --fit, --params, --tokens, --compute and --supersedes");
+        }
+        if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.95) {
+            throw new IllegalArgumentException("--target files 95% intervals of kind moe: drop --kind and --level");
+        }
+        MoeTarget moeTarget = MoeTarget.parse(target);
+        try (Registry r = db.open()) {
+            MoePredictions.Filed filed = MoePredictions.file(r, ladder, moeTarget, balance, samples, seed, name);
+            Prediction p = filed.prediction();
+            out.println(filed.comparison().describe());
+            out.println(filed.moePrediction().describe());
+            out.println("filed prediction " + p.id() + ": " + p.targetName() + " (fit " + filed.fitId() + ")");
             out.println(LedgerExport.summary(p));
             out.println("entry hash " + p.entryHash());
             out.println("previous   " + p.previousHash());

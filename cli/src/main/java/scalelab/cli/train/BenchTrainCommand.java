@@ -9,12 +9,19 @@ import scalelab.training.TrainingBenchmark;
 
 /** {@code scalelab bench train}: training tokens/s and MFU for several model sizes, with the peak measured in the same run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Measure training throughput (tokens/s, FLOP/s, MFU) of dense models of several sizes.")
+        description = {"Measure training throughput (tokens/s, FLOP/s, MFU) of dense and mixture-of-experts models of several sizes.",
+                "MoE FLOPs count active parameters (router + top-k experts), as the ladder's compute does."})
 public final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--sizes", split = ",", paramLabel = "D:L:H",
             description = "Model sizes as width:layers:heads (default 64:1:4,128:3:4,256:4:8,384:6:6).")
     String[] sizes = {"64:1:4", "128:3:4", "256:4:8", "384:6:6"};
+
+    @Option(names = "--moe", split = ",", paramLabel = "D:L:H:E:K:G",
+            description = "MoE sizes as width:layers:heads:experts:top_k:granularity (expert width 4·d/G), each run with "
+                    + "aux and quantile balancing (default 128:3:4:4:2:2,256:4:8:4:2:2: same active parameters as the "
+                    + "dense 128 and 256 rows; '--moe none' skips MoE).")
+    String[] moe = {"128:3:4:4:2:2", "256:4:8:4:2:2"};
 
     @Option(names = "--seq-len", description = "Context length (default 128).")
     int seqLen = 128;
@@ -33,21 +40,47 @@ public final class BenchTrainCommand implements Callable<Integer> {
         PeakFlops.store(firstPeak);
         System.out.printf("engine threads %d; fp32 matmul peak %.1f GFLOP/s at start (re-measured before each size)%n",
                 PeakFlops.engineThreads(), firstPeak / 1e9);
-        System.out.println("| d | layers | heads | non-emb params | seq | batch | median step s | tokens/s | GFLOP/s | peak GFLOP/s | MFU |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        boolean first = true;
+        System.out.println("| model | d | layers | heads | active params | non-emb params | seq | batch | median step s | tokens/s | GFLOP/s | peak GFLOP/s | MFU |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        java.util.List<ModelConfig> models = new java.util.ArrayList<>();
+        java.util.List<String> balances = new java.util.ArrayList<>();
         for (String size : sizes) {
             String[] f = size.split(":");
             if (f.length != 3) {
                 throw new IllegalArgumentException("size " + size + " is not width:layers:heads");
             }
-            ModelConfig m = ModelConfig.dense(256, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), seqLen);
-            double peak = first ? firstPeak : PeakFlops.measure();
-            first = false;
-            TrainingBenchmark.Throughput t = TrainingBenchmark.measure(m, batch, steps, peak);
-            System.out.printf("| %d | %d | %d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", m.dModel(), m.layers(),
-                    m.heads(), m.nonEmbeddingParams(), seqLen, batch, t.medianStepSeconds(), t.tokensPerSecond(),
-                    t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
+            models.add(ModelConfig.dense(256, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), seqLen));
+            balances.add("none");
+        }
+        if (!(moe.length == 1 && "none".equals(moe[0]))) {
+            for (String size : moe) {
+                String[] f = size.split(":");
+                if (f.length != 6) {
+                    throw new IllegalArgumentException("MoE size " + size + " is not width:layers:heads:experts:top_k:granularity");
+                }
+                int d = Integer.parseInt(f[0]);
+                int g = Integer.parseInt(f[5]);
+                if (g < 1 || 4 * d % g != 0) {
+                    throw new IllegalArgumentException("MoE size " + size + ": granularity must divide 4·d = " + 4 * d);
+                }
+                ModelConfig m = ModelConfig.moe(256, d, Integer.parseInt(f[1]), Integer.parseInt(f[2]), seqLen,
+                        Integer.parseInt(f[3]), Integer.parseInt(f[4]), g);
+                for (String balance : new String[] {"aux", "quantile"}) {
+                    models.add(m);
+                    balances.add(balance);
+                }
+            }
+        }
+        for (int i = 0; i < models.size(); i++) {
+            ModelConfig m = models.get(i);
+            String balance = balances.get(i);
+            double peak = i == 0 ? firstPeak : PeakFlops.measure();
+            TrainingBenchmark.Throughput t = TrainingBenchmark.measure(m, balance, batch, steps, peak);
+            String label = m.isMoe() ? String.format("MoE E=%d k=%d G=%d %s", m.experts(), m.topK(), 4 * m.dModel() / m.dExpert(), balance)
+                    : "dense";
+            System.out.printf("| %s | %d | %d | %d | %,d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", label,
+                    m.dModel(), m.layers(), m.heads(), m.activeParams(), m.nonEmbeddingParams(), seqLen, batch,
+                    t.medianStepSeconds(), t.tokensPerSecond(), t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
             System.out.flush();
         }
         return 0;

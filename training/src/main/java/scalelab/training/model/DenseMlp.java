@@ -19,7 +19,7 @@ public final class DenseMlp implements FeedForward {
     }
 
     @Override
-    public FeedForwardOutput forward(NDArray x) {
+    public FeedForwardOutput forward(NDArray x, boolean training) {
         // activation first in every op: results land on the step's manager, not the parameters' (djl-notes pitfall 5)
         NDArray hidden = Activation.gelu(Linear.linear(x, up).singletonOrThrow());
         return FeedForwardOutput.withoutAuxLoss(Linear.linear(hidden, down).singletonOrThrow());

@@ -12,9 +12,9 @@ import scalelab.training.RunSpec;
 public final class FeedForwardFactory {
     private FeedForwardFactory() {}
 
-    /** Whether this build can construct the feed-forward layer {@code spec} asks for. */
+    /** Whether this build can construct the feed-forward layer {@code spec} asks for (MoE: top-1 or top-2 routing). */
     public static boolean supports(RunSpec spec) {
-        return !spec.model().isMoe();
+        return !spec.model().isMoe() || spec.model().topK() <= 2;
     }
 
     /**
@@ -26,10 +26,8 @@ public final class FeedForwardFactory {
         ModelConfig model = spec.model();
         String prefix = "layer" + layer + ".mlp";
         if (model.isMoe()) {
-            // The MoE layer (router, experts, aux/quantile balancing from spec.balance(), spec.capacityFactor(),
-            // spec.auxLossCoef()) plugs in here.
-            throw new IllegalArgumentException("mixture-of-experts models (experts = " + model.experts()
-                    + ") are not available in this build: the MoE feed-forward layer is not wired in yet");
+            // router, experts, aux/quantile balancing from spec.balance(), spec.capacityFactor(), spec.auxLossCoef()
+            return new MoeMlp(spec, params, prefix, std, outputStd);
         }
         return new DenseMlp(params, prefix, model.dModel(), model.dFf(), std, outputStd);
     }

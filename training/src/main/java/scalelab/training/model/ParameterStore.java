@@ -50,6 +50,24 @@ public final class ParameterStore implements AutoCloseable {
         return add(name, kind, gaussian(name, shape.size(), std), shape);
     }
 
+    /**
+     * Registers an array another component allocated on {@link #manager()} (e.g. a DJL block parameter the MoE layer
+     * reads through its own {@code Parameter}), overwriting its values with the same name-seeded N(0, std²) draw as
+     * {@link #tensor}, so it is initialised, optimised and checkpointed like every other parameter.
+     */
+    public NDArray adopt(String name, Parameter.Kind kind, NDArray array, double std) {
+        if (array.getManager() != manager) {
+            throw new IllegalArgumentException("parameter " + name + " must live on the parameter store's manager");
+        }
+        if (parameters.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate parameter name " + name);
+        }
+        array.set(gaussian(name, array.getShape().size(), std));
+        array.setRequiresGradient(true);
+        parameters.put(name, new Parameter(name, array, kind));
+        return array;
+    }
+
     /** A vector of {@code n} copies of {@code value} (LayerNorm γ = 1, β = 0). */
     public NDArray vector(String name, int n, float value) {
         float[] values = new float[n];

@@ -104,8 +104,11 @@ public final class TransformerLM implements AutoCloseable {
     /** Logits and the summed auxiliary loss (null when no layer has one). */
     public record Output(NDArray logits, NDArray auxLoss) {}
 
-    /** @param tokens int64 [B, T'] with T' ≤ seqLen, on a step manager. */
-    public Output forward(NDArray tokens) {
+    /**
+     * @param tokens   int64 [B, T'] with T' ≤ seqLen, on a step manager
+     * @param training true for an optimiser step, false for evaluation (MoE layers then route each token causally)
+     */
+    public Output forward(NDArray tokens, boolean training) {
         long batch = tokens.getShape().get(0);
         int t = (int) tokens.getShape().get(1);
         if (t > config.seqLen()) {
@@ -126,7 +129,7 @@ public final class TransformerLM implements AutoCloseable {
             NDArray h = layerNorm(x, a[0], a[1], d);
             x = x.add(attention(h, a[2], a[3], mask, cos, sin, batch, t));
             NDArray[] n = ffnNorms.get(i);
-            FeedForwardOutput ff = feedForwards.get(i).forward(layerNorm(x, n[0], n[1], d));
+            FeedForwardOutput ff = feedForwards.get(i).forward(layerNorm(x, n[0], n[1], d), training);
             x = x.add(ff.output());
             if (ff.auxLoss() != null) {
                 aux = aux == null ? ff.auxLoss() : aux.add(ff.auxLoss());

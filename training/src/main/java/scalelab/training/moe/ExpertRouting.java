@@ -235,7 +235,8 @@ public final class ExpertRouting {
         private void addMoves(int t, int a) {
             for (int b = 0; b < experts; b++) {
                 if (!holds(t, b)) {
-                    heaps[a * experts + b].push(scores[t * experts + a] - scores[t * experts + b], t);
+                    // in double: a float difference rounds, and rounded near-tie costs make negative cycles
+                    heaps[a * experts + b].push((double) scores[t * experts + a] - scores[t * experts + b], t);
                 }
             }
         }
@@ -331,13 +332,24 @@ public final class ExpertRouting {
             if (target < 0) {
                 return false;
             }
-            // Collect the path back to its overloaded start, then move tokens from the start outwards.
+            // Collect the path back to its overloaded start, then move tokens from the start outwards. A predecessor
+            // cycle (a negative cycle left by rounding) or a start with no overload would corrupt the loads and loop
+            // forever: stop instead, and let the caller drop what is left over.
             int[] path = new int[experts + 1];
+            boolean[] onPath = new boolean[experts];
             int length = 0;
-            for (int b = target; pred[b] >= 0 && length < experts; b = pred[b]) {
-                path[length++] = b;
+            int source = target;
+            while (pred[source] >= 0) {
+                if (onPath[source]) {
+                    return false;
+                }
+                onPath[source] = true;
+                path[length++] = source;
+                source = pred[source];
             }
-            int source = length == 0 ? target : pred[path[length - 1]];
+            if (length == 0 || load[source] <= capacity) {
+                return false;
+            }
             for (int i = length - 1; i >= 0; i--) {
                 int b = path[i];
                 move(predToken[b], pred[b], b);
@@ -359,7 +371,7 @@ public final class ExpertRouting {
             for (int j = 0; j < topK; j++) {
                 int c = expert[t * topK + j];
                 if (c != to) {
-                    heaps[c * experts + from].push(scores[t * experts + c] - scores[t * experts + from], t);
+                    heaps[c * experts + from].push((double) scores[t * experts + c] - scores[t * experts + from], t);
                 }
             }
         }

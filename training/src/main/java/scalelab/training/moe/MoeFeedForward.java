@@ -206,6 +206,18 @@ public final class MoeFeedForward extends AbstractBlock {
         return expertBias.clone();
     }
 
+    /**
+     * Sets β from a training checkpoint that stores it outside DJL's parameter files (the trainer's own checkpoint),
+     * so evaluation after a resume routes exactly as it would have without the interruption.
+     */
+    public void restoreExpertBias(double[] bias) {
+        require(bias.length == experts, "expected " + experts + " expert biases, got " + bias.length);
+        for (double b : bias) {
+            require(Double.isFinite(b), "expert bias must be finite, got " + b);
+        }
+        expertBias = bias.clone();
+    }
+
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         super.saveMetadata(os);

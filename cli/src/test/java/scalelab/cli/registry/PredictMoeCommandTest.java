@@ -1,0 +1,92 @@
+package scalelab.cli.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scalelab.cli.Main;
+import scalelab.fitting.Units;
+import scalelab.fitting.moe.JointMoeLaw;
+import scalelab.fitting.moe.MoeObservation;
+import scalelab.fitting.moe.SyntheticMoeLadder;
+import scalelab.registry.Prediction;
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.training.ModelConfig;
+import scalelab.training.RunSpec;
+import scalelab.training.RunSpecYaml;
+
+/** {@code scalelab predict --target moe:…} on a registry holding a synthetic dense + MoE ladder (finished runs). */
+class PredictMoeCommandTest {
+    private static final JointMoeLaw LAW = new JointMoeLaw(Units.MILLIONS_BILLIONS,
+            1.7, 2.2, 1.4, 0.32, 0.28, -0.012, -0.15, 0.008, -0.06);
+
+    @TempDir
+    Path dir;
+
+    private String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+    }
+
+    private void fill(Path db) {
+        List<MoeObservation> runs = SyntheticMoeLadder.ladder(new int[] {1, 4, 16}, 2, new double[] {1.0},
+                t -> LAW.loss(t.activeParams(), t.tokens(), t.experts()), 0.002, 3);
+        try (Registry r = Registry.open(db)) {
+            int i = 0;
+            for (MoeObservation o : runs) {
+                ModelConfig model = o.isDense() ? ModelConfig.dense(256, 64, 2, 4, 64)
+                        : ModelConfig.moe(256, 64, 2, 4, 64, o.experts(), o.topK(), 1);
+                RunSpec s = new RunSpec("run-" + i, model, 8, ++i, 1e-3, 0.1, 0.05, "cosine", 1.0, 1, "default", "byte",
+                        o.flops(), o.isDense() ? "none" : "quantile", 0, 0);
+                long id = r.upsertRun(RunRecord.planned("syn", s.name(), s.specHash(), RunSpecYaml.toJson(s),
+                        o.isDense() ? "dense" : "moe", o.activeParams(), o.totalParams(), o.tokens(), o.flops(), o.flops(),
+                        null, "test"));
+                r.finishRun(id, o.loss(), o.loss(), o.flops(), 1.0);
+            }
+        }
+    }
+
+    @Test
+    void filesAnMoePredictionFromTheLaddersRuns() {
+        Path db = dir.resolve("moe.duckdb");
+        fill(db);
+        String[] r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target",
+                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--samples", "40");
+        assertEquals("0", r[0], r[2] + r[1]);
+        assertTrue(r[1].contains("supported: "), r[1]);
+        assertTrue(r[1].contains("filed prediction 1: big-moe"), r[1]);
+        try (Registry reg = Registry.open(db)) {
+            Prediction p = reg.prediction(1).orElseThrow();
+            assertEquals("moe", p.kind());
+            assertEquals(3e8, p.params(), 0);
+            assertEquals(5e9, p.tokens(), 0);
+            assertEquals(6 * 3e8 * 5e9, p.compute(), 1);
+            double truth = LAW.loss(3e8, 5e9, 16);
+            assertEquals(truth, p.predictedLoss(), 0.01 * truth);
+            assertTrue(p.intervalLow() < p.intervalHigh());
+        }
+    }
+
+    @Test
+    void badTargetsAndMixedOptionsFailWithOneMessage() {
+        Path db = dir.resolve("moe.duckdb");
+        String[] r = run("predict", "--db", db.toString(), "--target", "moe:experts=8,top_k=2,active=1e8");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("tokens"), r[2]);
+        r = run("predict", "--db", db.toString(), "--target", "moe:experts=8,top_k=2,active=1e8,tokens=1e9", "--params", "1e8");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("drop --fit"), r[2]);
+    }
+}

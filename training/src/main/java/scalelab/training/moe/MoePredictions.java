@@ -1,0 +1,203 @@
+package scalelab.training.moe;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import scalelab.fitting.moe.MoeBacktest;
+import scalelab.fitting.moe.MoeLawComparison;
+import scalelab.fitting.moe.MoeLawFitter;
+import scalelab.fitting.moe.MoeObservation;
+import scalelab.fitting.moe.MoePrediction;
+import scalelab.fitting.moe.MoeTarget;
+import scalelab.registry.FitRecord;
+import scalelab.registry.Prediction;
+import scalelab.registry.Provenance;
+import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
+import scalelab.registry.RunStatus;
+import scalelab.training.ModelConfig;
+import scalelab.training.RunSpec;
+import scalelab.training.RunSpecYaml;
+
+/**
+ * Preregisters the loss of an MoE target from a ladder's finished dense + MoE runs: the runs become
+ * {@link MoeObservation}s (expert configuration read from each run's spec), the laws of
+ * {@link MoeLawComparison#defaultLaws()} are compared (backtest below the largest budget, then BIC), the law the data
+ * support makes the prediction with its bootstrap interval ({@link MoePrediction}), the fit is saved to the registry
+ * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = 6·N_act·D).
+ */
+public final class MoePredictions {
+    /** Interval level of filed MoE predictions. */
+    public static final double LEVEL = 0.95;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private MoePredictions() {}
+
+    /** What was filed, and the evidence behind it (for printing). */
+    public record Filed(Prediction prediction, long fitId, MoeLawComparison.Result comparison, MoePrediction moePrediction,
+                        List<MoeObservation> observations) {}
+
+    /**
+     * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
+     * @param balance MoE runs of this balancing method ("quantile" or "aux") are fitted next to the dense runs; the
+     *                laws have no balancing term, so the two methods are never pooled
+     * @param samples bootstrap resamples of the interval (≥ 20)
+     * @param name    target run name the prediction is checked against later (null: the target's canonical string)
+     * @throws IllegalArgumentException naming the problem: no runs, a run whose spec cannot be read, no law the data
+     *                                  support, a target no law can speak about
+     */
+    public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
+                             String name) {
+        if (!"quantile".equals(balance) && !"aux".equals(balance)) {
+            throw new IllegalArgumentException("MoE balance must be quantile or aux, got " + balance);
+        }
+        if (samples < 20) {
+            throw new IllegalArgumentException("an interval needs at least 20 bootstrap resamples, got " + samples);
+        }
+        List<RunRecord> finished = registry.runs(ladder).stream().filter(r -> r.status() == RunStatus.FINISHED)
+                .sorted(Comparator.comparing(RunRecord::id)).toList();
+        List<MoeObservation> observations = new ArrayList<>();
+        List<Long> runIds = new ArrayList<>();
+        for (RunRecord run : finished) {
+            MoeObservation o = observation(run, balance);
+            if (o != null) {
+                observations.add(o);
+                runIds.add(run.id());
+            }
+        }
+        String where = ladder == null ? "the registry " + registry.file() : "ladder " + ladder;
+        if (observations.stream().noneMatch(o -> !o.isDense())) {
+            throw new IllegalArgumentException(where + " has no finished MoE runs with " + balance + " balancing ("
+                    + finished.size() + " finished runs): train the MoE families first");
+        }
+        if (observations.stream().noneMatch(MoeObservation::isDense) && target.experts() > 1) {
+            // not fatal: the shared-exponent law can still fit MoE families alone; the joint law needs E variety
+        }
+        MoeLawComparison.Result comparison = MoeLawComparison.compare(MoeLawComparison.defaultLaws(), observations, target,
+                MoeBacktest.cutBelowLargestBudget(observations), 0, LEVEL, seed);
+        if (comparison.supportedLaw() == null) {
+            throw new IllegalArgumentException("no MoE law is supported by the " + observations.size() + " runs of " + where
+                    + ": " + comparison.reason() + "\n" + comparison.describe());
+        }
+        MoeLawFitter fitter = MoeLawComparison.defaultLaws().stream()
+                .filter(f -> f.lawName().equals(comparison.supportedLaw())).findFirst().orElseThrow();
+        MoePrediction made = MoePrediction.make(fitter, observations, target, samples, LEVEL, seed);
+        if (!(made.lower() <= made.upper()) || !Double.isFinite(made.lower())) {
+            throw new IllegalArgumentException("the bootstrap gave no finite interval for " + target.describe() + ": " + made.describe());
+        }
+
+        String inputHash = inputHash(observations);
+        FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
+                Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations), List.of(), Instant.now());
+        long fitId = registry.saveFit(fit);
+        String method = "moe: " + made.lawName();
+        String note = String.format(Locale.ROOT, "percentile interval over %d bootstrap refits (%d failed, seed %d) of %s;"
+                        + " law chosen by: %s", made.bootstrapSamples(), made.bootstrapFailures(), seed, made.lawName(),
+                comparison.reason());
+        Prediction draft = new Prediction(null, name == null || name.isBlank() ? target.describe() : name.strip(), "moe",
+                target.activeParams(), target.tokens(), target.flops(), made.predictedLoss(), made.lower(), made.upper(),
+                LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
+                null, null);
+        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations));
+    }
+
+    /**
+     * The MoE target a planned run spec describes: its experts, top-k, granularity 4·d/dExpert (as the ladder's
+     * families count it), active non-embedding parameters and training tokens — what the quickstart passes to
+     * {@link #file} for the ladder's MoE target run.
+     */
+    public static MoeTarget targetOf(RunSpec spec) {
+        ModelConfig m = spec.model();
+        if (!m.isMoe()) {
+            throw new IllegalArgumentException("run " + spec.name() + " is dense: it is not an MoE target");
+        }
+        return new MoeTarget(m.experts(), m.topK(), 4.0 * m.dModel() / m.dExpert(), m.activeParams(), spec.tokens());
+    }
+
+    /**
+     * The run as the MoE fitters see it, or null when it is an MoE run of the other balancing method. Compute is the
+     * run's IsoFLOP budget (its group label, counted in active parameters by the planner).
+     */
+    static MoeObservation observation(RunRecord run, String balance) {
+        double loss = run.finalLoss();
+        if ("dense".equals(run.architecture())) {
+            return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, 1, 1, 1.0, "dense");
+        }
+        if (run.specJson() == null || run.specJson().isBlank()) {
+            throw new IllegalArgumentException("MoE run " + run.id() + " (" + run.name() + ") has no stored spec: "
+                    + "its expert configuration is unknown");
+        }
+        RunSpec spec = RunSpecYaml.fromYaml(run.specJson(), "spec of run " + run.id() + " (" + run.name() + ")");
+        ModelConfig m = spec.model();
+        if (!m.isMoe()) {
+            throw new IllegalArgumentException("run " + run.id() + " (" + run.name() + ") is stored as MoE but its spec has "
+                    + m.experts() + " expert");
+        }
+        if (!balance.equals(spec.balance())) {
+            return null;
+        }
+        double granularity = 4.0 * m.dModel() / m.dExpert();
+        String family = String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity), spec.balance());
+        return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, m.experts(), m.topK(),
+                granularity, family);
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private static String inputHash(List<MoeObservation> observations) {
+        StringBuilder sb = new StringBuilder("scalelab-moe-observations-v1\n");
+        for (MoeObservation o : observations) {
+            sb.append(o.family()).append(',').append(o.activeParams()).append(',').append(o.totalParams()).append(',')
+                    .append(o.tokens()).append(',').append(o.flops()).append(',').append(o.loss()).append(',')
+                    .append(o.experts()).append(',').append(o.topK()).append(',').append(o.granularity()).append('\n');
+        }
+        return Prediction.sha256(sb.toString());
+    }
+
+    private static String resultJson(MoeLawComparison.Result comparison, MoePrediction made, MoeLawFitter fitter,
+                                     List<MoeObservation> observations) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("kind", "moe");
+        root.put("target", made.target().describe());
+        root.put("law", made.lawName());
+        root.put("status", made.fitStatus().name());
+        root.put("fit_message", made.fitMessage());
+        var fit = fitter.fit(observations);
+        ObjectNode parameters = root.putObject("parameters");
+        String[] names = fit.parameterNames();
+        double[] values = fit.parameters();
+        for (int i = 0; i < names.length; i++) {
+            parameters.put(names[i], values[i]);
+        }
+        root.put("predicted_loss", made.predictedLoss());
+        root.put("interval_low", made.lower());
+        root.put("interval_high", made.upper());
+        root.put("level", made.level());
+        root.put("bootstrap_samples", made.bootstrapSamples());
+        root.put("bootstrap_failures", made.bootstrapFailures());
+        root.put("seed", made.seed());
+        root.put("backtest_mean_abs_relative_error", made.backtestMeanAbsRelativeError());
+        root.put("backtest_compute_ratio", made.backtestComputeRatio());
+        root.put("extrapolation_factor", made.extrapolationFactor());
+        root.put("runs_used", made.runsUsed());
+        root.put("budgets", made.budgets());
+        ArrayNode warnings = root.putArray("warnings");
+        made.warnings().forEach(warnings::add);
+        root.put("supported_law", comparison.supportedLaw());
+        root.put("supported_because", comparison.reason());
+        root.put("comparison", comparison.describe());
+        root.put("prediction", made.describe());
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
