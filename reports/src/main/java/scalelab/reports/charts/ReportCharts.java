@@ -206,13 +206,7 @@ public final class ReportCharts {
         FitSummary a2 = in.parabolaFit();
         double cLo = budgets.firstKey();
         double cHi = budgets.lastKey();
-        double cMax = cHi;
-        for (Allocation a : in.allocations()) {
-            cMax = Math.max(cMax, a.compute());
-        }
-        for (LedgerRow l : in.ledger()) {
-            cMax = Math.max(cMax, l.compute());
-        }
+        double cMax = extrapolationEnd(in, cHi);
         XYSeriesCollection lines = new XYSeriesCollection();
         XYLineAndShapeRenderer lineR = new XYLineAndShapeRenderer(true, false);
         lineR.setDrawSeriesLineAsPath(true);
@@ -303,13 +297,7 @@ public final class ReportCharts {
         FitSummary primary = in.primaryFit();
         double cLo = budgets.firstKey();
         double cHi = budgets.lastKey();
-        double cMax = cHi;
-        for (Allocation a : in.allocations()) {
-            cMax = Math.max(cMax, a.compute());
-        }
-        for (LedgerRow l : in.ledger()) {
-            cMax = Math.max(cMax, l.compute());
-        }
+        double cMax = extrapolationEnd(in, cHi);
         XYSeriesCollection lines = new XYSeriesCollection();
         XYLineAndShapeRenderer lineR = new XYLineAndShapeRenderer(true, false);
         lineR.setDrawSeriesLineAsPath(true);
@@ -554,6 +542,18 @@ public final class ReportCharts {
             }
         }
         return null;
+    }
+
+    /** How far right the compute axis reaches: the largest budget, or the furthest allocation or prediction target. */
+    private static double extrapolationEnd(ReportInput in, double largestBudget) {
+        double cMax = largestBudget;
+        for (Allocation a : in.allocations()) {
+            cMax = Math.max(cMax, a.compute());
+        }
+        for (LedgerRow l : in.ledger()) {
+            cMax = Math.max(cMax, l.compute());
+        }
+        return cMax;
     }
 
     private static ComputeOptimal optimalOrNull(LossSurface f, double c) {
