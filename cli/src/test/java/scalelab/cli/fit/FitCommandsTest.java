@@ -1,34 +1,25 @@
 package scalelab.cli.fit;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import scalelab.cli.Main;
 
 /** The fit commands run in-process, as a user would call them. */
 class FitCommandsTest {
     static final Path DATA = Path.of(System.getProperty("scalelab.repoRoot", "../"), "examples", "data");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int exit, String out, String err) {}
 
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     static String chinchilla() {
         return DATA.resolve("chinchilla-isoflops.csv").toString();
@@ -36,7 +27,7 @@ class FitCommandsTest {
 
     @Test
     void fitJsonThenAllocate(@TempDir Path tmp) throws Exception {
-        Run fit = run("fit", chinchilla(), "--method", "vpnls", "--loss", "huber", "--delta", "1e-3", "--format", "json");
+        Result fit = run("fit", chinchilla(), "--method", "vpnls", "--loss", "huber", "--delta", "1e-3", "--format", "json");
         assertEquals(0, fit.exit(), fit.err());
         JsonNode o = JSON.readTree(fit.out());
         assertEquals("vpnls", o.get("method").asText());
@@ -49,14 +40,14 @@ class FitCommandsTest {
 
         Path f = tmp.resolve("fit.json");
         Files.writeString(f, fit.out());
-        Run alloc = run("allocate", "--fit", f.toString(), "--compute", "5.76e23", "--format", "json");
+        Result alloc = run("allocate", "--fit", f.toString(), "--compute", "5.76e23", "--format", "json");
         assertEquals(0, alloc.exit(), alloc.err());
         JsonNode a = JSON.readTree(alloc.out());
         assertEquals(5.76e23, a.get("compute").asDouble());
         assertEquals(5.76e23, 6 * a.get("params").asDouble() * a.get("tokens").asDouble(), 1e-6 * 5.76e23);
         assertTrue(a.get("loss").asDouble() > 1.8 && a.get("loss").asDouble() < 2.1);
 
-        Run text = run("allocate", "--fit", f.toString(), "--compute", "1e22");
+        Result text = run("allocate", "--fit", f.toString(), "--compute", "1e22");
         assertEquals(0, text.exit());
         assertTrue(text.out().contains("N* =") && text.out().contains("L* ="), text.out());
     }
@@ -72,7 +63,7 @@ class FitCommandsTest {
 
     @Test
     void approach2TextShowsDiagnostics() {
-        Run r = run("fit", chinchilla(), "--method", "approach2");
+        Result r = run("fit", chinchilla(), "--method", "approach2");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("vertex N*") && r.out().contains("off-centre") && r.out().contains("likely biased"), r.out());
     }
@@ -86,7 +77,7 @@ class FitCommandsTest {
             sb.append(c[3]).append(',').append(c[0]).append(',').append(c[1]).append('\n');
         }
         Files.writeString(f, sb.toString());
-        Run r = run("fit", f.toString(), "--method", "approach2");
+        Result r = run("fit", f.toString(), "--method", "approach2");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("clustered log10(C)"), r.out());
         assertEquals(9, r.out().lines().filter(l -> l.startsWith("  C = ")).count(), r.out());
@@ -94,7 +85,7 @@ class FitCommandsTest {
 
     @Test
     void backtestJsonListsEveryCut() throws Exception {
-        Run r = run("backtest", chinchilla(), "--method", "vpnls-mse,approach2", "--format", "json");
+        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,approach2", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
         assertTrue(list.isArray());
@@ -105,7 +96,7 @@ class FitCommandsTest {
             }
             assertEquals(3e21, e.get("target_budget").asDouble());
         }
-        Run text = run("backtest", chinchilla());
+        Result text = run("backtest", chinchilla());
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("vpnls-mse") && text.out().contains("MAE"), text.out());
     }
@@ -116,19 +107,19 @@ class FitCommandsTest {
         JsonNode a = JSON.readTree(run(args).out()), b = JSON.readTree(run(args).out());
         assertEquals(a.get("intervals"), b.get("intervals"));
         assertEquals(40 - a.get("failures").asInt(), a.get("surfaces").size());
-        Run budgets = run("bootstrap", chinchilla(), "--samples", "20", "--resample", "budgets");
+        Result budgets = run("bootstrap", chinchilla(), "--samples", "20", "--resample", "budgets");
         assertEquals(0, budgets.exit(), budgets.err());
         assertTrue(budgets.out().contains("loss_opt"), budgets.out());
     }
 
     @Test
     void benchFitPrintsFigures() {
-        Run r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--samples", "20");
+        Result r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--samples", "20");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("0.001") && r.out().contains("bootstrap refits"), r.out());
     }
 
-    static Run bad(Path dir, String name, String content, String... extra) throws Exception {
+    static Result bad(Path dir, String name, String content, String... extra) throws Exception {
         Path f = dir.resolve(name);
         Files.writeString(f, content);
         String[] args = new String[2 + extra.length];
@@ -140,32 +131,32 @@ class FitCommandsTest {
 
     @Test
     void badInputExitsNonZeroWithFileLineAndProblem(@TempDir Path tmp) throws Exception {
-        Run missing = bad(tmp, "missing.csv", "params,loss\n1e8,3.0\n");
+        Result missing = bad(tmp, "missing.csv", "params,loss\n1e8,3.0\n");
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("missing.csv:1") && missing.err().contains("'tokens'") && missing.err().contains("missing required column"), missing.err());
 
-        Run text = bad(tmp, "text.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,abc\n");
+        Result text = bad(tmp, "text.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,abc\n");
         assertEquals(2, text.exit());
         assertTrue(text.err().contains("text.csv:3") && text.err().contains("not a number: 'abc'"), text.err());
 
-        Run negative = bad(tmp, "neg.csv", "params,tokens,loss\n1e8,-2e9,3.1\n");
+        Result negative = bad(tmp, "neg.csv", "params,tokens,loss\n1e8,-2e9,3.1\n");
         assertEquals(2, negative.exit());
         assertTrue(negative.err().contains("neg.csv:2") && negative.err().contains("must be positive"), negative.err());
 
-        Run nan = bad(tmp, "nan.csv", "params,tokens,loss\n1e8,2e9,NaN\n");
+        Result nan = bad(tmp, "nan.csv", "params,tokens,loss\n1e8,2e9,NaN\n");
         assertEquals(2, nan.exit());
         assertTrue(nan.err().contains("nan.csv:2") && nan.err().contains("NaN"), nan.err());
 
-        Run few = bad(tmp, "few.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,3.0\n4e8,5e8,3.05\n");
+        Result few = bad(tmp, "few.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,3.0\n4e8,5e8,3.05\n");
         assertEquals(2, few.exit());
         assertTrue(few.err().contains("few.csv") && few.err().contains("fewer points than parameters"), few.err());
 
-        Run thin = bad(tmp, "thin.csv", "params,tokens,budget,loss\n1e8,1.667e9,1e18,3.1\n2e8,8.33e8,1e18,3.0\n4e8,4.17e8,1e18,3.05\n"
+        Result thin = bad(tmp, "thin.csv", "params,tokens,budget,loss\n1e8,1.667e9,1e18,3.1\n2e8,8.33e8,1e18,3.0\n4e8,4.17e8,1e18,3.05\n"
                 + "1e8,1.667e10,1e19,2.9\n2e8,8.33e9,1e19,2.8\n", "--method", "approach2");
         assertEquals(2, thin.exit());
         assertTrue(thin.err().contains("thin.csv:5") && thin.err().contains("parabola needs at least 3"), thin.err());
 
-        Run method = run("fit", chinchilla(), "--method", "nope");
+        Result method = run("fit", chinchilla(), "--method", "nope");
         assertEquals(2, method.exit());
         assertTrue(method.err().contains("unknown fit method"), method.err());
     }

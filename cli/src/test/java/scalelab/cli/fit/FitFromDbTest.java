@@ -1,18 +1,18 @@
 package scalelab.cli.fit;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import scalelab.cli.Main;
 import scalelab.registry.FitRecord;
 import scalelab.registry.Prediction;
 import scalelab.registry.Registry;
@@ -22,17 +22,7 @@ class FitFromDbTest {
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {}
 
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     String db() {
         return dir.resolve("fits.duckdb").toString();

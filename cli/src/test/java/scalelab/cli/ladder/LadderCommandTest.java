@@ -1,32 +1,22 @@
 package scalelab.cli.ladder;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import scalelab.cli.Main;
 
 class LadderCommandTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {}
 
-    private static Result run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     private static Path repo() {
         return Path.of(System.getProperty("scalelab.repoRoot", ".."));
@@ -35,7 +25,7 @@ class LadderCommandTest {
     @Test
     void planPrintsEveryRunTotalsAndTargetShares() {
         Result r = run("ladder", "plan", repo().resolve("examples/ladder-tiny.yaml").toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         long runLines = r.out().lines().filter(l -> l.startsWith("dense ")).count();
         assertEquals(12, runLines, r.out());
         assertTrue(r.out().contains("total: 12 runs"), r.out());
@@ -52,14 +42,14 @@ class LadderCommandTest {
         Path bad = tmp.resolve("bad.yaml");
         Files.writeString(bad, "name: x\nbudgets: [1e11]\nsizes: {widths: [32]}\nrulez: {}\n");
         Result r = run("ladder", "plan", bad.toString());
-        assertEquals(2, r.code());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("bad.yaml:4:") && r.err().contains("unknown key 'rulez'"), r.err());
     }
 
     @Test
     void statusOfAnUnknownLadderIsAClearError() {
         Result r = run("ladder", "status", "nothing-here", "--workdir", tmp.toString());
-        assertEquals(2, r.code());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("no runs of ladder 'nothing-here'"), r.err());
     }
 }

@@ -1,11 +1,13 @@
 package scalelab.cli.quickstart;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +15,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import scalelab.cli.Main;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Registry;
@@ -29,17 +30,7 @@ class QuickstartTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {}
 
-    private Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void laddersFitPreregistersTrainsTheTargetChecksAndReports() throws Exception {
@@ -57,7 +48,7 @@ class QuickstartTest {
                 tmp.resolve("work").toString(), "--out", tmp.resolve("report").toString(), "--launcher", launcher};
 
         Result r = run(args);
-        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("== 7/7 check and report"), r.out());
         Matcher m = Pattern.compile("error ([+-][0-9.]+)%").matcher(r.out());
         assertTrue(m.find(), r.out());
@@ -83,7 +74,7 @@ class QuickstartTest {
 
         // idempotent: nothing is trained again, the preregistered prediction is reused, not filed a second time
         Result again = run(args);
-        assertEquals(0, again.code(), again.out() + again.err());
+        assertEquals(0, again.exit(), again.out() + again.err());
         assertTrue(again.out().contains("reusing it"), again.out());
         try (Registry reg = Registry.open(db)) {
             assertEquals(1, reg.predictions().size());

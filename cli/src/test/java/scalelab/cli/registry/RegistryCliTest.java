@@ -1,9 +1,11 @@
 package scalelab.cli.registry;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,8 +17,6 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import scalelab.cli.Main;
 import scalelab.fitting.LossSurface;
 import scalelab.registry.FitRecord;
 import scalelab.registry.LedgerExport;
@@ -30,17 +30,7 @@ class RegistryCliTest {
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {}
 
-    private Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     private Path db() {
         return dir.resolve("cli.duckdb");

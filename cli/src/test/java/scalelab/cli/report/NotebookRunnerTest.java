@@ -78,7 +78,7 @@ class NotebookRunnerTest {
     void commandFailsWhenNotebookWritesNothing(@TempDir Path dir) throws Exception {
         Path nb = dir.resolve("quiet.jsh");
         Files.writeString(nb, "System.out.println(OUT.getFileName());\n");
-        var r = ReportCommandTest.run("notebook", nb.toString(), "--out", dir.resolve("out").toString());
+        var r = scalelab.cli.CliRun.run("notebook", nb.toString(), "--out", dir.resolve("out").toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("wrote nothing"), r.err());
     }

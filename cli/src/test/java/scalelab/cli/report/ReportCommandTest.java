@@ -1,39 +1,29 @@
 package scalelab.cli.report;
 
+import static scalelab.cli.CliRun.run;
+
+import scalelab.cli.CliRun.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import scalelab.cli.Main;
 
 class ReportCommandTest {
     static Path repo() {
         return Path.of(System.getProperty("scalelab.repoRoot", ".."));
     }
 
-    record Run(int exit, String out, String err) {}
 
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     void reportFromCsvWritesSelfContainedHtmlAndMarkdown(@TempDir Path dir) throws Exception {
         Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
-        Run r = run("report", "--from-csv", csv.toString(), "--out", dir.toString());
+        Result r = run("report", "--from-csv", csv.toString(), "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("report: " + dir.resolve("report.html").toAbsolutePath().normalize()), r.out());
         String html = Files.readString(dir.resolve("report.html"));
@@ -48,7 +38,7 @@ class ReportCommandTest {
     void badCsvFailsWithFileLineAndColumn(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "params,tokens,loss\n1e8,2e9,3.1\n1e8,-5,3.0\n");
-        Run r = run("report", "--from-csv", csv.toString(), "--out", dir.resolve("out").toString());
+        Result r = run("report", "--from-csv", csv.toString(), "--out", dir.resolve("out").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("bad.csv:3") && r.err().contains("tokens") && r.err().contains("must be positive"), r.err());
         assertFalse(Files.exists(dir.resolve("out/report.html")), "nothing written for bad input");
@@ -57,7 +47,7 @@ class ReportCommandTest {
     @Test
     void aMissingDatabaseIsNamedNotCreated(@TempDir Path dir) {
         Path db = dir.resolve("typo.duckdb");
-        Run r = run("report", "--db", db.toString(), "--out", dir.resolve("out").toString());
+        Result r = run("report", "--db", db.toString(), "--out", dir.resolve("out").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("no registry database at") && r.err().contains("--from-csv"), r.err());
         assertFalse(Files.exists(db), "a report must not create a database");
@@ -68,14 +58,14 @@ class ReportCommandTest {
         String db = dir.resolve("r.duckdb").toString();
         Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
         assertEquals(0, run("runs", "import", csv.toString(), "--ladder", "chin", "--db", db).exit());
-        Run fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "50", "--db", db);
+        Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "50", "--db", db);
         assertEquals(0, fit.exit(), fit.err());
         assertEquals(0, run("predict", "--compute", "3e21", "--name", "top-budget", "--db", db).exit());
-        Run check = run("check", "--prediction", "1", "--loss", "2.2057", "--db", db);
+        Result check = run("check", "--prediction", "1", "--loss", "2.2057", "--db", db);
         assertEquals(0, check.exit(), check.err());
 
         Path out = dir.resolve("out");
-        Run r = run("report", "--ladder", "chin", "--db", db, "--out", out.toString(), "--no-backtest");
+        Result r = run("report", "--ladder", "chin", "--db", db, "--out", out.toString(), "--no-backtest");
         assertEquals(0, r.exit(), r.err());
         String html = Files.readString(out.resolve("report.html"));
         assertFalse(html.contains("http"), "no URL in the page");
