@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import scalelab.cli.fit.FitAndStore;
 import scalelab.cli.ladder.LadderCommand;
+import scalelab.fitting.FitResult;
 import scalelab.fitting.LossSurface;
+import scalelab.fitting.Observation;
+import scalelab.fitting.Vpnls;
 import scalelab.ladder.LadderPlan;
 import scalelab.ladder.LadderPlanner;
 import scalelab.ladder.LadderRunner;
@@ -37,6 +40,7 @@ import scalelab.registry.RunStatus;
 import scalelab.reports.RegistryReport;
 import scalelab.reports.ReportWriter;
 import scalelab.training.CorpusLocation;
+import scalelab.training.moe.MoePredictions;
 
 /**
  * The whole loop on one machine: corpus → ladder → fit → preregistered prediction for a run 10× beyond the ladder →
@@ -50,6 +54,10 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Option(names = "--size", defaultValue = "tiny", description = "tiny (CI-sized, minutes) or cpu (about an hour on 2 cores); default ${DEFAULT-VALUE}")
     String size;
+
+    @Option(names = "--moe", description = "Dense + MoE ladder (examples/ladder-moe-SIZE.yaml) and an MoE target, "
+            + "predicted by the MoE law the ladder supports.")
+    boolean moe;
 
     @Option(names = "--ladder-file", paramLabel = "LADDER.yaml", description = "Use this ladder instead of examples/ladder-SIZE.yaml.")
     Path ladderFile;
@@ -87,7 +95,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path home = Path.of(System.getProperty("scalelab.home", "."));
-        Path file = ladderFile != null ? ladderFile : home.resolve("examples").resolve("ladder-" + size + ".yaml");
+        Path file = ladderFile != null ? ladderFile
+                : home.resolve("examples").resolve("ladder-" + (moe ? "moe-" : "") + size + ".yaml");
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no ladder " + file + " (--size is tiny or cpu, or give --ladder-file)");
         }
@@ -127,32 +136,41 @@ public final class QuickstartCommand implements Callable<Integer> {
 
         Prediction prediction;
         PlannedRun targetRun;
+        LadderSpec.Family targetFamily = ladder.families().stream().filter(f -> f.name().equals(target.family())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(file + ": target " + target.name() + " names unknown family " + target.family()));
         try (Registry registry = Registry.open(dbFile)) {
-            step("4/7 fit (VPNLS, least squares, 1000 bootstrap refits)");
-            FitRecord fit = FitAndStore.run(registry, ladder.name());
-            LossSurface s = fit.surface();
-            out().printf(Locale.ROOT, "fit #%d: %s on %d runs; L = %.4f + %.4g·N^-%.3f + %.4g·D^-%.3f%n", fit.id(), fit.status(),
-                    fit.runIds().size(), s.E(), s.A(), s.alpha(), s.B(), s.beta());
-            if (!"CONVERGED".equals(fit.status())) {
-                out().println("warning: the fit did not converge cleanly (" + fit.status() + "); the prediction inherits that");
+            LossSurface s;
+            if (targetFamily.isMoe()) {
+                step("4/7 fit the dense family (VPNLS) to size the target");
+                List<Observation> dense = plan.runs().stream().filter(r -> !r.spec().model().isMoe())
+                        .map(r -> registry.runBySpecHash(r.specHash()).orElseThrow())
+                        .map(r -> new Observation(r.params(), r.tokens(), r.budgetFlops(), r.finalLoss(), Registry.budgetLabel(r.budgetFlops()), 1.0))
+                        .toList();
+                FitResult denseFit = Vpnls.fit(dense);
+                s = denseFit.hasSurface() ? denseFit.surface() : null;
+                out().printf("dense fit: %s on %d runs%s%n", denseFit.status(), dense.size(), s == null ? "" : "; " + describe(s));
+            } else {
+                step("4/7 fit (VPNLS, least squares, 1000 bootstrap refits)");
+                FitRecord fit = FitAndStore.run(registry, ladder.name());
+                s = fit.surface();
+                out().printf(Locale.ROOT, "fit #%d: %s on %d runs; %s%n", fit.id(), fit.status(), fit.runIds().size(), describe(s));
+                if (!"CONVERGED".equals(fit.status())) {
+                    out().println("warning: the fit did not converge cleanly (" + fit.status() + "); the prediction inherits that");
+                }
             }
 
             step("5/7 preregister the target's loss");
             double nStar;
-            if (s.hasComputeOptimum()) {
+            if (s != null && s.hasComputeOptimum()) {
                 nStar = s.optimalAt(target.budget()).params();
             } else {
                 // No interior compute optimum (a coefficient clamped at 0): size the target like Marin does, from the
-                // best run of the largest budget, and still predict its loss from the fitted surface.
-                double top = ladder.budgets().get(ladder.budgets().size() - 1);
-                RunRecord best = registry.runs(ladder.name()).stream()
-                        .filter(r -> r.status() == RunStatus.FINISHED && r.budgetFlops() == top)
-                        .min(java.util.Comparator.comparingDouble(RunRecord::finalLoss))
-                        .orElseThrow(() -> new IllegalStateException("no finished run at the largest budget to size the target"));
-                nStar = best.params();
-                out().printf(Locale.ROOT, "warning: the fit has no compute optimum (A=%.3g, B=%.3g): the target takes the size of"
-                        + " the best run at the largest budget (%s, N=%.4g); widen the ladder's sizes or raise its budgets%n",
-                        s.A(), s.B(), best.name(), best.params());
+                // best run of its family at the largest budget, and still predict its loss from the fitted law.
+                PlannedRun best = bestAtLargestBudget(registry, plan, target.family());
+                nStar = best.activeParams();
+                out().printf(Locale.ROOT, "warning: the fit has no compute optimum: the target takes the size of the best %s run"
+                        + " at the largest budget (%s, N=%d); widen the ladder's sizes or raise its budgets%n",
+                        target.family(), best.spec().name(), best.activeParams());
             }
             targetRun = planner.planTarget(ladder, target, nStar);
             String targetName = targetRun.spec().name();
@@ -162,15 +180,22 @@ public final class QuickstartCommand implements Callable<Integer> {
                 prediction = filed.get();
                 out().printf("prediction #%d for %s was filed at %s; reusing it (a new one after training would not be preregistered)%n",
                         prediction.id(), targetName, prediction.createdAt());
+            } else if (targetFamily.isMoe()) {
+                MoePredictions.Filed moeFiled = MoePredictions.file(registry, ladder.name(), MoePredictions.targetOf(targetRun.spec()),
+                        targetFamily.balance(), 200, 1, targetName);
+                out().println(moeFiled.comparison().describe());
+                prediction = moeFiled.prediction();
             } else {
+                FitRecord fit = registry.latestFit(ladder.name()).orElseThrow();
                 prediction = registry.filePrediction(Predictions.draft(fit,
                         new Predictions.Target(targetName, "dense", (double) targetRun.activeParams(), (double) targetRun.tokens(),
                                 targetRun.plannedFlops()),
                         0.95, null, Provenance.codeVersion(), Provenance.author(), Instant.now()));
             }
-            out().printf(Locale.ROOT, "prediction #%d: %s (N*=%.4g → width %d: N=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
-                            + "  entry hash %s%n", prediction.id(), targetName, nStar, targetRun.width(), targetRun.activeParams(),
-                    targetRun.tokens(), targetRun.plannedFlops(), prediction.predictedLoss(), interval(prediction), prediction.entryHash());
+            out().printf(Locale.ROOT, "prediction #%d (%s): %s (width %d: N_active=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
+                            + "  entry hash %s%n", prediction.id(), prediction.method(), targetName, targetRun.width(),
+                    targetRun.activeParams(), targetRun.tokens(), targetRun.plannedFlops(), prediction.predictedLoss(),
+                    interval(prediction), prediction.entryHash());
         }
 
         step("6/7 train the target run");
@@ -204,6 +229,19 @@ public final class QuickstartCommand implements Callable<Integer> {
         }
         out().flush();
         return 0;
+    }
+
+    /** The finished run of {@code family} with the lowest loss at the ladder's largest budget. */
+    private static PlannedRun bestAtLargestBudget(Registry registry, LadderPlan plan, String family) {
+        List<Double> budgets = plan.spec().budgets();
+        return plan.runsAt(budgets.get(budgets.size() - 1)).stream().filter(r -> r.family().equals(family))
+                .filter(r -> registry.runBySpecHash(r.specHash()).map(x -> x.status() == RunStatus.FINISHED).orElse(false))
+                .min(java.util.Comparator.comparingDouble(r -> registry.runBySpecHash(r.specHash()).orElseThrow().finalLoss()))
+                .orElseThrow(() -> new IllegalStateException("no finished " + family + " run at the largest budget to size the target"));
+    }
+
+    private static String describe(LossSurface s) {
+        return String.format(Locale.ROOT, "L = %.4f + %.4g·N^-%.3f + %.4g·D^-%.3f", s.E(), s.A(), s.alpha(), s.B(), s.beta());
     }
 
     /** Fetches the default corpus with bin/fetch-corpus when it is not there yet. */
