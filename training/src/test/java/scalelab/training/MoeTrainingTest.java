@@ -244,21 +244,6 @@ class MoeTrainingTest {
     @Test
     void moeTrainingStepsLeakNoArrays() {
         RunSpec spec = TestSpecs.moe(model(), "aux", 2, 10, 1e-3, 1, "unused");
-        try (NDManager manager = NDManager.newBaseManager();
-             TransformerLM model = new TransformerLM(spec, manager);
-             AdamW optimizer = new AdamW(model.parameters(), manager, 0.1, 1.0)) {
-            long[] windows = new long[2 * 65];
-            for (int i = 0; i < windows.length; i++) {
-                windows[i] = (i * 31) % 256;
-            }
-            Trainer.step(model, optimizer, windows, 2, 1e-3, manager);
-            int modelArrays = model.liveArraysOnModelManager();
-            int rootArrays = manager.getManagedArrays().size();
-            for (int s = 0; s < 3; s++) {
-                Trainer.step(model, optimizer, windows, 2, 1e-3, manager);
-            }
-            assertEquals(modelArrays, model.liveArraysOnModelManager(), "arrays leaked onto the parameter manager");
-            assertEquals(rootArrays, manager.getManagedArrays().size(), "arrays leaked onto the root manager");
-        }
+        TestSpecs.assertTrainingStepsLeakNoArrays(spec);
     }
 }
