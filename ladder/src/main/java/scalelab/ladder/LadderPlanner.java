@@ -135,7 +135,8 @@ public final class LadderPlanner {
                         spec.schedule().weightDecay(), spec.schedule().warmupFraction(), spec.schedule().type(),
                         spec.schedule().gradClip(), spec.seed(), spec.corpus(), spec.tokenizer(), budget,
                         family.balance(), family.capacityFactor(), family.auxLossCoef());
-                PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run, throughput.estimateSeconds(model, run.tokens()));
+                PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run, throughput.estimateSeconds(model, run.tokens()),
+                        spec.eval().tokens());
                 if (Math.abs(planned1.budgetError()) > MAX_BUDGET_ERROR) {
                     throw new IllegalStateException("planned FLOPs of " + run.name() + " are " + planned1.budgetError() + " off the budget");
                 }

@@ -34,15 +34,16 @@ public final class LocalExecutor implements RunExecutor {
         return 200;
     }
 
-    static List<String> trainCommand(List<String> launcher, RunDir dir) {
+    static List<String> trainCommand(List<String> launcher, RunDir dir, PlannedRun run) {
         List<String> cmd = new ArrayList<>(launcher);
-        cmd.addAll(List.of("train", "--config", dir.spec().toAbsolutePath().toString(), "--run-dir", dir.path().toAbsolutePath().toString()));
+        cmd.addAll(List.of("train", "--config", dir.spec().toAbsolutePath().toString(), "--run-dir", dir.path().toAbsolutePath().toString(),
+                "--eval-tokens", Long.toString(run.evalTokens())));
         return cmd;
     }
 
     @Override
     public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(trainCommand(launcher, dir))
+        ProcessBuilder pb = new ProcessBuilder(trainCommand(launcher, dir, run))
                 .directory(dir.path().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(Redirect.appendTo(dir.file("train.log").toFile()))

@@ -10,8 +10,9 @@ import scalelab.training.RunSpec;
  * @param width            d_model
  * @param spec             the resolved run spec (its {@link RunSpec#specHash()} keys the run everywhere)
  * @param estimatedSeconds expected wall time on this machine from the {@link ThroughputModel}
+ * @param evalTokens       held-out tokens per evaluation, the ladder's {@code eval.tokens} (one fixed set per ladder)
  */
-public record PlannedRun(String family, double budget, int width, RunSpec spec, double estimatedSeconds) {
+public record PlannedRun(String family, double budget, int width, RunSpec spec, double estimatedSeconds, long evalTokens) {
 
     public String specHash() {
         return spec.specHash();

@@ -35,6 +35,7 @@ class LocalLadderRunTest {
             budgets: [1e11, 3e11]
             sizes: {widths: [32, 96]}
             rules: {head_dim: 16, batch: {min: 4, max: 64, target_steps: 100}}
+            eval: {tokens: 4096}
             """;
 
     private LadderRunner runner(LadderResultSink sink, ByteArrayOutputStream log) {
@@ -144,6 +145,7 @@ class LocalLadderRunTest {
         RunDir flakyDir = wd.run(flaky.specHash());
         assertEquals(2, flakyDir.attemptsStarted());
         assertTrue(TrainingResult.read(flakyDir.result()).resumedFromStep() > 0, "second attempt resumed from its checkpoint");
+        assertEquals(4096, TrainingResult.read(flakyDir.result()).evalTokens(), "the trainer evaluates the ladder's eval.tokens");
         assertEquals(1, TestSupport.linesIn(flakyDir.file("trainings.log")));
 
         RunDir brokenDir = wd.run(broken.specHash());

@@ -20,6 +20,7 @@ import scalelab.training.RunSpecYaml;
  * from a known surface L = E + A·N^-α + B·D^-β (N = active params, D = tokens), and does nothing when result.json
  * already holds this spec's finished result. Failure injection: DIR/fail-once makes the first attempt exit 3 half-way
  * (the marker is renamed fail-once.done); DIR/fail-always makes every attempt exit 4 at once.
+ * The result records the --eval-tokens it was given (the ladder's eval.tokens).
  * Every completed training appends one line to DIR/trainings.log, so tests can count how often a run was trained.
  */
 public final class TrainerDouble {
@@ -30,12 +31,14 @@ public final class TrainerDouble {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5 || !args[0].equals("train") || !args[1].equals("--config") || !args[3].equals("--run-dir")) {
-            System.err.println("usage: train --config SPEC.yaml --run-dir DIR");
+        if (args.length != 7 || !args[0].equals("train") || !args[1].equals("--config") || !args[3].equals("--run-dir")
+                || !args[5].equals("--eval-tokens")) {
+            System.err.println("usage: train --config SPEC.yaml --run-dir DIR --eval-tokens N");
             System.exit(2);
         }
         RunSpec spec = RunSpecYaml.read(Path.of(args[2]));
         Path dir = Path.of(args[4]);
+        long evalTokens = Long.parseLong(args[6]);
         Files.createDirectories(dir);
         String hash = spec.specHash();
         Path resultFile = dir.resolve("result.json");
@@ -73,7 +76,7 @@ public final class TrainerDouble {
         double wall = (System.nanoTime() - t0) / 1e9;
         ModelConfig m = spec.model();
         TrainingResult result = new TrainingResult(hash, spec.name(), TrainingResult.COMPLETED, spec.steps(), spec.tokens(), l, l, l,
-                l / Math.log(2), 1024, spec.flops(), spec.flops(), ModelConfig.FLOP_CONVENTION, m.nonEmbeddingParams(),
+                l / Math.log(2), evalTokens, spec.flops(), spec.flops(), ModelConfig.FLOP_CONVENTION, m.nonEmbeddingParams(),
                 m.activeParams(), m.totalParams(), wall, wall, spec.tokens() / Math.max(wall, 1e-9),
                 spec.flops() / Math.max(wall, 1e-9), 1e11, 0.0, start);
         Files.writeString(dir.resolve("trainings.log"), "completed " + hash + " resumedFrom=" + start + "\n",
