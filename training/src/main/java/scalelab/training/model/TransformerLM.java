@@ -169,7 +169,11 @@ public final class TransformerLM implements AutoCloseable {
             q = rotate(q, cos, sin);
             k = rotate(k, cos, sin);
         }
-        NDArray scores = q.mul(1.0 / Math.sqrt(headDim)).matMul(k.transpose(0, 1, 3, 2)).add(mask);
+        // The scale is an array on the step manager, not mul(Number): DJL makes a Number a tensor over a Java buffer
+        // (no copy) and closes it at once, but autograd keeps it for the backward pass, which then reads freed memory
+        // once the GC has run — a rare, silent corruption of the q gradient that made identical runs diverge.
+        NDArray scale = h.getManager().create((float) (1.0 / Math.sqrt(headDim)));
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
         NDArray context = scores.softmax(-1).matMul(v);                 // [B, H, T, hd]
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, t, config.dModel());
         return Linear.linear(merged, outWeight).singletonOrThrow();

@@ -164,7 +164,8 @@ public final class MoeFeedForward extends AbstractBlock {
             for (int e = 0; e < experts; e++) {
                 f[e] = (float) demandShare[e];
             }
-            auxLoss = probs.mean(new int[] {0}).mul(manager.create(f)).sum().mul((float) (experts * auxLossCoef));
+            auxLoss = probs.mean(new int[] {0}).mul(manager.create(f)).sum()
+                    .mul(manager.create((float) (experts * auxLossCoef))); // not mul(Number): see TransformerLM.attention
         } else {
             auxLoss = manager.zeros(new Shape(), x.getDataType());
         }
