@@ -41,11 +41,11 @@ class TrainerValidationTest {
     }
 
     @Test
-    void unavailableTokenizerAndMoe(@TempDir Path tmp) {
+    void tokenizerVocabMismatchAndTopThreeMoeAreRefused(@TempDir Path tmp) {
         String corpus = TestSpecs.fixtureCorpus().toString();
         RunSpec gpt2 = new RunSpec("t", ModelConfig.dense(256, 32, 1, 4, 32), 2, 5, 1e-3, 0.1, 0.1, "cosine", 1, 1, corpus,
                 "gpt2", 0, "none", 0, 0);
-        assertRejected(gpt2, tmp.resolve("a"), "tokenizer gpt2 is not available");
+        assertRejected(gpt2, tmp.resolve("a"), "vocab size 256 does not match the gpt2 tokenizer's 50257");
         // MoE trains (MoeTrainingTest); the layer routes each token to 1 or 2 experts, so top-3 is refused up front
         RunSpec moe = new RunSpec("t", ModelConfig.moe(256, 32, 1, 4, 32, 4, 3, 1), 2, 5, 1e-3, 0.1, 0.1, "cosine", 1, 1,
                 corpus, "byte", 0, "aux", 0, 0.01);

@@ -17,6 +17,7 @@ import scalelab.registry.Registry;
 import scalelab.training.RunRegistration;
 import scalelab.training.TrainingListener;
 import scalelab.training.TrainingResult;
+import scalelab.training.data.Gpt2Tokenizer;
 
 /**
  * {@code scalelab train}: trains one run from a spec file or from flags, in a run directory (checkpoints, curves,
@@ -88,6 +89,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", paramLabel = "PATH", description = "Folder of UTF-8 text files (default: data/corpus from bin/fetch-corpus).")
     String corpus;
+
+    @Option(names = "--tokenizer", description = "byte (vocabulary 256, the default) or gpt2 (GPT-2 BPE, vocabulary 50257; "
+            + "bin/fetch-gpt2-bpe fetches its files).")
+    String tokenizer;
 
     @Option(names = "--seed", description = "Seed of initialisation and data order (default 1).")
     Long seed;
@@ -164,7 +169,8 @@ public final class TrainCommand implements Callable<Integer> {
                     {"--seq-len", seqLen}, {"--batch", batch}, {"--lr", lr}, {"--weight-decay", weightDecay},
                     {"--warmup", warmup}, {"--schedule", schedule}, {"--clip", clip}, {"--tied", tied},
                     {"--learned-positions", learnedPositions}, {"--experts", experts}, {"--top-k", topK},
-                    {"--balance", balance}, {"--tokens", tokens}, {"--flops", flops}, {"--name", name}};
+                    {"--balance", balance}, {"--tokens", tokens}, {"--flops", flops}, {"--name", name},
+                    {"--tokenizer", tokenizer}};
             for (Object[] f : flags) {
                 if (f[1] != null) {
                     conflicting.add((String) f[0]);
@@ -185,7 +191,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
         int d = or(dModel, 128);
         int e = or(experts, 1);
-        ModelConfig model = new ModelConfig(256, d, or(layers, 2), or(heads, 4), or(dFf, 4 * d), or(seqLen, 128), e,
+        String tok = tokenizer != null ? tokenizer : "byte";
+        int vocab = switch (tok) {
+            case "byte" -> 256;
+            case "gpt2" -> Gpt2Tokenizer.VOCAB_SIZE;
+            default -> throw new IllegalArgumentException("--tokenizer must be byte or gpt2, got " + tok);
+        };
+        ModelConfig model = new ModelConfig(vocab, d, or(layers, 2), or(heads, 4), or(dFf, 4 * d), or(seqLen, 128), e,
                 or(topK, 1), e > 1 ? 4 * d : 0, Boolean.TRUE.equals(tied), Boolean.TRUE.equals(learnedPositions));
         int b = or(batch, 16);
         long perStep = (long) b * model.seqLen();
@@ -212,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return new RunSpec(name != null ? name : "train", model, b, steps, or(lr, 3e-3), or(weightDecay, 0.1), or(warmup, 0.05),
                 schedule != null ? schedule : "cosine", or(clip, 1.0), seed != null ? seed : 1,
-                corpus != null ? corpus : CorpusLocation.DEFAULT, "byte", budget, e > 1 ? (balance != null ? balance : "aux") : "none",
+                corpus != null ? corpus : CorpusLocation.DEFAULT, tok, budget, e > 1 ? (balance != null ? balance : "aux") : "none",
                 0, e > 1 ? 0.01 : 0);
     }
 

@@ -96,4 +96,19 @@ class TrainCommandTest {
         assertEquals(0, again.exitCode(), again.err());
         assertEquals(result, TrainingResult.read(runDir.resolve("result.json")));
     }
+
+    @Test
+    void trainsWithTheGpt2Tokenizer(@TempDir Path tmp) {
+        Path runDir = tmp.resolve("run");
+        Outcome o = run(tiny(runDir, "--tokenizer", "gpt2", "--tokens", "4096").toArray(String[]::new));
+        assertEquals(0, o.exitCode(), o.err());
+        RunSpec written = RunSpecYaml.read(runDir.resolve("spec.yaml"));
+        assertEquals("gpt2", written.tokenizer());
+        assertEquals(50257, written.model().vocabSize());
+        TrainingResult result = TrainingResult.read(runDir.resolve("result.json"));
+        assertEquals(TrainingResult.COMPLETED, result.status());
+        assertTrue(result.finalEvalBitsPerByte() < result.finalEvalLoss() / Math.log(2) / 3,
+                "a GPT-2 token stands for several bytes: " + result);
+        assertFailsWith("--tokenizer must be byte or gpt2", tiny(runDir, "--tokenizer", "words", "--tokens", "4096"));
+    }
 }

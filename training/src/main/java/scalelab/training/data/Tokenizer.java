@@ -9,11 +9,14 @@ public interface Tokenizer {
     /** Token ids of UTF-8 text. */
     int[] encode(byte[] utf8);
 
-    /** The tokenizer a run spec names ("byte"; "gpt2" is not available in this build). */
+    /** The tokenizer a run spec names: "byte", or "gpt2" (GPT-2 BPE from the files bin/fetch-gpt2-bpe fetches). */
     static Tokenizer forName(String name) {
         if ("byte".equals(name)) {
             return new ByteTokenizer();
         }
-        throw new IllegalArgumentException("tokenizer " + name + " is not available in this build (use byte)");
+        if (Gpt2Tokenizer.NAME.equals(name)) {
+            return Gpt2Tokenizer.shared();
+        }
+        throw new IllegalArgumentException("unknown tokenizer " + name + " (use byte or gpt2)");
     }
 }
