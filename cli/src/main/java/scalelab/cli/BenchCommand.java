@@ -13,6 +13,7 @@ public final class BenchCommand implements Runnable {
         scalelab.cli.registry.RegistryBenchCommand.class,
         scalelab.cli.fit.BenchFitCommand.class,
         scalelab.cli.train.BenchTrainCommand.class,
+        scalelab.cli.train.BenchTokenizeCommand.class,
     };
 
     @CommandLine.Spec

@@ -154,14 +154,31 @@ public final class Gpt2Tokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public int[] encode(byte[] utf8) {
-        String text;
+        return ids(tokenizer.encode(utf8Text(utf8), false, false));
+    }
+
+    /** One batch call: the native tokenizer spreads the documents over the cores. */
+    @Override
+    public int[][] encodeAll(List<byte[]> utf8Texts) {
+        List<String> texts = utf8Texts.stream().map(Gpt2Tokenizer::utf8Text).toList();
+        Encoding[] encodings = tokenizer.batchEncode(texts, false, false);
+        int[][] out = new int[encodings.length][];
+        for (int i = 0; i < encodings.length; i++) {
+            out[i] = ids(encodings[i]);
+        }
+        return out;
+    }
+
+    private static String utf8Text(byte[] utf8) {
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(utf8)).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException("tokenizer gpt2 needs UTF-8 text: " + e.getMessage(), e);
         }
-        Encoding encoding = tokenizer.encode(text, false, false);
+    }
+
+    private static int[] ids(Encoding encoding) {
         long[] ids = encoding.getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

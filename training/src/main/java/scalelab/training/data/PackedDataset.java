@@ -34,11 +34,10 @@ public final class PackedDataset {
     }
 
     private static int[] tokenize(List<Corpus.Document> docs, Tokenizer tokenizer) {
-        int[][] parts = new int[docs.size()][];
+        int[][] parts = tokenizer.encodeAll(docs.stream().map(Corpus.Document::utf8).toList());
         int[] separator = tokenizer.encode(DOCUMENT_SEPARATOR);
         long total = 0;
         for (int i = 0; i < docs.size(); i++) {
-            parts[i] = tokenizer.encode(docs.get(i).utf8());
             total += parts[i].length + (i + 1 < docs.size() ? separator.length : 0);
         }
         if (total > Integer.MAX_VALUE - 8) {

@@ -9,6 +9,15 @@ public interface Tokenizer {
     /** Token ids of UTF-8 text. */
     int[] encode(byte[] utf8);
 
+    /** Token ids of each text, in order (a tokenizer may encode them in parallel). */
+    default int[][] encodeAll(java.util.List<byte[]> utf8Texts) {
+        int[][] out = new int[utf8Texts.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = encode(utf8Texts.get(i));
+        }
+        return out;
+    }
+
     /** The tokenizer a run spec names: "byte", or "gpt2" (GPT-2 BPE from the files bin/fetch-gpt2-bpe fetches). */
     static Tokenizer forName(String name) {
         if ("byte".equals(name)) {
