@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Registry;
+import scalelab.registry.RunRecord;
 
 /** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -71,9 +72,41 @@ public final class CheckCommand implements Callable<Integer> {
                 Prediction p = r.prediction(c.predictionId()).orElseThrow();
                 out.println(describe(c, p));
             }
+            if (mode.all) {
+                unchecked(r).forEach(out::println);
+            }
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * One line per prediction that has never been checked and is not superseded, saying why --all could not check it:
+     * a target name that matches no run is otherwise silent, and a preregistration nobody checks proves nothing.
+     */
+    static List<String> unchecked(Registry r) {
+        List<Prediction> all = r.predictions();
+        java.util.Set<Long> superseded = new java.util.HashSet<>();
+        for (Prediction p : all) {
+            if (p.supersedes() != null) {
+                superseded.add(p.supersedes());
+            }
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        for (Prediction p : all) {
+            if (superseded.contains(p.id()) || !r.checks(p.id()).isEmpty()) {
+                continue;
+            }
+            List<RunRecord> targets = new java.util.ArrayList<>(r.runsNamed(p.targetName()));
+            r.runBySpecHash(p.targetName()).ifPresent(targets::add);
+            String why = targets.isEmpty()
+                    ? "no run is named '" + p.targetName() + "' (or has it as spec hash); check it with --prediction "
+                    + p.id() + " --run RUN_ID or --loss X"
+                    : "its target run" + (targets.size() > 1 ? "s are " : " is ")
+                    + targets.stream().map(t -> t.id() + " " + t.status().name().toLowerCase(Locale.ROOT)).toList();
+            lines.add(String.format(Locale.ROOT, "prediction %d (%s) not checked yet: %s", p.id(), p.targetName(), why));
+        }
+        return lines;
     }
 
     static String describe(PredictionCheck c, Prediction p) {
