@@ -27,13 +27,23 @@ public final class Bootstrap {
      * @param surfaces  each successful replicate's surface in raw units (empty for Approach 2, which has none);
      *                  the registry stores these to put intervals on predictions
      * @param intervals keyed E, A, B, alpha, beta (surface methods), a, b, params_opt, tokens_opt, loss_opt
-     * @param failures  replicates whose refit failed (counted, not hidden)
+     * @param failures     replicates whose refit failed (counted, not hidden)
+     * @param unconverged  replicates kept although their refit hit a bound (exponent on the grid edge, coefficient
+     *                     clamped): they are what the estimator gives on that resample, but a large share says the
+     *                     intervals lean on the box
+     * @param firstFailure why the first failed replicate failed (null when none did)
      */
     public record Result(String method, Resample resample, int samples, long seed, double level, double targetCompute,
-                         int failures, List<LossSurface> surfaces, Map<String, Interval> intervals) {
+                         int failures, int unconverged, String firstFailure, List<LossSurface> surfaces,
+                         Map<String, Interval> intervals) {
         public Result {
             surfaces = List.copyOf(surfaces);
             intervals = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intervals));
+        }
+
+        /** True when no replicate could be refitted: the intervals are all NaN. */
+        public boolean allFailed() {
+            return failures == samples;
         }
     }
 
@@ -69,6 +79,7 @@ public final class Bootstrap {
                 draws.add(idx.stream().mapToInt(Integer::intValue).toArray());
             }
         }
+        String[] failure = new String[samples];
         FitResult[] fits = IntStream.range(0, samples).parallel().mapToObj(s -> {
             int[] idx = draws.get(s);
             List<Observation> replicate = new ArrayList<>(idx.length);
@@ -77,13 +88,20 @@ public final class Bootstrap {
             }
             try {
                 FitResult r = fitter.apply(replicate);
-                return r.status() == FitStatus.FAILED ? null : r;
+                if (r.status() == FitStatus.FAILED) {
+                    failure[s] = r.message();
+                    return null;
+                }
+                return r;
             } catch (RuntimeException e) {
-                return null; // e.g. a replicate with too few distinct budgets: counted as a failure
+                failure[s] = e.getMessage(); // e.g. a replicate with too few distinct budgets: counted as a failure
+                return null;
             }
         }).toArray(FitResult[]::new);
 
         List<FitResult> ok = Arrays.stream(fits).filter(Objects::nonNull).toList();
+        int unconverged = (int) ok.stream().filter(r -> r.status() != FitStatus.CONVERGED).count();
+        String firstFailure = Arrays.stream(failure).filter(Objects::nonNull).findFirst().orElse(null);
         Map<String, double[]> values = new LinkedHashMap<>();
         List<LossSurface> surfaces = new ArrayList<>();
         boolean withSurface = !ok.isEmpty() && ok.get(0).hasSurface();
@@ -122,7 +140,8 @@ public final class Bootstrap {
             intervals.put(k, finite.length == 0 ? new Interval(Double.NaN, Double.NaN, Double.NaN)
                     : new Interval(percentile(finite, tail), percentile(finite, 0.5), percentile(finite, 1 - tail)));
         });
-        return new Result(method, resample, samples, seed, level, targetCompute, samples - ok.size(), surfaces, intervals);
+        return new Result(method, resample, samples, seed, level, targetCompute, samples - ok.size(), unconverged, firstFailure,
+                surfaces, intervals);
     }
 
     /** Linear interpolation between order statistics (numpy's default). */

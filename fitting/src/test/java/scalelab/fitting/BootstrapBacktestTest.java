@@ -32,6 +32,27 @@ class BootstrapBacktestTest {
     }
 
     @Test
+    void failedAndBoundHittingReplicatesAreCountedNotHidden() {
+        Bootstrap.Result none = Bootstrap.run(CHINCHILLA, BUDGETS, o -> {
+            throw new FitInputException("replicate refused");
+        }, "vpnls", Bootstrap.Resample.RUNS, 20, 1, 5.76e23, 0.9);
+        assertTrue(none.allFailed());
+        assertEquals(20, none.failures());
+        assertEquals("replicate refused", none.firstFailure());
+        assertTrue(Double.isNaN(none.intervals().get("loss_opt").median()));
+
+        // A box that ends below Chinchilla's α puts every replicate on the edge: kept, and counted as unconverged.
+        Vpnls.Options narrow = Vpnls.Options.defaults().withBox(0.01, 0.3, 0.01, 1.5);
+        Bootstrap.Result edge = Bootstrap.run(CHINCHILLA, BUDGETS, o -> Vpnls.fit(o, narrow), "vpnls", Bootstrap.Resample.RUNS,
+                20, 1, 5.76e23, 0.9);
+        assertEquals(0, edge.failures());
+        assertEquals(20, edge.unconverged());
+        assertEquals(null, edge.firstFailure());
+        Bootstrap.Result free = boot(Bootstrap.Resample.RUNS, 42);
+        assertTrue(free.unconverged() < free.samples() / 10, "Chinchilla refits converge: " + free.unconverged());
+    }
+
+    @Test
     void resamplingWholeBudgetsIsWiderThanResamplingRuns() {
         Bootstrap.Result runs = boot(Bootstrap.Resample.RUNS, 1), budgets = boot(Bootstrap.Resample.BUDGETS, 1);
         Bootstrap.Interval r = runs.intervals().get("loss_opt"), b = budgets.intervals().get("loss_opt");

@@ -78,6 +78,10 @@ public final class BootstrapCommand implements Callable<Integer> {
         Bootstrap.Result r = Bootstrap.run(in.observations(), in.grouping(),
                 obs -> m.fit(obs, scalelab.fitting.BudgetGrouping.byLabel(obs), replicateVp, a3), m.cliName(), mode,
                 samples, seed, target, level);
+        if (r.allFailed()) {
+            throw new IllegalArgumentException(file + ": every one of the " + samples + " bootstrap replicates failed to refit"
+                    + " (first: " + r.firstFailure() + ")");
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             var o = FitJson.toJson(r);
@@ -86,7 +90,10 @@ public final class BootstrapCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "bootstrap  %s, %d replicates resampling %s, seed %d, %.0f%% percentile intervals%n",
                     m.cliName(), samples, resample, seed, 100 * level);
-            out.printf(Locale.ROOT, "failed     %d of %d replicates%n", r.failures(), samples);
+            out.printf(Locale.ROOT, "failed     %d of %d replicates%s%n", r.failures(), samples,
+                    r.firstFailure() == null ? "" : " (first: " + r.firstFailure() + ")");
+            out.printf(Locale.ROOT, "bound hit  %d of the %d kept (exponent on the box edge or a coefficient clamped)%n",
+                    r.unconverged(), samples - r.failures());
             out.printf(Locale.ROOT, "target     C = %.4e FLOPs (N*, D*, L* below)%n", target);
             out.printf(Locale.ROOT, "%-11s %14s %14s %14s%n", "quantity", "low", "median", "high");
             r.intervals().forEach((k, v) -> out.printf(Locale.ROOT, "%-11s %14.6g %14.6g %14.6g%n", k, v.low(), v.median(), v.high()));

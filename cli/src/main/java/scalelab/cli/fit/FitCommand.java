@@ -128,8 +128,10 @@ public final class FitCommand implements Callable<Integer> {
                         ladder == null ? "" : ", ladder " + ladder);
                 FitText.print(out, o.fit());
                 if (o.bootstrap() != null) {
-                    out.printf(Locale.ROOT, "bootstrap  %d replicates resampling runs (seed %d): %d stored, %d failed%n",
-                            o.bootstrap().samples(), seed, o.bootstrap().surfaces().size(), o.bootstrap().failures());
+                    out.printf(Locale.ROOT, "bootstrap  %d replicates resampling runs (seed %d): %d stored (%d hit a bound), %d failed%s%n",
+                            o.bootstrap().samples(), seed, o.bootstrap().surfaces().size(), o.bootstrap().unconverged(),
+                            o.bootstrap().failures(), o.bootstrap().allFailed()
+                                    ? ": no interval for predictions from this fit (first failure: " + o.bootstrap().firstFailure() + ")" : "");
                 }
                 if (o.record() != null) {
                     out.println("saved fit " + o.record().id() + (o.converged() ? "" : " with status " + o.record().status()));

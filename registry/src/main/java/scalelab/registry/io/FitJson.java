@@ -114,6 +114,10 @@ public final class FitJson {
         o.put("level", r.level());
         num(o, "target_compute", r.targetCompute());
         o.put("failures", r.failures());
+        o.put("unconverged", r.unconverged());
+        if (r.firstFailure() != null) {
+            o.put("first_failure", r.firstFailure());
+        }
         ObjectNode iv = o.putObject("intervals");
         r.intervals().forEach((k, v) -> {
             ObjectNode i = iv.putObject(k);
