@@ -91,8 +91,9 @@ class TrainCommandTest {
         RunSpec written = RunSpecYaml.read(runDir.resolve("spec.yaml"));
         assertEquals(result.specHash(), written.specHash());
 
-        // what the ladder executors run: the spec file and the same run dir → nothing to do, same result
-        Outcome again = run("train", "--config", runDir.resolve("spec.yaml").toString(), "--run-dir", runDir.toString(), "--no-progress");
+        // what the ladder executors run: the spec file, the same run dir and eval tokens → nothing to do, same result
+        Outcome again = run("train", "--config", runDir.resolve("spec.yaml").toString(), "--run-dir", runDir.toString(),
+                "--eval-tokens", "512", "--no-progress");
         assertEquals(0, again.exitCode(), again.err());
         assertEquals(result, TrainingResult.read(runDir.resolve("result.json")));
     }
