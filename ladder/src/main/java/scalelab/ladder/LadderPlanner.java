@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import scalelab.training.ModelConfig;
 import scalelab.training.RunSpec;
+import scalelab.training.TrainerOptions;
 
 /**
  * Resolves a {@link LadderSpec} into runs planned to the FLOP: for every family × budget × width, the architecture
@@ -135,8 +136,10 @@ public final class LadderPlanner {
                         spec.schedule().weightDecay(), spec.schedule().warmupFraction(), spec.schedule().type(),
                         spec.schedule().gradClip(), spec.seed(), spec.corpus(), spec.tokenizer(), budget,
                         family.balance(), family.capacityFactor(), family.auxLossCoef());
-                PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run, throughput.estimateSeconds(model, run.tokens()),
-                        spec.eval().tokens());
+                // executors pass no --eval-every, so runs evaluate at the trainer's default interval (0)
+                long evalTokens = TrainerOptions.evaluations(steps, 0) * spec.eval().tokens();
+                PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run,
+                        throughput.estimateSeconds(model, run.tokens(), evalTokens), spec.eval().tokens());
                 if (Math.abs(planned1.budgetError()) > MAX_BUDGET_ERROR) {
                     throw new IllegalStateException("planned FLOPs of " + run.name() + " are " + planned1.budgetError() + " off the budget");
                 }

@@ -136,6 +136,7 @@ public final class LadderRunner {
         int already = 0;
         double totalFlops = runs.stream().mapToDouble(PlannedRun::plannedFlops).sum();
         double doneFlops = 0;
+        checkEvaluations(runs, workDir);
         for (PlannedRun run : runs) {
             RunDir dir = workDir.run(run.specHash());
             dir.prepare(run.spec());
@@ -225,6 +226,38 @@ public final class LadderRunner {
             progress.println(progressLine(workDir.ladderName(), runs.size(), finished, 0, 0, 0, 1));
         }
         return new Summary(runs.size(), finished, already, failedRuns.size(), failedRuns);
+    }
+
+    /**
+     * Refuses, before anything is launched or reported, a ladder whose finished runs were evaluated on another number
+     * of held-out tokens than its eval.tokens. The evaluation is not in the spec hash (it does not change the trained
+     * model, and re-keying would orphan every existing run), so without this check a changed eval.tokens would
+     * silently mix losses measured on different sets.
+     */
+    static void checkEvaluations(List<PlannedRun> runs, LadderWorkDir workDir) {
+        List<String> mismatches = new ArrayList<>();
+        for (PlannedRun run : runs) {
+            RunDir dir = workDir.run(run.specHash());
+            TrainingResult r = dir.finishedResult(run.specHash());
+            if (r == null) {
+                continue;
+            }
+            if (r.evalTokenLimit() > 0) {
+                if (r.evalTokenLimit() != run.evalTokens()) {
+                    mismatches.add(String.format(Locale.ROOT, "run %s (%s) finished evaluated on eval.tokens %d but the ladder says %d",
+                            run.spec().name(), run.specHash().substring(0, 12), r.evalTokenLimit(), run.evalTokens()));
+                }
+            } else if (r.evalTokens() > Math.max(run.evalTokens(), run.spec().model().seqLen() + 1L) - 1) {
+                // a result from before the limit was recorded: its predicted-token count only shows a limit that was larger
+                mismatches.add(String.format(Locale.ROOT, "run %s (%s) finished evaluated on %d held-out tokens, more than the ladder's eval.tokens %d allows",
+                        run.spec().name(), run.specHash().substring(0, 12), r.evalTokens(), run.evalTokens()));
+            }
+        }
+        if (!mismatches.isEmpty()) {
+            throw new IllegalStateException(mismatches.get(0)
+                    + (mismatches.size() > 1 ? " (and " + (mismatches.size() - 1) + " more runs)" : "")
+                    + ": losses on different held-out sets do not compare; set eval.tokens back, or use another --workdir to re-run the ladder");
+        }
     }
 
     /** Records a failed attempt; requeues the run if retries remain, else marks it failed. Returns true when marked failed. */

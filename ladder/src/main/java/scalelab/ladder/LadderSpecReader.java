@@ -68,8 +68,13 @@ public final class LadderSpecReader {
         LadderSpec.Rules rules = rules(root.get("rules"));
         LadderSpec.Schedule schedule = schedule(root.get("schedule"));
         JsonNode e = object(root.get("eval"), "/eval", EVAL);
-        LadderSpec.Eval eval = new LadderSpec.Eval(text(e, "/eval", "set", "validation"),
-                integer(e, "/eval", "tokens", 65536L, 1, Long.MAX_VALUE));
+        String evalSet = text(e, "/eval", "set", "validation");
+        if (!evalSet.equals("validation")) {
+            // the trainer has one held-out set: the validation documents (10% of documents, chosen by a hash of their path)
+            throw tree.error("/eval/set", "eval.set must be validation (the held-out validation documents, the only set the trainer evaluates on), got " + evalSet);
+        }
+        // the trainer needs at least 2 tokens (one prediction); more than the validation split has are capped by it
+        LadderSpec.Eval eval = new LadderSpec.Eval(evalSet, integer(e, "/eval", "tokens", 65536L, 2, Long.MAX_VALUE));
         List<LadderSpec.Target> targets = targets(root.get("targets"), families);
         LadderSpec.SpecSource source = tree::error;
         return new LadderSpec(name, corpus, tokenizer, vocab, seqLen, seed, families, budgets, sizes, rules, schedule, eval, targets, source);

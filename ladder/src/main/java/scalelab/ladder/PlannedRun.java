@@ -9,7 +9,8 @@ import scalelab.training.RunSpec;
  * @param budget           the compute budget C this run is planned for (FLOPs)
  * @param width            d_model
  * @param spec             the resolved run spec (its {@link RunSpec#specHash()} keys the run everywhere)
- * @param estimatedSeconds expected wall time on this machine from the {@link ThroughputModel}
+ * @param estimatedSeconds expected wall time on this machine from the {@link ThroughputModel}: start-up, training and
+ *                         every held-out evaluation pass
  * @param evalTokens       held-out tokens per evaluation, the ladder's {@code eval.tokens} (one fixed set per ladder)
  */
 public record PlannedRun(String family, double budget, int width, RunSpec spec, double estimatedSeconds, long evalTokens) {

@@ -14,19 +14,35 @@ import java.util.regex.Pattern;
 /**
  * Runs each attempt as one Slurm job ({@code sbatch}) executing the same {@code train --config spec.yaml --run-dir DIR}
  * command in the shared work directory. The job script writes DIR/exit-status.JOBID (atomically) with the trainer's
- * exit code; the executor records DIR/slurm-job-id at submission, so a restarted executor finds its jobs again.
+ * exit code; the executor records DIR/slurm-job-id at submission, so a restarted executor finds its jobs again (and
+ * one killed between sbatch and that write finds the job by its name, scalelab-HASH12, and working directory).
  * Jobs are tracked with {@code squeue} and {@code scontrol show job} (sacct needs accounting storage, which a
  * one-node cluster usually lacks); a job that leaves the queue without an exit-status file (cancelled, node failure,
- * killed by a time limit) counts as a failed attempt.
+ * killed by a time limit) counts as a failed attempt. Slurm not answering (a failed or timed-out query other than
+ * "invalid job id") is not an ending: the job is asked about again at the next poll, and after
+ * {@link #MAX_UNANSWERED_POLLS} unanswered polls in a row the ladder run stops with an error rather than relaunch.
  */
 public final class SlurmExecutor implements RunExecutor {
     private static final Set<String> ACTIVE_STATES = Set.of("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
             "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD");
     private static final Pattern JOB_STATE = Pattern.compile("JobState=(\\S+)");
 
+    /** Consecutive polls of one job that may go unanswered (Slurm down or busy) before the ladder run gives up. */
+    static final int MAX_UNANSWERED_POLLS = 120;
+    /** What squeue/scontrol print for a job id the controller no longer knows: an answer, not a failure. */
+    private static final Pattern UNKNOWN_JOB = Pattern.compile("(?i)invalid job id");
+
+    /** Runs one Slurm command; a test substitutes a fake cluster. */
+    interface CommandRunner {
+        Output run(List<String> cmd, int timeoutSeconds) throws IOException;
+    }
+
+    record Output(int code, String text) {}
+
     private final List<String> launcher;
     private final int cpusPerTask;
     private final List<String> extraSbatchArgs;
+    private final CommandRunner commands;
 
     /**
      * @param launcher        command that starts scalelab on the compute node (must see the same paths)
@@ -34,12 +50,22 @@ public final class SlurmExecutor implements RunExecutor {
      * @param extraSbatchArgs passed to sbatch as they are (e.g. --partition=main, --time=2:00:00)
      */
     public SlurmExecutor(List<String> launcher, int cpusPerTask, List<String> extraSbatchArgs) {
+        this(launcher, cpusPerTask, extraSbatchArgs, SlurmExecutor::exec);
+    }
+
+    SlurmExecutor(List<String> launcher, int cpusPerTask, List<String> extraSbatchArgs, CommandRunner commands) {
         if (launcher.isEmpty() || cpusPerTask < 1) {
             throw new IllegalArgumentException("Slurm executor needs a launcher command and cpus-per-task >= 1");
         }
         this.launcher = List.copyOf(launcher);
         this.cpusPerTask = cpusPerTask;
         this.extraSbatchArgs = List.copyOf(extraSbatchArgs);
+        this.commands = commands;
+    }
+
+    /** The job name a run's jobs get: how a restarted executor finds a job whose id it never recorded. */
+    static String jobName(PlannedRun run) {
+        return "scalelab-" + run.specHash().substring(0, 12);
     }
 
     /** Throws with a clear message when sbatch/squeue/scontrol cannot reach a controller. */
@@ -82,11 +108,11 @@ public final class SlurmExecutor implements RunExecutor {
         Files.setPosixFilePermissions(dir.file("job.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
         List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable",
-                "--job-name=scalelab-" + run.specHash().substring(0, 12),
+                "--job-name=" + jobName(run),
                 "--output=" + d + "/slurm-%j.out", "--chdir=" + d, "--cpus-per-task=" + cpusPerTask));
         cmd.addAll(extraSbatchArgs);
         cmd.add(dir.file("job.sh").toAbsolutePath().toString());
-        Output o = exec(cmd, 60);
+        Output o = commands.run(cmd, 60);
         String jobId = o.text.strip().split(";")[0];
         if (o.code != 0 || !jobId.matches("\\d+")) {
             throw new IOException("sbatch failed (exit " + o.code + "): " + o.text.strip());
@@ -98,7 +124,38 @@ public final class SlurmExecutor implements RunExecutor {
     @Override
     public Attempt reattach(RunDir dir, PlannedRun run) {
         String jobId = dir.read("slurm-job-id");
-        return jobId == null || !jobId.matches("\\d+") ? null : new JobAttempt(dir, jobId);
+        if (jobId != null && jobId.matches("\\d+")) {
+            return new JobAttempt(dir, jobId);
+        }
+        // an executor killed between sbatch and writing slurm-job-id left a job no file names: find it by its name
+        // and working directory (the same spec in another work directory has the same name)
+        String name = jobName(run);
+        String d = dir.path().toAbsolutePath().toString();
+        Output o;
+        try {
+            o = commands.run(List.of("squeue", "-h", "--name=" + name, "-o", "%i %Z"), 30);
+        } catch (IOException e) {
+            o = new Output(-1, e.getMessage());
+        }
+        if (o.code != 0) {
+            // relaunching now could train the run twice, alongside a job still running: stop instead
+            throw new IllegalStateException("cannot ask Slurm for jobs named " + name + " of run " + run.spec().name()
+                    + " (squeue exited " + o.code + ": " + oneLine(o.text) + "); rerun `ladder run` when Slurm answers");
+        }
+        String found = null;
+        for (String line : o.text.strip().split("\n")) {
+            String[] f = line.strip().split("\\s+", 2);
+            if (f.length == 2 && f[0].matches("\\d+") && f[1].equals(d)
+                    && (found == null || Long.parseLong(f[0]) > Long.parseLong(found))) {
+                found = f[0]; // the newest, should there be more than one
+            }
+        }
+        if (found == null) {
+            return null;
+        }
+        dir.write("slurm-job-id", found);
+        dir.appendAttemptLine("slurm job " + found + " found by its name " + name + " (its id was never recorded)");
+        return new JobAttempt(dir, found);
     }
 
     @Override
@@ -110,10 +167,11 @@ public final class SlurmExecutor implements RunExecutor {
         dir.delete("slurm-job-id");
     }
 
-    private static final class JobAttempt implements Attempt {
+    private final class JobAttempt implements Attempt {
         private final RunDir dir;
         private final String jobId;
         private String ending = "";
+        private int unanswered;
 
         JobAttempt(RunDir dir, String jobId) {
             this.dir = dir;
@@ -134,21 +192,28 @@ public final class SlurmExecutor implements RunExecutor {
         }
 
         @Override
-        public Integer poll() throws IOException {
+        public Integer poll() {
             Integer code = exitStatus();
             if (code != null) {
                 return code;
             }
-            Output q = exec(List.of("squeue", "-h", "-j", jobId, "-o", "%T"), 30);
-            if (q.code == 0 && !q.text.isBlank()) {
+            Output q = ask(List.of("squeue", "-h", "-j", jobId, "-o", "%T"));
+            if (q == null) {
+                return null; // Slurm did not answer: unknown, not ended; ask again at the next poll
+            }
+            String queued = q.code == 0 ? q.text.strip() : "";
+            if (!queued.isEmpty() && ACTIVE_STATES.contains(queued.lines().findFirst().orElse("").strip())) {
                 return null; // still queued or running
             }
-            // gone from the queue: the exit file may have landed in between
+            // gone from the queue (or in an end state): the exit file may have landed in between
             code = exitStatus();
             if (code != null) {
                 return code;
             }
-            Output s = exec(List.of("scontrol", "show", "job", jobId), 30);
+            Output s = ask(List.of("scontrol", "show", "job", jobId));
+            if (s == null) {
+                return null;
+            }
             Matcher m = JOB_STATE.matcher(s.text);
             if (m.find()) {
                 String state = m.group(1);
@@ -162,6 +227,31 @@ public final class SlurmExecutor implements RunExecutor {
             return -1;
         }
 
+        /**
+         * Runs a query; null when Slurm did not answer (a failed or timed-out command other than "invalid job id").
+         * After {@link #MAX_UNANSWERED_POLLS} such polls in a row the run stops with a clear error: counting the
+         * attempt as failed would relaunch into the same run directory while the job may still be running.
+         */
+        private Output ask(List<String> cmd) {
+            Output o;
+            try {
+                o = commands.run(cmd, 30);
+            } catch (IOException e) {
+                o = new Output(-1, e.getMessage());
+            }
+            if (o.code == 0 || UNKNOWN_JOB.matcher(o.text).find()) {
+                unanswered = 0;
+                return o;
+            }
+            unanswered++;
+            if (unanswered >= MAX_UNANSWERED_POLLS) {
+                throw new IllegalStateException("Slurm did not answer about job " + jobId + " (" + dir.path().getFileName()
+                        + ") " + unanswered + " polls in a row; last: " + String.join(" ", cmd) + " exited " + o.code + ": "
+                        + oneLine(o.text) + "; the job may still run: rerun `ladder run` when Slurm answers (it re-attaches)");
+            }
+            return null;
+        }
+
         @Override
         public String describe() {
             return "slurm job " + jobId + (ending.isEmpty() ? "" : " (" + ending + ")");
@@ -169,9 +259,9 @@ public final class SlurmExecutor implements RunExecutor {
     }
 
     /** Where accounting storage exists, sacct still knows purged jobs: its state goes into the failure reason. */
-    private static String accountedState(String jobId) {
+    private String accountedState(String jobId) {
         try {
-            Output a = exec(List.of("sacct", "-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"), 30);
+            Output a = commands.run(List.of("sacct", "-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"), 30);
             String line = a.text.strip();
             return a.code == 0 && !line.isEmpty() ? "; sacct: " + line.lines().findFirst().orElse("") : "";
         } catch (IOException e) {
@@ -179,7 +269,10 @@ public final class SlurmExecutor implements RunExecutor {
         }
     }
 
-    private record Output(int code, String text) {}
+    private static String oneLine(String text) {
+        String t = text == null ? "" : text.strip().replaceAll("\\s*\\R\\s*", " | ");
+        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
+    }
 
     private static Output exec(List<String> cmd, int timeoutSeconds) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -1,10 +1,18 @@
 package scalelab.ladder;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,17 +23,29 @@ import scalelab.training.ModelConfig;
  * the way it is measured: 6·N_active·tokens/s ("6N FLOP/s"), interpolated linearly in ln N_active between measured
  * points and held constant outside them; each run also pays a fixed start-up cost (JVM, engine, data).
  *
- * <p>Source: a cached {@code bench train} result, a JSON file
- * {@code {"source": "...", "startupSeconds": 5, "points": [{"activeParams": 50000, "flopsPerSecond": 3.9e10}, ...]}}
- * at {@code $SCALELAB_BENCH_TRAIN}, else {@code ~/.scalelab/bench-train.json}; when neither exists, the default below
- * (medians measured on a 2-core AVX-512 machine, fp32, seq 128, vocab 256 — docs/djl-notes.md).
+ * <p>Source: the file {@code scalelab bench train --save} writes, at {@code $SCALELAB_BENCH_TRAIN}, else
+ * {@code ~/.scalelab/bench-train.json}:
+ * {@code {"source": "...", "measuredAt": "2026-...Z", "engineThreads": 2, "startupSeconds": 5,
+ * "points": [{"model": "d64 L1 H4", "activeParams": 50000, "tokensPerSecond": 1.3e5, "flopsPerSecond": 3.9e10}, ...]}}
+ * (only activeParams and flopsPerSecond of each point are required; startupSeconds defaults to 5). When the file does
+ * not exist, the built-in default below (medians measured on a 2-core AVX-512 machine, fp32, seq 128, vocab 256 —
+ * docs/djl-notes.md).
  */
 public record ThroughputModel(String source, double startupSeconds, List<Point> points) {
 
     public record Point(double activeParams, double flopsPerSecond) {}
 
+    /** One size as {@code bench train} measured it: a label, N_active and training tokens per second. */
+    public record Measured(String model, long activeParams, double tokensPerSecond) {
+        public Measured {
+            if (activeParams <= 0 || !(tokensPerSecond > 0) || !Double.isFinite(tokensPerSecond)) {
+                throw new IllegalArgumentException("measured size " + model + " needs positive active params and tokens/s");
+            }
+        }
+    }
+
     public static final ThroughputModel DEFAULT = new ThroughputModel(
-            "default figures (2-core CPU, fp32: 50k params 39 GFLOP/s, 0.6M 83 GFLOP/s, 3.2M 125 GFLOP/s)", 5.0,
+            "built-in default figures (2-core CPU, fp32: 50k params 39 GFLOP/s, 0.6M 83 GFLOP/s, 3.2M 125 GFLOP/s)", 5.0,
             List.of(new Point(5.0e4, 3.9e10), new Point(6.0e5, 8.3e10), new Point(3.2e6, 1.25e11)));
 
     public ThroughputModel {
@@ -35,29 +55,95 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         points = points.stream().sorted(Comparator.comparingDouble(Point::activeParams)).toList();
     }
 
-    /** The cached `bench train` result if there is one, else {@link #DEFAULT}. */
-    public static ThroughputModel load() {
+    /** Where the measured figures live: {@code $SCALELAB_BENCH_TRAIN}, else {@code ~/.scalelab/bench-train.json}. */
+    public static Path defaultFile() {
         String env = System.getenv("SCALELAB_BENCH_TRAIN");
-        Path file = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".scalelab", "bench-train.json");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".scalelab", "bench-train.json");
+    }
+
+    /** The saved `bench train` figures if there are any, else {@link #DEFAULT}. */
+    public static ThroughputModel load() {
+        Path file = defaultFile();
         return Files.isRegularFile(file) ? read(file) : DEFAULT;
     }
 
+    /** Reads a saved file; anything malformed is one error line naming the file. */
     public static ThroughputModel read(Path file) {
+        JsonNode root;
         try {
-            JsonNode root = new ObjectMapper().readTree(file.toFile());
-            List<Point> pts = new ArrayList<>();
-            for (JsonNode p : root.path("points")) {
-                double n = p.path("activeParams").asDouble(Double.NaN);
-                double f = p.path("flopsPerSecond").asDouble(Double.NaN);
-                if (!(n > 0) || !(f > 0)) {
-                    throw new IllegalArgumentException(file + ": every point needs positive activeParams and flopsPerSecond");
-                }
-                pts.add(new Point(n, f));
-            }
-            return new ThroughputModel(file + " (" + root.path("source").asText("bench train") + ")",
-                    root.path("startupSeconds").asDouble(DEFAULT.startupSeconds), pts);
+            root = new ObjectMapper().readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            // Jackson's message spans lines (source excerpt); keep the reason and the position only
+            throw bad(file, "not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() : "") + ")");
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read throughput figures: " + e.getMessage(), e);
+            throw bad(file, "cannot be read (" + e.getMessage() + ")");
+        }
+        if (root == null || !root.isObject()) {
+            throw bad(file, "expected a JSON object with a \"points\" list");
+        }
+        JsonNode list = root.path("points");
+        if (!list.isArray() || list.isEmpty()) {
+            throw bad(file, "needs a non-empty \"points\" list of {activeParams, flopsPerSecond}");
+        }
+        List<Point> pts = new ArrayList<>();
+        for (JsonNode p : list) {
+            double n = p.path("activeParams").isNumber() ? p.path("activeParams").asDouble() : Double.NaN;
+            double f = p.path("flopsPerSecond").isNumber() ? p.path("flopsPerSecond").asDouble() : Double.NaN;
+            if (!(n > 0) || !(f > 0) || !Double.isFinite(n) || !Double.isFinite(f)) {
+                throw bad(file, "every point needs positive numbers activeParams and flopsPerSecond, got " + p);
+            }
+            pts.add(new Point(n, f));
+        }
+        JsonNode startup = root.path("startupSeconds");
+        if (!startup.isMissingNode() && !(startup.isNumber() && startup.asDouble() >= 0 && Double.isFinite(startup.asDouble()))) {
+            throw bad(file, "startupSeconds must be a number >= 0, got " + startup);
+        }
+        String measuredAt = root.path("measuredAt").asText("");
+        String source = measuredAt.isEmpty()
+                ? root.path("source").asText("measured figures") + " in " + file
+                : root.path("source").asText("bench train") + " on " + measuredAt
+                        + (root.path("engineThreads").isInt() ? " with " + root.path("engineThreads").asInt() + " engine threads" : "")
+                        + ", saved in " + file;
+        return new ThroughputModel(source, startup.isMissingNode() ? DEFAULT.startupSeconds : startup.asDouble(), pts);
+    }
+
+    private static IllegalArgumentException bad(Path file, String why) {
+        return new IllegalArgumentException("throughput file " + file + ": " + why
+                + "; rerun `scalelab bench train --save` or delete it to use the built-in figures");
+    }
+
+    /**
+     * Writes {@code bench train}'s figures where {@link #read} finds them, atomically (write-then-rename, so a plan
+     * never reads half a file). FLOP/s are stored in the 6·N_active convention the estimates use, not the counted
+     * FLOPs with the attention term. The start-up cost is not measured by the bench and is left to the default.
+     */
+    public static void save(Path file, List<Measured> sizes, int engineThreads, Instant measuredAt) {
+        if (sizes.isEmpty()) {
+            throw new IllegalArgumentException("no measured sizes to save");
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("source", "scalelab bench train");
+        root.put("measuredAt", measuredAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("engineThreads", engineThreads);
+        ArrayNode pts = root.putArray("points");
+        for (Measured m : sizes) {
+            pts.addObject().put("model", m.model()).put("activeParams", m.activeParams())
+                    .put("tokensPerSecond", m.tokensPerSecond()).put("flopsPerSecond", 6.0 * m.activeParams() * m.tokensPerSecond());
+        }
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write throughput file " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -77,8 +163,13 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         return points.get(points.size() - 1).flopsPerSecond();
     }
 
-    public double estimateSeconds(ModelConfig model, long tokens) {
+    /**
+     * Wall time of a run training on {@code trainTokens} and evaluating {@code evalTokens} held-out tokens in all
+     * (every evaluation pass summed). Evaluation is a forward pass only, a third of a training step's FLOPs per token
+     * (2N rather than 6N), costed at the training rate.
+     */
+    public double estimateSeconds(ModelConfig model, long trainTokens, long evalTokens) {
         double n = model.activeParams();
-        return startupSeconds + 6.0 * n * tokens / flopsPerSecond(n);
+        return startupSeconds + (6.0 * n * trainTokens + 2.0 * n * evalTokens) / flopsPerSecond(n);
     }
 }

@@ -131,19 +131,62 @@ class LadderPlannerTest {
         assertEquals((3.9e10 + 8.3e10) / 2, mid, 1e3);
     }
 
+    private static final String EVAL_LADDER = """
+            name: eval-cost
+            seq_len: 64
+            budgets: [2e11, 7e11]
+            sizes: {widths: [32, 64]}
+            rules: {depth: {divisor: 32, min: 2}, head_dim: 16, batch: {min: 2, max: 64, target_steps: 100}}
+            eval: {tokens: 8192}
+            """;
+
+    /** Held-out passes of an uninterrupted run, counted step by step like the trainer's loop. */
+    private static long evalPasses(long steps) {
+        long interval = Math.max(1, steps / 10);
+        long passes = 0;
+        for (long step = 1; step < steps; step++) {
+            if (step % interval == 0) {
+                passes++;
+            }
+        }
+        return passes + 1; // the final evaluation
+    }
+
     @Test
-    void cachedBenchFiguresDriveTheEstimates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path f = tmp.resolve("bench-train.json");
-        java.nio.file.Files.writeString(f, "{\"source\": \"bench train 2026-11-23\", \"startupSeconds\": 2,"
-                + " \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 5e10}, {\"activeParams\": 1e6, \"flopsPerSecond\": 1e11}]}");
+    void savedBenchFiguresDriveTheEstimatesIncludingEvaluation(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path f = tmp.resolve("sub/bench-train.json");
+        // one measured size: its 6N FLOP/s (6 · 1e5 · 2e5 = 1.2e11) then applies to every size
+        ThroughputModel.save(f, List.of(new ThroughputModel.Measured("d64 L2 H4", 100_000, 2.0e5)), 3,
+                java.time.Instant.parse("2026-11-23T10:15:30.123Z"));
         ThroughputModel t = ThroughputModel.read(f);
-        assertTrue(t.source().contains("bench train 2026-11-23"));
-        ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
-        double n = m.activeParams(); // 98 944 params, just below the first point: its figure applies
-        assertEquals(2 + 6 * n * 1_000_000 / 5e10, t.estimateSeconds(m, 1_000_000), 1e-9);
-        java.nio.file.Files.writeString(f, "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}");
-        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f))
-                .getMessage().contains("positive"));
+        assertTrue(t.source().contains("2026-11-23T10:15:30Z") && t.source().contains("3 engine threads")
+                && t.source().contains(f.toString()), t.source());
+        assertEquals(5.0, t.startupSeconds(), "the bench does not measure start-up: the default stays");
+        LadderSpec spec = LadderSpecReader.parse(EVAL_LADDER, "eval.yaml");
+        LadderPlan measured = new LadderPlanner(t).plan(spec);
+        LadderPlan defaults = PLANNER.plan(spec);
+        for (int i = 0; i < measured.runs().size(); i++) {
+            PlannedRun r = measured.runs().get(i);
+            double n = r.activeParams();
+            double evalTokens = 8192.0 * evalPasses(r.spec().steps());
+            assertEquals(5 + (6 * n * r.tokens() + 2 * n * evalTokens) / 1.2e11, r.estimatedSeconds(), 1e-9, r.spec().name());
+            assertTrue(2 * n * evalTokens > 0.01 * 6 * n * r.tokens(), "evaluation is a visible share of the compute here: " + r.spec().name());
+            assertFalse(Math.abs(defaults.runs().get(i).estimatedSeconds() - r.estimatedSeconds()) < 1e-6, "the saved file changed nothing");
+        }
+    }
+
+    @Test
+    void malformedBenchFileIsOneLineNamingIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("bench-train.json");
+        for (String content : List.of("{\"points\": [{\"activeParams\": 1e5, ", "[]", "{\"points\": []}",
+                "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}",
+                "{\"points\": [{\"activeParams\": \"many\", \"flopsPerSecond\": 1e10}]}",
+                "{\"startupSeconds\": -3, \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}")) {
+            java.nio.file.Files.writeString(f, content);
+            String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f)).getMessage();
+            assertTrue(msg.startsWith("throughput file " + f + ": ") && msg.contains("bench train --save"), content + " -> " + msg);
+            assertFalse(msg.contains("\n"), content + " -> " + msg);
+        }
     }
 
     @Test

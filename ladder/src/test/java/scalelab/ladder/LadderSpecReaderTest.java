@@ -59,6 +59,15 @@ class LadderSpecReaderTest {
     }
 
     @Test
+    void evalSetIsTheValidationSplitAndTokensAreAtLeastOnePrediction() {
+        assertError(BASE + "eval:\n  set: test\n", "l.yaml:7:", "eval.set must be validation", "got test");
+        assertError(BASE + "eval: {tokens: 1}\n", "l.yaml:6:", "tokens must be an integer in [2,");
+        LadderSpec s = LadderSpecReader.parse(BASE + "eval: {set: validation, tokens: 2}\n", "l.yaml");
+        assertEquals(new LadderSpec.Eval("validation", 2), s.eval());
+        assertEquals(new LadderSpec.Eval("validation", 65536), LadderSpecReader.parse(BASE, "l.yaml").eval());
+    }
+
+    @Test
     void budgetTooSmallForAWidthNamesTheBudgetLine() {
         // one step of width 64 at batch 8 costs 4.03e8 FLOPs: 1 or 2 steps are both >1% off 6e8
         assertError("""

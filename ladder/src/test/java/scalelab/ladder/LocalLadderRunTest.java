@@ -145,7 +145,7 @@ class LocalLadderRunTest {
         RunDir flakyDir = wd.run(flaky.specHash());
         assertEquals(2, flakyDir.attemptsStarted());
         assertTrue(TrainingResult.read(flakyDir.result()).resumedFromStep() > 0, "second attempt resumed from its checkpoint");
-        assertEquals(4096, TrainingResult.read(flakyDir.result()).evalTokens(), "the trainer evaluates the ladder's eval.tokens");
+        assertEquals(4096, TrainingResult.read(flakyDir.result()).evalTokenLimit(), "the trainer evaluates the ladder's eval.tokens");
         assertEquals(1, TestSupport.linesIn(flakyDir.file("trainings.log")));
 
         RunDir brokenDir = wd.run(broken.specHash());
@@ -160,6 +160,42 @@ class LocalLadderRunTest {
         assertEquals(planned.size(), s2.finished());
         assertEquals(planned.size() - 1, s2.alreadyFinished());
         assertEquals(planned.size(), sink.lines("finished").size());
+    }
+
+    @Test
+    void changedEvalTokensAreRefusedNamingTheRunAndBothValues() throws IOException {
+        LadderSpec spec = LadderSpecReader.parse(SMALL, "small.yaml");
+        LadderWorkDir wd = new LadderWorkDir(tmp.resolve("work"), spec.name());
+        TestSupport.FileSink sink = new TestSupport.FileSink(tmp.resolve("sink.log"));
+        LadderRunner.Summary s = runner(sink, new ByteArrayOutputStream()).run(spec, wd, new LadderRunner.Options(2, 0, false), null);
+        assertEquals(s.total(), s.finished());
+        List<PlannedRun> planned = new LadderPlanner(ThroughputModel.DEFAULT).plan(spec).runs();
+
+        LadderSpec more = LadderSpecReader.parse(SMALL.replace("tokens: 4096", "tokens: 8192"), "small.yaml");
+        PlannedRun first = new LadderPlanner(ThroughputModel.DEFAULT).plan(more).runs().get(0);
+        assertEquals(planned.get(0).specHash(), first.specHash(), "evaluation is not in the key: the same run dir");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> runner(sink, new ByteArrayOutputStream()).run(more, wd, new LadderRunner.Options(2, 0, false), null));
+        assertTrue(e.getMessage().contains("run " + first.spec().name() + " (" + first.specHash().substring(0, 12) + ")")
+                && e.getMessage().contains("eval.tokens 4096 but the ladder says 8192")
+                && e.getMessage().contains("(and " + (planned.size() - 1) + " more runs)"), e.getMessage());
+        for (PlannedRun r : planned) {
+            assertEquals(1, TestSupport.linesIn(wd.run(r.specHash()).file("trainings.log")), "nothing re-trained: " + r.spec().name());
+        }
+        assertEquals(planned.size(), sink.lines("finished").size(), "nothing reported again");
+
+        // a result written before the limit was recorded: its predicted-token count is all there is to go by
+        RunDir dir = wd.run(first.specHash());
+        TrainingResult r = TrainingResult.read(dir.result());
+        TrainingResult legacy = new TrainingResult(r.specHash(), r.name(), r.status(), r.steps(), r.tokens(), r.finalTrainLoss(),
+                r.finalEvalLoss(), r.bestEvalLoss(), r.finalEvalBitsPerByte(), 8191, 0, r.plannedFlops(), r.countedFlops(),
+                r.flopConvention(), r.nonEmbeddingParams(), r.activeParams(), r.totalParams(), r.wallSeconds(), r.trainSeconds(),
+                r.tokensPerSecond(), r.achievedFlopsPerSecond(), r.peakFlopsPerSecond(), r.mfu(), r.resumedFromStep());
+        legacy.write(dir.result());
+        IllegalStateException old = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> LadderRunner.checkEvaluations(planned.subList(0, 1), wd));
+        assertTrue(old.getMessage().contains("evaluated on 8191 held-out tokens, more than the ladder's eval.tokens 4096 allows"), old.getMessage());
+        LadderRunner.checkEvaluations(new LadderPlanner(ThroughputModel.DEFAULT).plan(more).runs().subList(0, 1), wd); // 8191 fits 8192
     }
 
     /**

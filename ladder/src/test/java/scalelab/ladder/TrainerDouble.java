@@ -20,7 +20,8 @@ import scalelab.training.RunSpecYaml;
  * from a known surface L = E + A·N^-α + B·D^-β (N = active params, D = tokens), and does nothing when result.json
  * already holds this spec's finished result. Failure injection: DIR/fail-once makes the first attempt exit 3 half-way
  * (the marker is renamed fail-once.done); DIR/fail-always makes every attempt exit 4 at once.
- * The result records the --eval-tokens it was given (the ladder's eval.tokens).
+ * The result records the --eval-tokens it was given (the ladder's eval.tokens) as the trainer does: the limit, and one
+ * fewer predicted tokens.
  * Every completed training appends one line to DIR/trainings.log, so tests can count how often a run was trained.
  */
 public final class TrainerDouble {
@@ -76,7 +77,7 @@ public final class TrainerDouble {
         double wall = (System.nanoTime() - t0) / 1e9;
         ModelConfig m = spec.model();
         TrainingResult result = new TrainingResult(hash, spec.name(), TrainingResult.COMPLETED, spec.steps(), spec.tokens(), l, l, l,
-                l / Math.log(2), evalTokens, spec.flops(), spec.flops(), ModelConfig.FLOP_CONVENTION, m.nonEmbeddingParams(),
+                l / Math.log(2), evalTokens - 1, evalTokens, spec.flops(), spec.flops(), ModelConfig.FLOP_CONVENTION, m.nonEmbeddingParams(),
                 m.activeParams(), m.totalParams(), wall, wall, spec.tokens() / Math.max(wall, 1e-9),
                 spec.flops() / Math.max(wall, 1e-9), 1e11, 0.0, start);
         Files.writeString(dir.resolve("trainings.log"), "completed " + hash + " resumedFrom=" + start + "\n",

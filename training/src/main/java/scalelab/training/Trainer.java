@@ -72,6 +72,12 @@ public final class Trainer {
                 throw new IllegalArgumentException("run dir " + runDir + " holds the result of another spec (hash "
                         + done.specHash().substring(0, 12) + "…); use a fresh --run-dir");
             }
+            if (done.evalTokenLimit() > 0 && done.evalTokenLimit() != options.evalTokens()) {
+                // same spec hash, but its held-out loss is on another number of tokens: not the result asked for
+                throw new IllegalArgumentException("run dir " + runDir + " holds a result evaluated on " + done.evalTokenLimit()
+                        + " held-out tokens, not the " + options.evalTokens() + " asked for; use a fresh --run-dir or --eval-tokens "
+                        + done.evalTokenLimit());
+            }
             return done;
         }
         Path checkpointFile = runDir.resolve(Checkpoint.FILE_NAME);
@@ -391,7 +397,7 @@ public final class Trainer {
                     step > 0 ? trainLosses[(int) step - 1] : Double.NaN,
                     last != null && last.step() == step ? last.lossNats() : Double.NaN, best,
                     last != null && last.step() == step ? last.bitsPerByte() : Double.NaN,
-                    data.evalPredictedTokens(), spec.flops(), countedFlops, ModelConfig.FLOP_CONVENTION,
+                    data.evalPredictedTokens(), options.evalTokens(), spec.flops(), countedFlops, ModelConfig.FLOP_CONVENTION,
                     m.nonEmbeddingParams(), m.activeParams(), m.totalParams(), wallSeconds(), trainSeconds,
                     trainSeconds > 0 ? tokens / trainSeconds : 0, achieved, peak, peak > 0 ? achieved / peak : 0, resumedFromStep);
         }

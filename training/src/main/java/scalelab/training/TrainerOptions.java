@@ -47,6 +47,20 @@ public record TrainerOptions(Path runDir, long checkpointEvery, long evalEvery, 
     }
 
     long evalInterval(long steps) {
+        return evalInterval(steps, evalEvery);
+    }
+
+    private static long evalInterval(long steps, long evalEvery) {
         return evalEvery > 0 ? evalEvery : Math.max(1, steps / 10);
+    }
+
+    /**
+     * Held-out evaluations an uninterrupted run of {@code steps} steps makes with this {@code evalEvery} (0 = the
+     * default interval): one at every multiple of the interval before the end, and one at the end. Planners use it
+     * to cost evaluation, which is not part of the training FLOPs.
+     */
+    public static long evaluations(long steps, long evalEvery) {
+        long interval = evalInterval(steps, evalEvery);
+        return (steps + interval - 1) / interval;
     }
 }

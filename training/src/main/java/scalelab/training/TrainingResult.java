@@ -17,7 +17,10 @@ import java.nio.file.Path;
  * @param finalEvalLoss          held-out loss at the end, nats/token
  * @param bestEvalLoss           lowest held-out loss over all evaluations, nats/token
  * @param finalEvalBitsPerByte   held-out loss at the end in bits per byte of text (comparable across tokenizers)
- * @param evalTokens             held-out tokens each evaluation predicts
+ * @param evalTokens             held-out tokens each evaluation predicts (at most evalTokenLimit − 1: fewer when the
+ *                               validation split is shorter)
+ * @param evalTokenLimit         held-out tokens the run was asked to evaluate ({@code --eval-tokens}, a ladder's
+ *                               {@code eval.tokens}); 0 in results written before it was recorded
  * @param plannedFlops           {@link RunSpec#flops()}
  * @param countedFlops           FLOPs accumulated step by step: trainingFlopsPerToken × tokens processed
  * @param flopConvention         {@link ModelConfig#FLOP_CONVENTION}
@@ -34,7 +37,7 @@ import java.nio.file.Path;
  */
 public record TrainingResult(String specHash, String name, String status, long steps, long tokens,
                              double finalTrainLoss, double finalEvalLoss, double bestEvalLoss, double finalEvalBitsPerByte,
-                             long evalTokens, double plannedFlops, double countedFlops, String flopConvention,
+                             long evalTokens, long evalTokenLimit, double plannedFlops, double countedFlops, String flopConvention,
                              long nonEmbeddingParams, long activeParams, long totalParams, double wallSeconds,
                              double trainSeconds, double tokensPerSecond, double achievedFlopsPerSecond,
                              double peakFlopsPerSecond, double mfu, long resumedFromStep) {

@@ -72,4 +72,18 @@ class TrainerValidationTest {
                 () -> Trainer.run(TestSpecs.tiny(3, corpus), options, List.of()));
         assertTrue(e.getMessage().contains("another spec"), e.getMessage());
     }
+
+    @Test
+    void finishedRunEvaluatedOnOtherTokensIsRefused(@TempDir Path tmp) {
+        String corpus = TestSpecs.fixtureCorpus().toString();
+        Path dir = tmp.resolve("run");
+        TrainerOptions options = TrainerOptions.defaults(dir).withIntervals(2, 2).withEvalTokens(512);
+        TrainingResult done = Trainer.run(TestSpecs.tiny(2, corpus), options, List.of());
+        org.junit.jupiter.api.Assertions.assertEquals(512, done.evalTokenLimit());
+        org.junit.jupiter.api.Assertions.assertEquals(511, done.evalTokens());
+        org.junit.jupiter.api.Assertions.assertEquals(done, Trainer.run(TestSpecs.tiny(2, corpus), options, List.of()), "same settings: the result as it is");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.run(TestSpecs.tiny(2, corpus), options.withEvalTokens(1024), List.of()));
+        assertTrue(e.getMessage().contains("evaluated on 512 held-out tokens, not the 1024 asked for"), e.getMessage());
+    }
 }

@@ -80,8 +80,10 @@ public final class LadderCommand implements Runnable {
         }
         plan.nStarCentres().forEach((family, m) -> m.forEach((b, n) ->
                 out.printf(Locale.ROOT, "centre: %s at %.3g FLOPs on N*=%.4g%n", family, b, n)));
-        out.printf(Locale.ROOT, "total: %d runs, %.4g FLOPs, estimated %s run one at a time (%s)%n",
-                plan.runs().size(), plan.totalFlops(), duration(plan.totalEstimatedSeconds()), throughput.source());
+        out.printf(Locale.ROOT, "total: %d runs, %.4g FLOPs, estimated %s run one at a time (training and evaluation)%n",
+                plan.runs().size(), plan.totalFlops(), duration(plan.totalEstimatedSeconds()));
+        out.println("time estimates from " + throughput.source()
+                + (throughput.equals(ThroughputModel.DEFAULT) ? "; `scalelab bench train --save` measures this machine" : ""));
         for (LadderSpec.Target t : s.targets()) {
             out.printf(Locale.ROOT, "target %s: %.3g FLOPs%s (%s) -> ladder compute is %.4g%% of it%n", t.name(), t.budget(),
                     t.width() > 0 ? ", width " + t.width() : ", compute-optimal size", t.family(), 100 * plan.fractionOf(t));

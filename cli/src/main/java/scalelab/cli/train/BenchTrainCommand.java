@@ -1,8 +1,11 @@
 package scalelab.cli.train;
 
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import scalelab.ladder.ThroughputModel;
 import scalelab.training.ModelConfig;
 import scalelab.training.PeakFlops;
 import scalelab.training.TrainingBenchmark;
@@ -31,6 +34,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--steps", description = "Timed steps per size after 2 warm-up steps (default 8; median reported).")
     int steps = 8;
+
+    @Option(names = "--save", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
+            description = "Save the dense sizes' throughput for `ladder plan`'s time estimates, to FILE or by default "
+                    + "$SCALELAB_BENCH_TRAIN, else ~/.scalelab/bench-train.json.")
+    String save;
 
     @Override
     public Integer call() {
@@ -71,6 +79,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 }
             }
         }
+        java.util.List<ThroughputModel.Measured> dense = new java.util.ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             ModelConfig m = models.get(i);
             String balance = balances.get(i);
@@ -82,6 +91,16 @@ public final class BenchTrainCommand implements Callable<Integer> {
                     m.dModel(), m.layers(), m.heads(), m.activeParams(), m.nonEmbeddingParams(), seqLen, batch,
                     t.medianStepSeconds(), t.tokensPerSecond(), t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
             System.out.flush();
+            if (!m.isMoe()) {
+                dense.add(new ThroughputModel.Measured(String.format("d%d L%d H%d T%d B%d", m.dModel(), m.layers(), m.heads(), seqLen, batch),
+                        m.activeParams(), t.tokensPerSecond()));
+            }
+        }
+        if (save != null) {
+            // the plan's throughput curve is in N_active of dense models; MoE rows (slower per active parameter) are not saved
+            Path file = save.isEmpty() ? ThroughputModel.defaultFile() : Path.of(save);
+            ThroughputModel.save(file, dense, PeakFlops.engineThreads(), Instant.now());
+            System.out.printf("saved %d dense sizes' throughput to %s (used by `ladder plan` time estimates)%n", dense.size(), file);
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package scalelab.cli.train;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +27,8 @@ import scalelab.training.data.Gpt2Tokenizer;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a decoder-only transformer LM on a text corpus (resumes from checkpoints in --run-dir).")
 public final class TrainCommand implements Callable<Integer> {
+    /** Largest allowed |planned FLOPs / --flops − 1|: what --flops promises (the ladder planner's bound too). */
+    static final double MAX_BUDGET_ERROR = 0.01;
 
     @Option(names = "--config", paramLabel = "RUN.yaml", description = "Run spec file (the ladder writes these).")
     Path config;
@@ -84,7 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tokens", description = "Training tokens (steps = tokens / (batch·seq-len)).")
     Long tokens;
 
-    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%).")
+    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%; refused, with the nearest budgets, when whole steps cannot).")
     Double flops;
 
     @Option(names = "--corpus", paramLabel = "PATH", description = "Folder of UTF-8 text files (default: data/corpus from bin/fetch-corpus).")
@@ -217,10 +220,20 @@ public final class TrainCommand implements Callable<Integer> {
             }
             budget = flops;
             double perStepFlops = model.trainingFlopsPerToken() * perStep;
-            if (flops < 0.5 * perStepFlops) {
-                throw new IllegalArgumentException(String.format("--flops %.3g is less than one step of this model (%.3g FLOPs)", flops, perStepFlops));
-            }
             steps = RunSpec.stepsForBudget(model, b, flops);
+            double off = steps * perStepFlops / flops - 1;
+            // the promise is the budget within 1%; a whole number of steps cannot always keep it (few, costly steps)
+            if (Math.abs(off) > MAX_BUDGET_ERROR) {
+                long lo = (long) Math.floor(flops / perStepFlops);
+                long hi = lo + 1;
+                String nearest = lo >= 1
+                        ? String.format(Locale.ROOT, "%.4g (%d steps) or %.4g (%d steps)", lo * perStepFlops, lo, hi * perStepFlops, hi)
+                        : String.format(Locale.ROOT, "%.4g (1 step)", perStepFlops);
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "--flops %.4g cannot be hit within 1%%: one step at batch %d × seq-len %d costs %.4g FLOPs, so %d step%s give "
+                                + "%.4g (%+.1f%%); nearest budgets: %s, or a smaller --batch",
+                        flops, b, model.seqLen(), perStepFlops, steps, steps == 1 ? "" : "s", steps * perStepFlops, 100 * off, nearest));
+            }
         }
         return new RunSpec(name != null ? name : "train", model, b, steps, or(lr, 3e-3), or(weightDecay, 0.1), or(warmup, 0.05),
                 schedule != null ? schedule : "cosine", or(clip, 1.0), seed != null ? seed : 1,

@@ -80,6 +80,28 @@ class TrainCommandTest {
     }
 
     @Test
+    void flopsBudgetsWholeStepsCannotHitWithinOnePercentAreRefusedWithTheNearestOnes(@TempDir Path tmp) {
+        Path runDir = tmp.resolve("run");
+        // the tiny() model and batch, FLOPs per step counted from its shape
+        double step = scalelab.training.ModelConfig.dense(256, 32, 1, 4, 32).trainingFlopsPerToken() * 4 * 32;
+        String tenAndAHalf = String.format(java.util.Locale.ROOT, "%.6g", 10.5 * step);
+        assertFailsWith(String.format(java.util.Locale.ROOT, "nearest budgets: %.4g (10 steps) or %.4g (11 steps)", 10 * step, 11 * step),
+                tiny(runDir, "--flops", tenAndAHalf));
+        Outcome o = run(tiny(runDir, "--flops", tenAndAHalf).toArray(String[]::new));
+        assertTrue(o.err().contains("cannot be hit within 1%") && o.err().contains("batch 4 × seq-len 32"), o.err());
+        // below one step: one step is the only budget near it
+        assertFailsWith(String.format(java.util.Locale.ROOT, "1 step give %.4g (+233.3%%); nearest budgets: %.4g (1 step)", step, step),
+                tiny(runDir, "--flops", String.format(java.util.Locale.ROOT, "%.6g", 0.3 * step)));
+        // 100.4 steps round to 100, 0.4% off: within the promise, so not refused (checked without training: steps in the spec)
+        List<String> within = tiny(runDir, "--flops", String.format(java.util.Locale.ROOT, "%.8g", 100.4 * step));
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs(within.subList(1, within.size()).toArray(String[]::new));
+        RunSpec ok = cmd.spec();
+        assertEquals(100, ok.steps());
+        assertFalse(Files.exists(runDir.resolve("checkpoint.bin")), "nothing may be trained by a rejected command");
+    }
+
+    @Test
     void trainsFromFlagsThenFromItsOwnSpecFileIdempotently(@TempDir Path tmp) {
         Path runDir = tmp.resolve("run");
         Outcome first = run(tiny(runDir, "--flops", "6e8", "--checkpoint-every", "5").toArray(String[]::new));
@@ -91,8 +113,9 @@ class TrainCommandTest {
         RunSpec written = RunSpecYaml.read(runDir.resolve("spec.yaml"));
         assertEquals(result.specHash(), written.specHash());
 
-        // what the ladder executors run: the spec file and the same run dir → nothing to do, same result
-        Outcome again = run("train", "--config", runDir.resolve("spec.yaml").toString(), "--run-dir", runDir.toString(), "--no-progress");
+        // what the ladder executors run: the spec file, the same run dir and eval tokens → nothing to do, same result
+        Outcome again = run("train", "--config", runDir.resolve("spec.yaml").toString(), "--run-dir", runDir.toString(),
+                "--eval-tokens", "512", "--no-progress");
         assertEquals(0, again.exitCode(), again.err());
         assertEquals(result, TrainingResult.read(runDir.resolve("result.json")));
     }
