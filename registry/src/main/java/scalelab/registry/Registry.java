@@ -517,17 +517,33 @@ public final class Registry implements AutoCloseable {
 
     /** {@link #observations} with the run ids and the input content hash a saved fit should record. */
     public synchronized ObservationSet observationSet(String ladderOrNull) {
+        return observationSet(ladderOrNull, null);
+    }
+
+    /**
+     * {@link #observationSet(String)} restricted to one architecture ("dense" or "moe"; null: both). A dense law fitted
+     * on a dense + MoE ladder must see only the dense runs: MoE runs at the same active N and D reach other losses.
+     */
+    public synchronized ObservationSet observationSet(String ladderOrNull, String architectureOrNull) {
+        if (architectureOrNull != null && !"dense".equals(architectureOrNull) && !"moe".equals(architectureOrNull)) {
+            throw new IllegalArgumentException("architecture must be dense or moe, got " + architectureOrNull);
+        }
         return sql(() -> {
             String q = "SELECT id, spec_hash, params, tokens, budget_flops, final_loss FROM runs"
                     + " WHERE status = 'FINISHED' AND final_loss IS NOT NULL" + (ladderOrNull == null ? "" : " AND ladder = ?")
+                    + (architectureOrNull == null ? "" : " AND architecture = ?")
                     + " ORDER BY budget_flops, params, id";
             List<Observation> obs = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
             // Sorted by spec hash so the input hash does not depend on insertion order.
             TreeMap<String, String> lines = new TreeMap<>();
             try (PreparedStatement ps = conn.prepareStatement(q)) {
+                int k = 1;
                 if (ladderOrNull != null) {
-                    ps.setString(1, ladderOrNull);
+                    ps.setString(k++, ladderOrNull);
+                }
+                if (architectureOrNull != null) {
+                    ps.setString(k, architectureOrNull);
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
