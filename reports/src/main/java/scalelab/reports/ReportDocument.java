@@ -71,6 +71,9 @@ abstract class ReportDocument {
         figure("training-curves");
 
         heading("Fits");
+        if (!in.fitsNote().isEmpty()) {
+            finding("info", in.fitsNote());
+        }
         if (in.fits().isEmpty()) {
             paragraph("No fit in this report.");
         } else {

@@ -141,10 +141,21 @@ public final class MoePredictions {
         if (!balance.equals(spec.balance())) {
             return null;
         }
-        double granularity = 4.0 * m.dModel() / m.dExpert();
-        String family = String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity), spec.balance());
         return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, m.experts(), m.topK(),
-                granularity, family);
+                granularity(m), familyName(m, spec.balance()));
+    }
+
+    /** Granularity G as the ladder's families count it: expert width = 4·d/G. */
+    public static double granularity(ModelConfig m) {
+        return 4.0 * m.dModel() / m.dExpert();
+    }
+
+    /**
+     * The family an MoE run belongs to, from its expert configuration and balancing method, e.g.
+     * "moe-e4-k2-g2-quantile" (the name the fitters, and the report, give it; the ladder's YAML name is not stored).
+     */
+    public static String familyName(ModelConfig m, String balance) {
+        return String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity(m)), balance);
     }
 
     private static String num(double v) {
