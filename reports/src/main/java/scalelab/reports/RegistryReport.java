@@ -116,11 +116,14 @@ public final class RegistryReport {
             });
         }
 
-        List<FitRecord> stored = registry.fits(ladderOrNull);
+        List<FitRecord> allStored = registry.fits(ladderOrNull);
         Set<Long> fitIds = new HashSet<>();
-        stored.forEach(f -> fitIds.add(f.id()));
+        allStored.forEach(f -> fitIds.add(f.id()));
         List<Prediction> predictions = registry.predictions().stream()
                 .filter(p -> ladderOrNull == null || fitIds.contains(p.fitId())).toList();
+        // MoE law fits (`predict --target moe:`) have no L(N, D) surface and their own JSON: the MoE section shows them.
+        List<FitRecord> moeFits = allStored.stream().filter(RegistryReport::isMoeFit).toList();
+        List<FitRecord> stored = allStored.stream().filter(f -> !isMoeFit(f)).toList();
         // A stored dense-law fit that took MoE runs in is shown (with a warning) but neither leads nor stands in for
         // its method: that method is computed again on the dense runs.
         List<FitRecord> clean = stored.stream().filter(f -> pooledCount(f, pooledRuns) == 0).toList();
@@ -154,7 +157,9 @@ public final class RegistryReport {
         }
         fits.addAll(pooledFits); // last: the report's primary fit is the first with a surface
 
-        List<Allocation> allocations = allocations(primary, fits, predictions);
+        // A dense surface says nothing about an MoE target's allocation: only dense predictions get one.
+        List<Allocation> allocations = allocations(primary, fits,
+                predictions.stream().filter(p -> !MOE_KIND.equals(p.kind())).toList());
         List<LedgerRow> ledger = new ArrayList<>();
         for (Prediction p : predictions) {
             ledger.add(ledgerRow(registry, p));
@@ -163,6 +168,15 @@ public final class RegistryReport {
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
         return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
                 backtests, curves, null);
+    }
+
+    /** Prediction kind of MoE targets in the ledger. */
+    static final String MOE_KIND = "moe";
+    private static final Pattern MOE_JSON = Pattern.compile("\"kind\"\\s*:\\s*\"moe\"");
+
+    /** A fit stored by the MoE predictor: method "moe: LAW", JSON {"kind": "moe", …} (no dense surface). */
+    static boolean isMoeFit(FitRecord f) {
+        return f.method().startsWith("moe:") || (f.resultJson() != null && MOE_JSON.matcher(f.resultJson()).find());
     }
 
     /** Which runs the dense-law fits use, said in the report when the ladder has more than one family. */

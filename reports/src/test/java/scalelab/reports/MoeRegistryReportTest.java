@@ -24,6 +24,8 @@ import scalelab.reports.model.BacktestRow;
 import scalelab.reports.model.FitSummary;
 import scalelab.reports.model.ReportInput;
 import scalelab.reports.model.RunRow;
+import scalelab.fitting.moe.MoeTarget;
+import scalelab.training.moe.MoePredictions;
 
 /** The registry report of a dense + MoE ladder: dense laws on the dense family only, the MoE families on their own. */
 class MoeRegistryReportTest {
@@ -77,5 +79,32 @@ class MoeRegistryReportTest {
         ReportWriter.ReportFiles files = ReportWriter.write(in, dir.resolve("out"));
         assertTrue(Files.readString(files.markdown()).contains("only the dense family"));
         assertTrue(Files.readString(files.html()).contains("only the dense family"));
+    }
+
+    /** A quantile-MoE target at 10× the ladder's largest budget, preregistered from the ladder's runs. */
+    static MoePredictions.Filed fileMoePrediction(Registry r, String ladder, String balance) {
+        double c = 10 * 3e17;
+        double n = Math.sqrt(c / 6 / 20);
+        MoeTarget target = MoeTarget.parse("moe:experts=4,top_k=2,active=" + n + ",tokens=" + c / (6 * n) + ",granularity=1");
+        return MoePredictions.file(r, ladder, target, balance, 20, 7, "moe-big-" + balance);
+    }
+
+    @Test
+    void theStoredMoeFitIsNotReadAsADenseFitAndItsTargetGetsNoDenseAllocation(@TempDir Path dir) {
+        ReportInput in;
+        MoePredictions.Filed filed;
+        try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
+            MoeRegistryFixture.fill(r, "moe");
+            filed = fileMoePrediction(r, "moe", "quantile");
+            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, Set.of()));
+        }
+        assertEquals(1, in.ledger().size(), "the MoE prediction is in the ledger");
+        assertEquals(filed.prediction().entryHash(), in.ledger().get(0).hash());
+        for (FitSummary f : in.fits()) {
+            assertFalse(f.method().startsWith("moe"), "MoE law fit listed with the dense fits: " + f.label());
+            assertTrue(f.warnings().stream().noneMatch(w -> w.contains("unreadable")), f.label() + ": " + f.warnings());
+        }
+        assertEquals(Set.of("vpnls", "approach2", "approach3"), in.fits().stream().map(FitSummary::method).collect(Collectors.toSet()));
+        assertTrue(in.allocations().isEmpty(), "a dense surface gives no allocation for an MoE target: " + in.allocations());
     }
 }
