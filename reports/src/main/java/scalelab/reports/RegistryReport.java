@@ -167,7 +167,7 @@ public final class RegistryReport {
         List<BacktestRow> backtests = backtests(obs, grouping, options.backtestMethods());
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
         return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
-                backtests, curves, null);
+                backtests, curves, MoeReport.load(registry, runs, families, names, moeFits));
     }
 
     /** Prediction kind of MoE targets in the ledger. */
