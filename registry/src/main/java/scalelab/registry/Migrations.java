@@ -118,7 +118,17 @@ final class Migrations {
                       ladder VARCHAR,
                       rows_read INTEGER NOT NULL,
                       runs_added INTEGER NOT NULL,
-                      imported_at TIMESTAMP NOT NULL)""")));
+                      imported_at TIMESTAMP NOT NULL)""")),
+            // Expert utilisation lives in each MoE run's expert-shares.csv, which the registry's readers (the report)
+            // cannot reach: the registry keeps its own copy.
+            new Migration(2, "expert shares of MoE runs", List.of(
+                    """
+                    CREATE TABLE expert_shares (
+                      run_id BIGINT NOT NULL,
+                      step BIGINT NOT NULL,
+                      layer INTEGER NOT NULL,
+                      expert INTEGER NOT NULL,
+                      share DOUBLE NOT NULL)""")));
 
     static int latestVersion() {
         return ALL.get(ALL.size() - 1).version();

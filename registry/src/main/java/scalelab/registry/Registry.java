@@ -508,6 +508,52 @@ public final class Registry implements AutoCloseable {
         });
     }
 
+    // ---------------------------------------------------------------- expert shares of MoE runs
+
+    /** Appends an MoE run's expert shares in bulk (one transaction). */
+    public synchronized void appendExpertShares(long runId, List<ExpertShare> shares) {
+        transaction(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM runs WHERE id = ?")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        throw new IllegalArgumentException("no run with id " + runId + " to append expert shares to");
+                    }
+                }
+            }
+            try (DuckDBAppender app = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "expert_shares")) {
+                for (ExpertShare e : shares) {
+                    app.beginRow();
+                    app.append(runId);
+                    app.append(e.step());
+                    app.append(e.layer());
+                    app.append(e.expert());
+                    app.append(e.share());
+                    app.endRow();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** A run's expert shares ordered by step, layer, expert (empty for dense runs and runs recorded without them). */
+    public synchronized List<ExpertShare> expertShares(long runId) {
+        return sql(() -> {
+            List<ExpertShare> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT step, layer, expert, share FROM expert_shares WHERE run_id = ? ORDER BY step, layer, expert")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ExpertShare(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getDouble(4)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     // ---------------------------------------------------------------- observations for fits
 
     /** Finished runs of a ladder (all ladders when null) as fitter observations, grouped by budget label. */
@@ -517,17 +563,33 @@ public final class Registry implements AutoCloseable {
 
     /** {@link #observations} with the run ids and the input content hash a saved fit should record. */
     public synchronized ObservationSet observationSet(String ladderOrNull) {
+        return observationSet(ladderOrNull, null);
+    }
+
+    /**
+     * {@link #observationSet(String)} restricted to one architecture ("dense" or "moe"; null: both). A dense law fitted
+     * on a dense + MoE ladder must see only the dense runs: MoE runs at the same active N and D reach other losses.
+     */
+    public synchronized ObservationSet observationSet(String ladderOrNull, String architectureOrNull) {
+        if (architectureOrNull != null && !"dense".equals(architectureOrNull) && !"moe".equals(architectureOrNull)) {
+            throw new IllegalArgumentException("architecture must be dense or moe, got " + architectureOrNull);
+        }
         return sql(() -> {
             String q = "SELECT id, spec_hash, params, tokens, budget_flops, final_loss FROM runs"
                     + " WHERE status = 'FINISHED' AND final_loss IS NOT NULL" + (ladderOrNull == null ? "" : " AND ladder = ?")
+                    + (architectureOrNull == null ? "" : " AND architecture = ?")
                     + " ORDER BY budget_flops, params, id";
             List<Observation> obs = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
             // Sorted by spec hash so the input hash does not depend on insertion order.
             TreeMap<String, String> lines = new TreeMap<>();
             try (PreparedStatement ps = conn.prepareStatement(q)) {
+                int k = 1;
                 if (ladderOrNull != null) {
-                    ps.setString(1, ladderOrNull);
+                    ps.setString(k++, ladderOrNull);
+                }
+                if (architectureOrNull != null) {
+                    ps.setString(k, architectureOrNull);
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -113,6 +113,42 @@ class RegistryTest {
     }
 
     @Test
+    void expertSharesRoundTripInStepLayerExpertOrder() {
+        try (Registry r = Registry.open(dir.resolve("shares.duckdb"))) {
+            long id = r.upsertRun(plannedRun("l", "m", 1e6, 1e7, 6e13));
+            List<ExpertShare> later = List.of(new ExpertShare(2, 0, 0, 0.7), new ExpertShare(2, 0, 1, 0.3));
+            List<ExpertShare> first = List.of(new ExpertShare(1, 1, 1, 0.4), new ExpertShare(1, 1, 0, 0.6),
+                    new ExpertShare(1, 0, 0, 0.5), new ExpertShare(1, 0, 1, 0.5));
+            r.appendExpertShares(id, later);
+            r.appendExpertShares(id, first);
+            assertEquals(List.of(first.get(2), first.get(3), first.get(1), first.get(0), later.get(0), later.get(1)),
+                    r.expertShares(id));
+            assertTrue(r.expertShares(id + 1).isEmpty());
+            assertThrows(IllegalArgumentException.class, () -> r.appendExpertShares(9999, later));
+            assertThrows(IllegalArgumentException.class, () -> new ExpertShare(1, 0, 0, 1.5));
+        }
+    }
+
+    @Test
+    void observationsOfOneArchitectureLeaveTheOtherOut() {
+        try (Registry r = Registry.open(dir.resolve("arch.duckdb"))) {
+            long dense = r.upsertRun(plannedRun("lad", "dense", 1e6, 1e7, 6e13));
+            RunRecord m = plannedRun("lad", "moe", 1e6, 1e7, 6e13);
+            long moe = r.upsertRun(new RunRecord(null, m.ladder(), m.name(), m.specHash(), m.specJson(), "moe", m.params(),
+                    4 * m.params(), m.tokens(), m.budgetFlops(), m.plannedFlops(), null, null, m.status(), null, null, null,
+                    null, "abc", null, null));
+            r.finishRun(dense, 4.0, 4.0, 6e13, 1);
+            r.finishRun(moe, 3.8, 3.8, 6e13, 1);
+            assertEquals(List.of(dense), r.observationSet("lad", "dense").runIds());
+            assertEquals(List.of(moe), r.observationSet("lad", "moe").runIds());
+            assertEquals(List.of(dense, moe), r.observationSet("lad", null).runIds());
+            assertEquals(r.observationSet("lad").inputHash(), r.observationSet("lad", null).inputHash());
+            assertNotEquals(r.observationSet("lad").inputHash(), r.observationSet("lad", "dense").inputHash());
+            assertThrows(IllegalArgumentException.class, () -> r.observationSet("lad", "Dense"));
+        }
+    }
+
+    @Test
     void observationsComeFromFinishedRunsGroupedByBudget() {
         try (Registry r = Registry.open(dir.resolve("o.duckdb"))) {
             long a = r.upsertRun(plannedRun("lad", "a", 1e6, 1e7, 6e13));

@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -84,35 +85,67 @@ public final class RegistryReport {
                     : " (ladders: " + String.join(", ", registry.ladders()) + ")"));
         }
         Map<Long, String> names = runNames(runs);
+        Map<Long, RunFamily> families = new LinkedHashMap<>();
+        runs.forEach(r -> families.put(r.id(), RunFamily.of(r)));
         List<RunRow> rows = new ArrayList<>();
         Map<String, List<CurvePoint>> curves = new LinkedHashMap<>();
         for (RunRecord r : runs) {
-            rows.add(runRow(r, names.get(r.id())));
+            rows.add(runRow(r, names.get(r.id()), families.get(r.id()).name()));
             List<CurvePoint> c = curve(registry, r.id());
             if (!c.isEmpty()) {
                 curves.put(names.get(r.id()), c);
             }
         }
 
-        ObservationSet in = registry.observationSet(ladderOrNull);
+        // The dense laws (VPNLS, Approach 2/3, frontier, residuals, backtests) describe one family: on a dense + MoE
+        // ladder they see only the dense runs; the MoE families are compared in their own section.
+        Set<String> familyNames = new LinkedHashSet<>();
+        families.values().forEach(f -> familyNames.add(f.name()));
+        boolean severalFamilies = familyNames.size() > 1;
+        boolean denseOnly = severalFamilies && familyNames.contains(RunFamily.DENSE);
+        ObservationSet in = registry.observationSet(ladderOrNull, denseOnly ? "dense" : null);
         List<Observation> obs = in.observations();
         BudgetGrouping grouping = BudgetGrouping.byLabel(obs);
-        List<FitRecord> stored = registry.fits(ladderOrNull);
+        String fitsNote = fitsNote(familyNames, denseOnly, obs.size());
+        Set<Long> pooledRuns = new HashSet<>();
+        if (denseOnly) {
+            families.forEach((id, f) -> {
+                if (!f.isDense()) {
+                    pooledRuns.add(id);
+                }
+            });
+        }
+
+        List<FitRecord> allStored = registry.fits(ladderOrNull);
         Set<Long> fitIds = new HashSet<>();
-        stored.forEach(f -> fitIds.add(f.id()));
+        allStored.forEach(f -> fitIds.add(f.id()));
         List<Prediction> predictions = registry.predictions().stream()
                 .filter(p -> ladderOrNull == null || fitIds.contains(p.fitId())).toList();
+        // MoE law fits (`predict --target moe:`) have no L(N, D) surface and their own JSON: the MoE section shows them.
+        List<FitRecord> moeFits = allStored.stream().filter(RegistryReport::isMoeFit).toList();
+        List<FitRecord> stored = allStored.stream().filter(f -> !isMoeFit(f)).toList();
+        // A stored dense-law fit that took MoE runs in is shown (with a warning) but neither leads nor stands in for
+        // its method: that method is computed again on the dense runs.
+        List<FitRecord> clean = stored.stream().filter(f -> pooledCount(f, pooledRuns) == 0).toList();
 
-        FitRecord primary = primaryFit(stored, predictions);
+        FitRecord primary = primaryFit(clean, predictions);
         List<FitSummary> fits = new ArrayList<>();
         Set<String> methodsStored = new HashSet<>();
         if (primary != null) {
             fits.add(summary(primary, obs, grouping));
         }
+        List<FitSummary> pooledFits = new ArrayList<>();
         for (FitRecord f : stored) {
-            methodsStored.add(f.method());
-            if (f != primary) {
-                fits.add(summary(f, obs, grouping));
+            int pooled = pooledCount(f, pooledRuns);
+            if (pooled == 0) {
+                methodsStored.add(f.method());
+                if (f != primary) {
+                    fits.add(summary(f, obs, grouping));
+                }
+            } else {
+                pooledFits.add(withWarning(summary(f, obs, grouping), "fitted on " + f.runIds().size()
+                        + " runs of several families pooled (" + pooled + " MoE runs): not the dense family's law; the "
+                        + "same method on the dense runs alone is shown next to it"));
             }
         }
         if (options.computeMissingMethods() && !obs.isEmpty()) {
@@ -122,16 +155,55 @@ public final class RegistryReport {
                 }
             }
         }
+        fits.addAll(pooledFits); // last: the report's primary fit is the first with a surface
 
-        List<Allocation> allocations = allocations(primary, fits, predictions);
+        // A dense surface says nothing about an MoE target's allocation: only dense predictions get one.
+        List<Allocation> allocations = allocations(primary, fits,
+                predictions.stream().filter(p -> !MOE_KIND.equals(p.kind())).toList());
         List<LedgerRow> ledger = new ArrayList<>();
         for (Prediction p : predictions) {
             ledger.add(ledgerRow(registry, p));
         }
         List<BacktestRow> backtests = backtests(obs, grouping, options.backtestMethods());
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
-        return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fits, allocations, ledger, backtests,
-                curves, null);
+        return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
+                backtests, curves, MoeReport.load(registry, runs, families, names, moeFits));
+    }
+
+    /** Prediction kind of MoE targets in the ledger. */
+    static final String MOE_KIND = "moe";
+    private static final Pattern MOE_JSON = Pattern.compile("\"kind\"\\s*:\\s*\"moe\"");
+
+    /** A fit stored by the MoE predictor: method "moe: LAW", JSON {"kind": "moe", …} (no dense surface). */
+    static boolean isMoeFit(FitRecord f) {
+        return f.method().startsWith("moe:") || (f.resultJson() != null && MOE_JSON.matcher(f.resultJson()).find());
+    }
+
+    /** Which runs the dense-law fits use, said in the report when the ladder has more than one family. */
+    static String fitsNote(Set<String> families, boolean denseOnly, int observations) {
+        if (families.size() < 2) {
+            return "";
+        }
+        List<String> others = families.stream().filter(f -> !denseOnly || !RunFamily.DENSE.equals(f)).toList();
+        if (denseOnly) {
+            return "This ladder has " + families.size() + " families. The fits, allocations, residuals and backtests below "
+                    + "use only the dense family (" + observations + " finished runs); the MoE famil"
+                    + (others.size() == 1 ? "y " : "ies ") + String.join(", ", others)
+                    + " are compared with it in the Mixture of experts section.";
+        }
+        return "This ladder has " + families.size() + " families (" + String.join(", ", others) + ") and no dense one: the "
+                + "fits below pool all " + observations + " finished runs, so they describe no single family.";
+    }
+
+    private static int pooledCount(FitRecord f, Set<Long> pooledRuns) {
+        return (int) f.runIds().stream().filter(pooledRuns::contains).count();
+    }
+
+    private static FitSummary withWarning(FitSummary s, String warning) {
+        List<String> w = new ArrayList<>(s.warnings());
+        w.add(0, warning);
+        return new FitSummary(s.id(), s.method(), s.status(), s.message(), w, s.surface(), s.objective(),
+                s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), s.inputHash());
     }
 
     /** Unique display names: the run's name, or "run ID"; a name used twice gets its id appended. */
@@ -154,11 +226,11 @@ public final class RegistryReport {
 
     private static final Pattern MFU = Pattern.compile("\"mfu\"\\s*:\\s*([0-9.eE+-]+)");
 
-    static RunRow runRow(RunRecord r, String name) {
+    static RunRow runRow(RunRecord r, String name, String family) {
         double loss = r.finalLoss() == null ? Double.NaN : r.finalLoss();
         double wall = r.wallSeconds() == null || r.wallSeconds() <= 0 ? Double.NaN : r.wallSeconds();
         return new RunRow(name, r.budgetFlops(), r.totalParams(), r.params(), r.tokens(), loss,
-                r.status().name().toLowerCase(Locale.ROOT), r.architecture(), wall, mfu(r));
+                r.status().name().toLowerCase(Locale.ROOT), family, wall, mfu(r));
     }
 
     /** MFU when the trainer recorded one in the run's hyperparameters or spec (a top-level "mfu" number), else NaN. */

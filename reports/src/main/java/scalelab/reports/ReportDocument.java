@@ -71,6 +71,9 @@ abstract class ReportDocument {
         figure("training-curves");
 
         heading("Fits");
+        if (!in.fitsNote().isEmpty()) {
+            finding("info", in.fitsNote());
+        }
         if (in.fits().isEmpty()) {
             paragraph("No fit in this report.");
         } else {
@@ -119,10 +122,34 @@ abstract class ReportDocument {
         }
 
         if (in.moe() != null) {
+            var moe = in.moe();
             heading("Mixture of experts");
+            if (!moe.families().isEmpty()) {
+                paragraph("Each MoE family against the dense family at equal compute (compute counts active parameters). "
+                        + "Multipliers come from the stored shared-exponent fit: the MoE family at N active parameters "
+                        + "scores like dense at m·N, and at compute C like dense at m·k·C.");
+                table(ReportWriter.moeFamilies(moe), false);
+            }
+            if (!moe.equalCompute().isEmpty()) {
+                paragraph("Best final loss of each family at each budget.");
+                table(ReportWriter.equalCompute(moe), false);
+            }
+            for (var law : moe.laws()) {
+                String who = "MoE law fit #" + law.fitId() + (law.balance().isEmpty() ? "" : " (" + law.balance() + " balancing)");
+                finding(law.supported().isEmpty() ? "warn" : "ok", who + ": supported law "
+                        + (law.supported().isEmpty() ? "undecided" : law.supported()) + " — " + law.reason()
+                        + (Double.isNaN(law.predicted()) ? "" : "; " + law.target() + " predicted " + ReportWriter.loss(law.predicted())
+                        + (Double.isNaN(law.low()) ? "" : " [" + ReportWriter.loss(law.low()) + ", " + ReportWriter.loss(law.high()) + "]")));
+                if (law.rows().isEmpty()) {
+                    paragraph(who + " was stored without its comparison rows (an older scalelab): refit to tabulate them.");
+                } else {
+                    table(ReportWriter.moeLaws(law), false);
+                }
+            }
+            moe.notes().forEach(n -> finding("warn", n));
             figure("moe-utilisation");
-            if (!in.moe().balancing().isEmpty()) {
-                table(ReportWriter.balancing(in.moe()), false);
+            if (!moe.balancing().isEmpty()) {
+                table(ReportWriter.balancing(moe), moe.balancing().size() > 30);
             }
         }
         List<Figure> rest = new ArrayList<>(unused.values());

@@ -262,9 +262,72 @@ public final class ReportWriter {
     static Table balancing(MoeSection moe) {
         List<List<String>> rows = new ArrayList<>();
         for (MoeSection.BalancingRow b : moe.balancing()) {
-            rows.add(List.of(b.method(), b.run(), loss(b.loss()), String.format(Locale.ROOT, "%.2f", b.meanImbalance()), b.note()));
+            rows.add(List.of(b.method(), b.run(), loss(b.loss()), fixed(b.meanImbalance(), 2), fixed(b.minShare(), 3),
+                    fixed(b.maxShare(), 3), b.note()));
         }
-        return new Table(List.of("balancing method", "run", "loss", "mean imbalance (max share × E)", "note"), rows);
+        return new Table(List.of("balancing method", "run", "loss", "mean imbalance (max share × E)", "min share",
+                "max share", "note"), rows);
+    }
+
+    /** One row per MoE family: balancing, loss against dense at equal compute, multipliers, utilisation. */
+    static Table moeFamilies(MoeSection moe) {
+        List<List<String>> rows = new ArrayList<>();
+        for (MoeSection.FamilyRow f : moe.families()) {
+            rows.add(List.of(f.family(), f.balance().isEmpty() ? "–" : f.balance(), Integer.toString(f.runs()),
+                    pct(f.meanDeltaPct()), fixed(f.paramsMultiplier(), 3), fixed(f.computeMultiplier(), 3),
+                    Double.isNaN(f.minShare()) ? "–" : fixed(f.minShare(), 3) + " – " + fixed(f.maxShare(), 3)));
+        }
+        return new Table(List.of("family", "balancing method", "runs", "best loss vs dense (mean over budgets)",
+                "effective-parameter multiplier m", "compute multiplier m·k", "expert share, last 10% of steps (min – max)"),
+                rows);
+    }
+
+    /** Each budget's best loss per family, MoE families with their difference from dense. */
+    static Table equalCompute(MoeSection moe) {
+        List<String> fams = new ArrayList<>(List.of("dense"));
+        moe.families().forEach(f -> fams.add(f.family()));
+        List<String> h = new ArrayList<>(List.of("C (FLOPs)"));
+        for (String f : fams) {
+            h.add(f);
+            if (!f.equals("dense")) {
+                h.add("Δ vs dense");
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (MoeSection.BudgetRow b : moe.equalCompute()) {
+            List<String> row = new ArrayList<>(List.of(num(b.budget())));
+            Double dense = b.bestLoss().get("dense");
+            for (String f : fams) {
+                Double l = b.bestLoss().get(f);
+                row.add(l == null ? "–" : loss(l));
+                if (!f.equals("dense")) {
+                    row.add(l == null || dense == null ? "–" : pct(100 * (l - dense) / dense));
+                }
+            }
+            rows.add(row);
+        }
+        return new Table(h, rows);
+    }
+
+    /** A stored MoE fit's law comparison, one row per law. */
+    static Table moeLaws(MoeSection.LawFit fit) {
+        List<List<String>> rows = new ArrayList<>();
+        for (MoeSection.LawRow r : fit.rows()) {
+            boolean fitted = !r.status().isEmpty();
+            rows.add(List.of(r.law() + (r.law().equals(fit.supported()) ? " (supported)" : ""),
+                    fitted ? r.status() : "not fitted", fitted ? Integer.toString(r.runs()) : "–",
+                    fitted ? Integer.toString(r.parameters()) : "–", coef(r.rss()), fixed(r.aic(), 1), fixed(r.bic(), 1),
+                    Double.isNaN(r.backtestPct()) ? "–" : fixed(r.backtestPct(), 3) + "%",
+                    Double.isNaN(r.commonBacktestPct()) ? "–" : fixed(r.commonBacktestPct(), 3) + "%",
+                    loss(r.predicted()), Double.isNaN(r.low()) ? "–" : "[" + loss(r.low()) + ", " + loss(r.high()) + "]",
+                    r.problem()));
+        }
+        return new Table(List.of("method", "status", "runs", "k", "RSS", "AIC", "BIC", "backtest |error|",
+                "common backtest |error|", "predicted", "interval", "note"), rows);
+    }
+
+    static String fixed(double v, int digits) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%." + digits + "f", v);
     }
 
     static String shortHash(String h) {

@@ -105,7 +105,7 @@ final class ReportFixtures {
         MoeSection moe = new MoeSection(util, List.of(
                 new MoeSection.BalancingRow("aux-loss", "moe-aux-loss", 3.41, 1.35, ""),
                 new MoeSection.BalancingRow("loss-free bias", "moe-loss-free", 3.39, 1.12, "fixture values")));
-        return new ReportInput("Chinchilla IsoFLOP fit report", "chinchilla-isoflops", runs, List.of(vpnls, a3, a2),
+        return new ReportInput("Chinchilla IsoFLOP fit report", "chinchilla-isoflops", runs, "", List.of(vpnls, a3, a2),
                 allocs, ledger, bt, curves, moe);
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import scalelab.registry.CurvePoint;
+import scalelab.registry.ExpertShare;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
@@ -47,7 +48,8 @@ public final class RunRegistration {
     }
 
     /**
-     * Stores a completed run with its loss curve (from the run directory's train-curve.csv and eval-curve.csv).
+     * Stores a completed run with its loss curve (from the run directory's train-curve.csv and eval-curve.csv) and, for
+     * MoE runs, its expert shares (expert-shares.csv).
      * Returns false when the registry already had it finished.
      */
     public static boolean finished(Registry registry, String ladder, RunSpec spec, TrainingResult result, Path runDir) {
@@ -67,8 +69,26 @@ public final class RunRegistration {
         if (!curve.isEmpty() && registry.curve(id).isEmpty()) {
             registry.appendCurve(id, curve);
         }
+        List<ExpertShare> shares = readExpertShares(runDir);
+        if (!shares.isEmpty() && registry.expertShares(id).isEmpty()) {
+            registry.appendExpertShares(id, shares);
+        }
         registry.finishRun(id, result.finalEvalLoss(), result.bestEvalLoss(), result.countedFlops(), result.wallSeconds());
         return true;
+    }
+
+    /** The run directory's expert-shares.csv (step, layer, expert_0 … expert_{E-1}); empty for dense runs. */
+    public static List<ExpertShare> readExpertShares(Path runDir) {
+        List<ExpertShare> out = new ArrayList<>();
+        for (String[] row : csvRows(runDir.resolve(Trainer.EXPERT_SHARES_FILE))) {
+            long step = Long.parseLong(row[0]);
+            int layer = Integer.parseInt(row[1]);
+            for (int e = 2; e < row.length; e++) {
+                // Written as float: clamp the last-bit excursions above 1 a lone expert's share can show.
+                out.add(new ExpertShare(step, layer, e - 2, Math.min(1.0, Double.parseDouble(row[e]))));
+            }
+        }
+        return out;
     }
 
     /** Marks the run failed with the reason, unless it already finished. */

@@ -78,7 +78,7 @@ public final class ReportCharts {
         if (in.moe() != null && !in.moe().utilisation().isEmpty()) {
             int runs = in.moe().utilisation().size();
             out.add(ChartFiles.write(expertUtilisation(in.moe()), dir, "moe-utilisation",
-                    "Share of routed tokens per expert over training, one panel per MoE run; 1/E for every expert is "
+                    "Share of routed tokens per expert over training (averaged over layers), one panel per MoE run shown; 1/E for every expert is "
                             + "perfect balance.", ChartFiles.WIDTH, Math.max(ChartFiles.HEIGHT, 80 + 220 * runs)));
         }
         return out;

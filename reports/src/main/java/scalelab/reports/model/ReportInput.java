@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param title       page title
  * @param ladder      ladder name, or "" for runs imported without one
  * @param runs        the runs, in ladder order
+ * @param fitsNote    which runs the fits use when the ladder has several families (e.g. "only the dense family"),
+ *                    or ""
  * @param fits        every fit method's result; the first with a surface is the report's primary fit
  * @param allocations compute-optimal allocations at each target
  * @param ledger      preregistered predictions (and checks)
@@ -18,13 +20,14 @@ import java.util.Objects;
  * @param curves      training curves by run name
  * @param moe         MoE findings, or null for dense-only ladders
  */
-public record ReportInput(String title, String ladder, List<RunRow> runs, List<FitSummary> fits,
+public record ReportInput(String title, String ladder, List<RunRow> runs, String fitsNote, List<FitSummary> fits,
                           List<Allocation> allocations, List<LedgerRow> ledger, List<BacktestRow> backtests,
                           Map<String, List<CurvePoint>> curves, MoeSection moe) {
     public ReportInput {
         Objects.requireNonNull(title, "title");
         ladder = ladder == null ? "" : ladder;
         runs = List.copyOf(Objects.requireNonNull(runs, "runs"));
+        fitsNote = fitsNote == null ? "" : fitsNote;
         fits = List.copyOf(Objects.requireNonNull(fits, "fits"));
         allocations = List.copyOf(Objects.requireNonNull(allocations, "allocations"));
         ledger = List.copyOf(Objects.requireNonNull(ledger, "ledger"));
@@ -46,7 +49,7 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, List<F
 
     /** Runs, fits, and nothing else yet (no ladder, targets, ledger, backtests, curves or MoE). */
     public static ReportInput ofRunsAndFits(String title, String ladder, List<RunRow> runs, List<FitSummary> fits) {
-        return new ReportInput(title, ladder, runs, fits, List.of(), List.of(), List.of(), Map.of(), null);
+        return new ReportInput(title, ladder, runs, "", fits, List.of(), List.of(), List.of(), Map.of(), null);
     }
 
     /** The first fit that has a loss surface, or null. */

@@ -14,6 +14,7 @@ import scalelab.fitting.moe.MoeLawFitter;
 import scalelab.fitting.moe.MoeObservation;
 import scalelab.fitting.moe.MoePrediction;
 import scalelab.fitting.moe.MoeTarget;
+import scalelab.fitting.moe.SharedExponentFitter;
 import scalelab.registry.FitRecord;
 import scalelab.registry.Prediction;
 import scalelab.registry.Provenance;
@@ -93,7 +94,7 @@ public final class MoePredictions {
 
         String inputHash = inputHash(observations);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
-                Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations), List.of(), Instant.now());
+                Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, balance), List.of(), Instant.now());
         long fitId = registry.saveFit(fit);
         String method = "moe: " + made.lawName();
         String note = String.format(Locale.ROOT, "percentile interval over %d bootstrap refits (%d failed, seed %d) of %s;"
@@ -141,10 +142,21 @@ public final class MoePredictions {
         if (!balance.equals(spec.balance())) {
             return null;
         }
-        double granularity = 4.0 * m.dModel() / m.dExpert();
-        String family = String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity), spec.balance());
         return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, m.experts(), m.topK(),
-                granularity, family);
+                granularity(m), familyName(m, spec.balance()));
+    }
+
+    /** Granularity G as the ladder's families count it: expert width = 4·d/G. */
+    public static double granularity(ModelConfig m) {
+        return 4.0 * m.dModel() / m.dExpert();
+    }
+
+    /**
+     * The family an MoE run belongs to, from its expert configuration and balancing method, e.g.
+     * "moe-e4-k2-g2-quantile" (the name the fitters, and the report, give it; the ladder's YAML name is not stored).
+     */
+    public static String familyName(ModelConfig m, String balance) {
+        return String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity(m)), balance);
     }
 
     private static String num(double v) {
@@ -162,7 +174,7 @@ public final class MoePredictions {
     }
 
     private static String resultJson(MoeLawComparison.Result comparison, MoePrediction made, MoeLawFitter fitter,
-                                     List<MoeObservation> observations) {
+                                     List<MoeObservation> observations, String balance) {
         ObjectNode root = JSON.createObjectNode();
         root.put("kind", "moe");
         root.put("target", made.target().describe());
@@ -190,6 +202,44 @@ public final class MoePredictions {
         root.put("budgets", made.budgets());
         ArrayNode warnings = root.putArray("warnings");
         made.warnings().forEach(warnings::add);
+        root.put("balance", balance);
+        // Structured copies of the comparison and multipliers, so the report can tabulate them without the text.
+        ArrayNode rows = root.putArray("comparison_rows");
+        for (MoeLawComparison.Row r : comparison.rows()) {
+            ObjectNode row = rows.addObject();
+            row.put("law", r.lawName());
+            if (r.fit() != null) {
+                row.put("status", r.fit().status().name());
+                row.put("runs", r.fit().observationCount());
+                row.put("parameters", r.fit().parameterCount());
+                row.put("rss", r.fit().residualSumOfSquares());
+                row.put("aic", r.fit().aic());
+                row.put("bic", r.fit().bic());
+            }
+            if (r.backtest() != null) {
+                row.put("backtest_mean_abs_relative_error", r.backtest().meanAbsRelativeError());
+            }
+            row.put("common_backtest_error", r.commonBacktestError());
+            if (r.prediction() != null) {
+                row.put("predicted_loss", r.prediction().point());
+                row.put("interval_low", r.prediction().lower());
+                row.put("interval_high", r.prediction().upper());
+            }
+            if (r.problem() != null) {
+                row.put("problem", r.problem());
+            }
+            if (r.fit() instanceof SharedExponentFitter.SharedExponentFit se && se.status() != scalelab.fitting.FitStatus.FAILED) {
+                ObjectNode m = root.putObject("multipliers");
+                for (String f : se.families().keySet()) {
+                    if (!f.equals(se.denseFamily())) {
+                        ObjectNode one = m.putObject(f);
+                        one.put("params", se.paramsMultiplier(f));
+                        one.put("tokens", se.tokensMultiplier(f));
+                        one.put("compute", se.computeMultiplier(f));
+                    }
+                }
+            }
+        }
         root.put("supported_law", comparison.supportedLaw());
         root.put("supported_because", comparison.reason());
         root.put("comparison", comparison.describe());
