@@ -35,7 +35,8 @@ public final class FitAndStore {
      * @param record    the stored fit (with its id), or null when not saved
      * @param bootstrap the bootstrap behind the stored surfaces, or null when none was run
      */
-    public record Outcome(FitResult fit, FitRecord record, Bootstrap.Result bootstrap, ObservationSet inputs) {
+    /** @param moeRunsLeftOut finished MoE runs of the ladder the dense law was not fitted to (0 for one-family ladders) */
+    public record Outcome(FitResult fit, FitRecord record, Bootstrap.Result bootstrap, ObservationSet inputs, int moeRunsLeftOut) {
         public boolean converged() {
             return fit.status() == FitStatus.CONVERGED;
         }
@@ -65,7 +66,13 @@ public final class FitAndStore {
         if (samples < 0) {
             throw new IllegalArgumentException("bootstrap samples must be ≥ 0, got " + samples);
         }
-        ObservationSet in = registry.observationSet(ladder);
+        // A dense + MoE ladder: the surface L(N, D) is the dense family's; MoE runs reach other losses at the same
+        // active N and D and have their own laws (predict --target moe:…).
+        ObservationSet all = registry.observationSet(ladder);
+        ObservationSet dense = registry.observationSet(ladder, "dense");
+        boolean mixed = !dense.observations().isEmpty() && dense.observations().size() < all.observations().size();
+        ObservationSet in = mixed ? dense : all;
+        int moeLeftOut = all.observations().size() - in.observations().size();
         if (in.observations().isEmpty()) {
             throw new IllegalArgumentException("no finished runs" + (ladder == null ? "" : " in ladder " + ladder) + " of "
                     + registry.file() + (ladder == null || registry.ladders().contains(ladder) ? ""
@@ -84,14 +91,14 @@ public final class FitAndStore {
                     Bootstrap.Resample.RUNS, samples, seed, 10 * top, 0.95);
         }
         if (!save) {
-            return new Outcome(fit, null, boot, in);
+            return new Outcome(fit, null, boot, in, moeLeftOut);
         }
         List<LossSurface> surfaces = boot == null ? List.of() : boot.surfaces();
         FitRecord draft = new FitRecord(null, fit.method(), fit.objectiveName(), fit.status().name(), fit.surface(),
                 fit.objectiveValue(), in.inputHash(), in.runIds(), ladder, FitJson.write(fit), surfaces, null);
         long id = registry.saveFit(draft);
         FitRecord stored = registry.fit(id).orElseThrow(() -> new IllegalStateException("fit " + id + " was saved but cannot be read back"));
-        return new Outcome(fit, stored, boot, in);
+        return new Outcome(fit, stored, boot, in, moeLeftOut);
     }
 
     /** A fitter's complaint about one observation, naming the registry run it came from. */

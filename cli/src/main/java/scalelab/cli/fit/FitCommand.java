@@ -118,14 +118,17 @@ public final class FitCommand implements Callable<Integer> {
             FitAndStore.Outcome o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
             if (format.equals("json")) {
                 var json = FitJson.toJson(o.fit());
+                json.put("moe_runs_left_out", o.moeRunsLeftOut());
                 if (o.record() != null) {
                     json.put("fit_id", o.record().id());
                     json.put("bootstrap_surfaces", o.record().bootstrapSurfaces().size());
                 }
                 out.println(json);
             } else {
-                out.printf(Locale.ROOT, "registry   %d finished runs from %s%s%n", o.inputs().runIds().size(), registry.file(),
-                        ladder == null ? "" : ", ladder " + ladder);
+                out.printf(Locale.ROOT, "registry   %d finished runs from %s%s%s%n", o.inputs().runIds().size(), registry.file(),
+                        ladder == null ? "" : ", ladder " + ladder, o.moeRunsLeftOut() == 0 ? ""
+                                : String.format(Locale.ROOT, " (the dense family; %d MoE runs left to predict --target moe:…)",
+                                o.moeRunsLeftOut()));
                 FitText.print(out, o.fit());
                 if (o.bootstrap() != null) {
                     out.printf(Locale.ROOT, "bootstrap  %d replicates resampling runs (seed %d): %d stored (%d hit a bound), %d failed%s%n",

@@ -51,8 +51,7 @@ public final class ReportCommand implements Callable<Integer> {
         ReportSource source = source();
         var input = source.load();
         if (title != null && !title.isBlank()) {
-            input = new scalelab.reports.model.ReportInput(title, input.ladder(), input.runs(), input.fits(),
-                    input.allocations(), input.ledger(), input.backtests(), input.curves(), input.moe());
+            input = input.withTitle(title);
         }
         Path dir = out != null ? out : Path.of("reports-out", source.name());
         ReportWriter.ReportFiles files = ReportWriter.write(input, dir);

@@ -42,6 +42,25 @@ class FitFromDbTest {
     }
 
     @Test
+    void aDenseLawOnADenseAndMoeLadderIsFittedToTheDenseFamily() {
+        try (Registry r = Registry.open(Path.of(db()))) {
+            for (int i = 0; i < 3; i++) {
+                long id = r.upsertRun(scalelab.registry.RunRecord.planned("chin", "moe-" + i, "moe-spec-" + i, "{}", "moe",
+                        1e8 * (i + 1), 4e8 * (i + 1), 2e9, 1.2e18 * (i + 1), 1.2e18 * (i + 1), null, "x"));
+                r.finishRun(id, 2.5, 2.5, 1.2e18 * (i + 1), 10);
+            }
+        }
+        Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "0", "--db", db());
+        assertEquals(0, fit.exit(), fit.err());
+        assertTrue(fit.out().contains("124 finished runs") && fit.out().contains("(the dense family; 3 MoE runs left"), fit.out());
+        try (Registry r = Registry.open(Path.of(db()))) {
+            FitRecord f = r.fit(savedId(fit.out())).orElseThrow();
+            assertEquals(124, f.runIds().size());
+            assertEquals(r.observationSet("chin", "dense").inputHash(), f.inputHash());
+        }
+    }
+
+    @Test
     void savedFitCarriesRunsHashAndBootstrapSoPredictionsHaveIntervals() {
         Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "200", "--seed", "3", "--db", db());
         assertEquals(0, fit.exit(), fit.err());

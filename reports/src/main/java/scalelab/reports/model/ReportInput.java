@@ -52,6 +52,11 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, String
         return new ReportInput(title, ladder, runs, "", fits, List.of(), List.of(), List.of(), Map.of(), null);
     }
 
+    /** The same report under another title. */
+    public ReportInput withTitle(String newTitle) {
+        return new ReportInput(newTitle, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe);
+    }
+
     /** The first fit that has a loss surface, or null. */
     public FitSummary primaryFit() {
         return fits.stream().filter(FitSummary::hasSurface).findFirst().orElse(null);
