@@ -463,14 +463,7 @@ public final class Registry implements AutoCloseable {
             return;
         }
         transaction(() -> {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-                ps.setLong(1, runId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new IllegalArgumentException("no run with id " + runId + " to append a loss curve to");
-                    }
-                }
-            }
+            requireRun(runId, "a loss curve");
             try (DuckDBAppender app = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "loss_curves")) {
                 for (CurvePoint p : points) {
                     app.beginRow();
@@ -488,6 +481,18 @@ public final class Registry implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /** Inside a transaction: refuses to append {@code what} to a run that does not exist. */
+    private void requireRun(long runId, String what) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
+            ps.setLong(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalArgumentException("no run with id " + runId + " to append " + what + " to");
+                }
+            }
+        }
     }
 
     /** A run's loss curve ordered by step (eval loss NaN where not evaluated). */
@@ -513,15 +518,7 @@ public final class Registry implements AutoCloseable {
     /** Appends an MoE run's expert shares in bulk (one transaction). */
     public synchronized void appendExpertShares(long runId, List<ExpertShare> shares) {
         transaction(() -> {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM runs WHERE id = ?")) {
-                ps.setLong(1, runId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) {
-                        throw new IllegalArgumentException("no run with id " + runId + " to append expert shares to");
-                    }
-                }
-            }
+            requireRun(runId, "expert shares");
             try (DuckDBAppender app = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "expert_shares")) {
                 for (ExpertShare e : shares) {
                     app.beginRow();
