@@ -156,6 +156,24 @@ class FitCommandsTest {
         assertEquals(2, thin.exit());
         assertTrue(thin.err().contains("thin.csv:5") && thin.err().contains("parabola needs at least 3"), thin.err());
 
+        Result dup = bad(tmp, "dup.csv", "params,tokens,loss,loss\n1e8,2e9,3.1,3.0\n");
+        assertEquals(2, dup.exit());
+        assertTrue(dup.err().contains("dup.csv:1") && dup.err().contains("columns 3 and 4 are both named 'loss'"), dup.err());
+
+        Result javaism = bad(tmp, "javaism.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1d,3.0\n");
+        assertEquals(2, javaism.exit());
+        assertTrue(javaism.err().contains("javaism.csv:3") && javaism.err().contains("not a number: '1d'"), javaism.err());
+
+        for (String box : new String[] {"a,1.5", "0.01,1.5x", "0x1p-3,1.5"}) {
+            Result r = run("fit", chinchilla(), "--box", box);
+            assertEquals(2, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("--box must be MIN,MAX, two numbers, got '" + box + "': not a number"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line, not a stack trace: " + r.err());
+        }
+        Result inverted = run("fit", chinchilla(), "--box", "1.5,0.01");
+        assertEquals(2, inverted.exit());
+        assertTrue(inverted.err().contains("--box must be MIN,MAX with 0 < MIN < MAX, got '1.5,0.01'"), inverted.err());
+
         Result method = run("fit", chinchilla(), "--method", "nope");
         assertEquals(2, method.exit());
         assertTrue(method.err().contains("unknown fit method"), method.err());
