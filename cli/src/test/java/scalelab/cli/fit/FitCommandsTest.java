@@ -99,6 +99,19 @@ class FitCommandsTest {
         Result text = run("backtest", chinchilla());
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("vpnls-mse") && text.out().contains("MAE"), text.out());
+        assertTrue(!text.out().contains("where every method predicts"), "one method: no comparison table");
+    }
+
+    @Test
+    void backtestOfAllMethodsPrintsTheReadmeComparisonRow() {
+        Result r = run("backtest", chinchilla(), "--method", "all", "--target", "next");
+        assertEquals(0, r.exit(), r.err());
+        // the README's row for Chinchilla, next budget (README "Which fit method, and how well it extrapolates")
+        assertTrue(r.out().contains("Mean (max) |relative error| %, over the 6 cuts where every method predicts:\n"
+                + "| data set | target | cuts | vpnls-mse | vpnls-huber | approach3 | approach2 | asymptote-fitted |\n"
+                + "|---|---|---|---|---|---|---|---|\n"
+                + "| chinchilla-isoflops.csv | next | 6 | 0.89 (1.45) | 0.58 (0.97) | 0.60 (0.98) | 1.10 (2.77) | 1.04 (2.80) |\n"),
+                r.out());
     }
 
     @Test
