@@ -47,10 +47,7 @@ public final class Approach3 {
     }
 
     public static FitResult fit(List<Observation> observations, Options options) {
-        if (observations.size() < 5) {
-            throw new FitInputException("Approach 3 fits 5 parameters but got only " + observations.size()
-                    + " runs: fewer points than parameters");
-        }
+        SurfaceDesign.requireIdentifiable("Approach 3", observations);
         int n = observations.size();
         double[] lnN = new double[n], lnD = new double[n], lnL = new double[n], w = new double[n];
         for (int i = 0; i < n; i++) {

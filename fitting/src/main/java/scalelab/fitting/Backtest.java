@@ -102,6 +102,53 @@ public final class Backtest {
         }
     }
 
+    /** One held-out prediction of a backtest: the cut fitted up to and the budget predicted. */
+    public record Cut(double cut, double targetBudget) {
+        static Cut of(Entry e) {
+            return new Cut(e.cut(), e.targetBudget());
+        }
+    }
+
+    /**
+     * The methods compared on equal terms: only the predictions that every method of the report made. A method that
+     * fails on the hard early cuts would otherwise look better for skipping them.
+     *
+     * @param cuts      the (cut, target budget) pairs every method predicted, in the report's order
+     * @param summaries one per method of the report, in its order, over those predictions only
+     */
+    public record CommonCuts(Target target, List<Cut> cuts, List<Summary> summaries) {
+        public CommonCuts {
+            cuts = List.copyOf(cuts);
+            summaries = List.copyOf(summaries);
+        }
+
+        /** The summary of {@code method}. */
+        public Summary of(String method) {
+            return summaries.stream().filter(x -> x.method().equals(method)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no method " + method + " in this backtest"));
+        }
+    }
+
+    /** {@link CommonCuts} of a report (pure: from its entries alone). */
+    public static CommonCuts commonCuts(Report report) {
+        List<String> methods = report.summaries().stream().map(Summary::method).toList();
+        java.util.Map<Cut, java.util.Set<String>> predictedBy = new java.util.LinkedHashMap<>();
+        for (Entry e : report.entries()) {
+            java.util.Set<String> by = predictedBy.computeIfAbsent(Cut.of(e), k -> new java.util.HashSet<>());
+            if (e.ok()) {
+                by.add(e.method());
+            }
+        }
+        List<Cut> common = predictedBy.entrySet().stream().filter(x -> x.getValue().containsAll(methods))
+                .map(java.util.Map.Entry::getKey).toList();
+        java.util.Set<Cut> keep = new java.util.HashSet<>(common);
+        List<Summary> summaries = new ArrayList<>();
+        for (String m : methods) {
+            summaries.add(summarise(m, report.entries().stream().filter(x -> x.method().equals(m) && keep.contains(Cut.of(x))).toList()));
+        }
+        return new CommonCuts(report.target(), common, summaries);
+    }
+
     /**
      * @param pinnedAsymptote L∞ for ASYMPTOTE_PINNED (ignored otherwise; required when that method is asked for)
      * @param minBudgets      the smallest number of budgets to fit on (≥ 2)

@@ -100,10 +100,7 @@ public final class Vpnls {
     }
 
     public static FitResult fit(List<Observation> observations, Options options) {
-        if (observations.size() < 5) {
-            throw new FitInputException("VPNLS fits 5 parameters (E, A, B, α, β) but got only " + observations.size()
-                    + " runs: fewer points than parameters");
-        }
+        SurfaceDesign.requireIdentifiable("VPNLS", observations);
         Problem p = new Problem(observations, options);
         List<String> warnings = new ArrayList<>();
 

@@ -146,6 +146,38 @@ class VpnlsTest {
     }
 
     @Test
+    void repeatedRunsOfFewDesignsAreNotEnoughPoints() {
+        // 12 rows, 3 designs: seeds of one (N, D) add rows, not information about the surface
+        List<Observation> obs = new java.util.ArrayList<>();
+        for (int seed = 0; seed < 4; seed++) {
+            for (double n : new double[] {1e7, 1e8, 1e9}) {
+                obs.add(Observation.of(n, 20 * n, 2.0 + 50 * Math.pow(n / 1e6, -0.3) + 1e-3 * seed));
+            }
+        }
+        FitInputException e = assertThrows(FitInputException.class, () -> Vpnls.fit(obs, MSE));
+        assertTrue(e.getMessage().contains("only 3 distinct (N, D) designs in 12 runs: fewer points than parameters"), e.getMessage());
+        FitInputException a3 = assertThrows(FitInputException.class, () -> Approach3.fit(obs));
+        assertTrue(a3.getMessage().startsWith("Approach 3 fits 5 parameters"), a3.getMessage());
+    }
+
+    @Test
+    void aSingleNOrASingleDCannotIdentifyTheSurface() {
+        List<Observation> oneN = new java.util.ArrayList<>();
+        List<Observation> oneD = new java.util.ArrayList<>();
+        for (double x : new double[] {1e9, 2e9, 5e9, 1e10, 2e10, 5e10}) {
+            oneN.add(Observation.of(1e8, x, 2.0 + 400 * Math.pow(x / 1e9, -0.3)));
+            oneD.add(Observation.of(x / 100, 1e10, 2.0 + 400 * Math.pow(x / 1e8, -0.3)));
+        }
+        for (var fitter : List.<java.util.function.Function<List<Observation>, FitResult>>of(o -> Vpnls.fit(o, MSE), Approach3::fit)) {
+            FitInputException n = assertThrows(FitInputException.class, () -> fitter.apply(oneN));
+            assertTrue(n.getMessage().contains("needs at least 2 distinct N and 2 distinct D values")
+                    && n.getMessage().contains("every one of the 6 runs has N (params) = 1.0E8"), n.getMessage());
+            FitInputException d = assertThrows(FitInputException.class, () -> fitter.apply(oneD));
+            assertTrue(d.getMessage().contains("every one of the 6 runs has D (tokens) = 1.0E10"), d.getMessage());
+        }
+    }
+
+    @Test
     void exactNnlsSatisfiesKktOnRandomProblems() {
         SplittableRandom rng = new SplittableRandom(7);
         double[] t = new double[3];

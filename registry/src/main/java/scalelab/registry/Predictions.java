@@ -1,5 +1,7 @@
 package scalelab.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +10,8 @@ import scalelab.fitting.LossSurface;
 
 /** Turns a stored fit and a target into a prediction draft, ready to be filed in the ledger. */
 public final class Predictions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private Predictions() {}
 
     /**
@@ -16,16 +20,24 @@ public final class Predictions {
      */
     public record Target(String name, String kind, Double params, Double tokens, Double compute) {}
 
+    /** {@link #draft(FitRecord, Target, double, Long, boolean, String, String, Instant)} refusing unconverged fits. */
+    public static Prediction draft(FitRecord fit, Target target, double level, Long supersedes, String codeVersion,
+                                   String author, Instant now) {
+        return draft(fit, target, level, supersedes, false, codeVersion, author, now);
+    }
+
     /**
      * A draft prediction from {@code fit} at {@code target}: predicted loss L(N, D) from the fit's surface; interval
      * = the {@code level} percentile interval of L(N, D) over the fit's bootstrap surfaces, or absent (said so in the
-     * note) when the fit has none.
+     * note) when the fit has none. A FAILED fit is refused; any other status but CONVERGED is refused unless
+     * {@code allowUnconverged}, and then the note (which the entry hash covers) records the status.
      */
-    public static Prediction draft(FitRecord fit, Target target, double level, Long supersedes, String codeVersion,
-                                   String author, Instant now) {
+    public static Prediction draft(FitRecord fit, Target target, double level, Long supersedes, boolean allowUnconverged,
+                                   String codeVersion, String author, Instant now) {
         if (fit.id() == null) {
             throw new IllegalArgumentException("predict from a saved fit (it needs an id the ledger can point to)");
         }
+        String caveat = requireUsable("fit " + fit.id() + " (" + fit.method() + ")", fit.status(), message(fit), allowUnconverged);
         LossSurface s = fit.surface();
         if (s == null) {
             throw new IllegalArgumentException("fit " + fit.id() + " (" + fit.method() + ") has no loss surface, so it cannot"
@@ -77,10 +89,57 @@ public final class Predictions {
             lvl = level;
             note = "percentile interval of L(N, D) over " + losses.length + " bootstrap refits of fit " + fit.id();
         }
+        if (caveat != null) {
+            note = note + "; " + caveat;
+        }
         String name = target.name() != null && !target.name().isBlank() ? target.name().trim()
                 : String.format(Locale.ROOT, "%s-N%.3g-D%.3g", kind, n, d);
         return new Prediction(null, name, kind, n, d, c, predicted, low, high, lvl, note, fit.method(), fit.id(),
                 fit.inputHash(), codeVersion, author, now, supersedes, null, null);
+    }
+
+    /**
+     * Refuses to preregister from a fit that cannot back a prediction: FAILED always; any status but CONVERGED
+     * (exponent on the grid edge, coefficient clamped, a fitter's own status) unless {@code allowUnconverged}. Call it
+     * before anything is written, so a refused prediction leaves no trace.
+     *
+     * @param fit     how to name the fit in messages, e.g. "fit 3 (vpnls)"
+     * @param message the fitter's message ("" when none)
+     * @return null for a CONVERGED fit, else the one-line caveat the ledger entry must carry
+     * @throws IllegalArgumentException naming the fit, its status and message
+     */
+    public static String requireUsable(String fit, String status, String message, boolean allowUnconverged) {
+        String why = message == null || message.isBlank() ? "" : ": " + oneLine(message);
+        if ("CONVERGED".equals(status)) {
+            return null;
+        }
+        if ("FAILED".equals(status)) {
+            throw new IllegalArgumentException(fit + " FAILED" + why + "; nothing filed: a failed fit cannot back a prediction");
+        }
+        if (!allowUnconverged) {
+            throw new IllegalArgumentException(fit + " did not converge (" + status + why + "); nothing filed: fix the fit,"
+                    + " or pass --allow-unconverged to file anyway with the status recorded in the entry");
+        }
+        return "filed from an unconverged fit: " + fit + " ended " + status + why;
+    }
+
+    /** The fitter's message from the stored result JSON ("message", or an MoE fit's "fit_message"), "" when absent. */
+    static String message(FitRecord fit) {
+        if (fit.resultJson() == null || fit.resultJson().isBlank()) {
+            return "";
+        }
+        try {
+            JsonNode o = JSON.readTree(fit.resultJson());
+            JsonNode m = o.hasNonNull("message") ? o.get("message") : o.path("fit_message");
+            return m.isTextual() ? m.asText() : "";
+        } catch (java.io.IOException e) {
+            return ""; // the status alone still names the problem; a malformed result JSON is not this caller's to judge
+        }
+    }
+
+    /** The ledger's text fields are single printable lines. */
+    private static String oneLine(String s) {
+        return s.strip().replaceAll("\\p{Cntrl}+", " ");
     }
 
     /** Linear interpolation between order statistics (type 7), q in [0, 1]; {@code sorted} ascending. */

@@ -1069,9 +1069,9 @@ public final class Registry implements AutoCloseable {
             String tp = extra.get("total_params");
             if (tp != null && !tp.isBlank()) {
                 try {
-                    totalParams = Double.parseDouble(tp);
+                    totalParams = scalelab.registry.io.Decimals.parse(tp.trim());
                 } catch (NumberFormatException e) {
-                    throw new InputFormatException(file, row.line(), "total_params", "not a number: '" + tp + "'");
+                    throw new InputFormatException(file, row.line(), "total_params", e.getMessage());
                 }
                 if (!Double.isFinite(totalParams) || totalParams < o.params()) {
                     throw new InputFormatException(file, row.line(), "total_params",

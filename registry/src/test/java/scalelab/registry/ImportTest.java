@@ -119,6 +119,43 @@ class ImportTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    // quoteCharacter '"': the expected problems quote values with '
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', quoteCharacter = '"', value = {
+            "duplicate header;  params,tokens,loss, Loss\\n1e6,1e7,4.1,4.2;        1;loss;  duplicate column name: columns 3 and 4 are both named 'loss'",
+            "1d;                params,tokens,loss\\n1e6,1e7,4.1\\n2e6,1d,4.0;     3;tokens;not a number: '1d'",
+            "hex float;         params,tokens,loss\\n0x1p3,1e7,4.1;                2;params;not a number: '0x1p3'",
+            "float suffix;      params,tokens,loss\\n1e6,1e7,4.1f;                 2;loss;  not a number: '4.1f'",
+            "Infinity;          params,tokens,loss\\n1e6,1e7,4.1\\n2e6,5e6,Infinity;3;loss;  infinite value: 'Infinity'",
+            "overflow;          params,tokens,loss\\n1e6,1e400,4.1;                2;tokens;infinite value: '1e400'",
+            "zero value;        params,tokens,loss\\n1e6,1e7,4.1\\n2e6,0,4.0;      3;tokens;must be positive, got 0",
+            "wrong field count; params,tokens,loss\\n1e6,1e7,4.1\\n2e6,5e6\\n;     3;;      expected 3 fields as in the header, found 2",
+            "header only;       # a comment\\nparams,tokens,loss\\n;               2;;      no data rows after the header",
+            "bad budget value;  params,tokens,budget,loss\\n1e6,1e7,6e13,4.1\\n2e6,5e6,6e13x,4.0;3;budget;not a number: '6e13x'",
+            "zero budget;       params,tokens,budget,loss\\n1e6,1e7,0.0,4.1;       2;budget;must be positive, got 0.0"})
+    void strictCsvNamesFileLineAndProblem(String what, String content, int line, String column, String problem) throws Exception {
+        Path csv = write("bad.csv", content.strip().replace("\\n", "\n"));
+        InputFormatException e = assertThrows(InputFormatException.class, () -> RunTableReader.read(csv), what);
+        String where = csv + ":" + line + ": " + (column == null ? "" : "column '" + column + "': ");
+        assertTrue(e.getMessage().startsWith(where + problem.strip()), e.getMessage());
+        assertEquals(line, e.line());
+        assertEquals(column, e.column());
+    }
+
+    @Test
+    void emptyFileAndDuplicateJsonKeysAreRefused() throws Exception {
+        Path empty = write("empty.csv", "");
+        InputFormatException e = assertThrows(InputFormatException.class, () -> RunTableReader.read(empty));
+        // no line to point at: the message names the file alone
+        assertEquals(empty + ": empty file: expected a header row with columns params,tokens,loss", e.getMessage());
+        assertEquals(0, e.line());
+
+        Path jsonl = write("dup.jsonl", "{\"params\": 1e6, \"tokens\": 1e7, \"loss\": 4.1}\n"
+                + "{\"params\": 2e6, \"tokens\": 5e6, \"loss\": 4.0, \"LOSS\": 3.9}\n");
+        InputFormatException dup = assertThrows(InputFormatException.class, () -> RunTableReader.read(jsonl));
+        assertTrue(dup.getMessage().startsWith(jsonl + ":2: column 'loss': duplicate key"), dup.getMessage());
+    }
+
     @Test
     void failureMidImportRollsBackEverything() throws Exception {
         Path csv = repoData("fineweb-c4-isoflops.csv");

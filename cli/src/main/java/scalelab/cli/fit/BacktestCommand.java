@@ -124,9 +124,36 @@ public final class BacktestCommand implements Callable<Integer> {
                         Formats.num(s.errorAtLargestRatioPct()), Formats.num(s.maeLoss()), Formats.num(s.rmseLoss()));
             }
             out.println("(MAE/RMSE of predicted vs observed loss, Tribuo regression metrics)");
+            if (methods.size() > 1) {
+                out.println();
+                out.print(commonCutsTable(file.getFileName().toString(), Backtest.commonCuts(report)));
+            }
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The README's comparison table for one data set and target: mean (max) |relative error| % of each method over
+     * the predictions every method made, the project default first.
+     */
+    static String commonCutsTable(String dataSet, Backtest.CommonCuts common) {
+        List<Backtest.Summary> order = new ArrayList<>();
+        common.summaries().stream().filter(x -> x.method().equals(Backtest.DEFAULT_METHOD_NAME)).forEach(order::add);
+        common.summaries().stream().filter(x -> !x.method().equals(Backtest.DEFAULT_METHOD_NAME)).forEach(order::add);
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "Mean (max) |relative error| %%, over the %d cuts where every method predicts:%n", common.cuts().size()));
+        sb.append("| data set | target | cuts |");
+        order.forEach(x -> sb.append(' ').append(x.method()).append(" |"));
+        sb.append(System.lineSeparator()).append("|---|---|---|");
+        order.forEach(x -> sb.append("---|"));
+        sb.append(System.lineSeparator()).append(String.format(Locale.ROOT, "| %s | %s | %d |", dataSet,
+                common.target().name().toLowerCase(Locale.ROOT), common.cuts().size()));
+        for (Backtest.Summary x : order) {
+            sb.append(x.predictions() == 0 ? " — |"
+                    : String.format(Locale.ROOT, " %.2f (%.2f) |", x.meanAbsErrorPct(), x.maxAbsErrorPct()));
+        }
+        return sb.append(System.lineSeparator()).toString();
     }
 
     private static void num(ObjectNode o, String k, double v) {

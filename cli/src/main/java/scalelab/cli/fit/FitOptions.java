@@ -6,6 +6,7 @@ import scalelab.fitting.Approach3;
 import scalelab.fitting.LossObjective;
 import scalelab.fitting.Units;
 import scalelab.fitting.Vpnls;
+import scalelab.registry.io.Decimals;
 
 /** Options shared by fit, bootstrap and backtest (picocli mixin). */
 final class FitOptions {
@@ -54,7 +55,16 @@ final class FitOptions {
         if (b.length != 2) {
             throw new IllegalArgumentException("--box must be MIN,MAX, got '" + box + "'");
         }
-        double lo = Double.parseDouble(b[0].trim()), hi = Double.parseDouble(b[1].trim());
+        double lo, hi;
+        try {
+            lo = Decimals.parse(b[0].trim());
+            hi = Decimals.parse(b[1].trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--box must be MIN,MAX, two numbers, got '" + box + "': " + e.getMessage());
+        }
+        if (!(lo > 0 && hi > lo)) {
+            throw new IllegalArgumentException("--box must be MIN,MAX with 0 < MIN < MAX, got '" + box + "'");
+        }
         return new Vpnls.Options(objective(), new Units(paramsScale, tokensScale), lo, hi, lo, hi, resolution,
                 Math.max(resolution, coarseStep), !noRefine, irlsIterations);
     }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import scalelab.cli.fit.FitAndStore;
 import scalelab.cli.ladder.LadderCommand;
 import scalelab.fitting.FitResult;
+import scalelab.fitting.FitStatus;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
@@ -181,16 +182,29 @@ public final class QuickstartCommand implements Callable<Integer> {
                 out().printf("prediction #%d for %s was filed at %s; reusing it (a new one after training would not be preregistered)%n",
                         prediction.id(), targetName, prediction.createdAt());
             } else if (targetFamily.isMoe()) {
+                // Tiny ladders often clamp a coefficient: the quickstart demonstrates the loop, so it files anyway and
+                // the entry records the status (`scalelab predict` refuses unless told --allow-unconverged).
                 MoePredictions.Filed moeFiled = MoePredictions.file(registry, ladder.name(), MoePredictions.targetOf(targetRun.spec()),
-                        targetFamily.balance(), 200, 1, targetName);
+                        targetFamily.balance(), 200, 1, targetName, true);
+                if (moeFiled.moePrediction().fitStatus() != FitStatus.CONVERGED) {
+                    out().println("the quickstart filed its prediction from the " + moeFiled.moePrediction().lawName() + " fit anyway"
+                            + " (as predict --allow-unconverged); the ledger entry records " + moeFiled.moePrediction().fitStatus());
+                }
                 out().println(moeFiled.comparison().describe());
                 prediction = moeFiled.prediction();
             } else {
                 FitRecord fit = registry.latestFit(ladder.name()).orElseThrow();
+                // Tiny ladders often clamp a coefficient: the quickstart demonstrates the loop, so it files anyway and
+                // the entry records the status (`scalelab predict` refuses unless told --allow-unconverged); a FAILED
+                // fit is still refused.
+                if (!"CONVERGED".equals(fit.status())) {
+                    out().println("the quickstart files its prediction from fit #" + fit.id() + " anyway (as predict"
+                            + " --allow-unconverged); the ledger entry records " + fit.status());
+                }
                 prediction = registry.filePrediction(Predictions.draft(fit,
                         new Predictions.Target(targetName, "dense", (double) targetRun.activeParams(), (double) targetRun.tokens(),
                                 targetRun.plannedFlops()),
-                        0.95, null, Provenance.codeVersion(), Provenance.author(), Instant.now()));
+                        0.95, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now()));
             }
             out().printf(Locale.ROOT, "prediction #%d (%s): %s (width %d: N_active=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
                             + "  entry hash %s%n", prediction.id(), prediction.method(), targetName, targetRun.width(),

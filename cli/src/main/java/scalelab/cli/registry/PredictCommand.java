@@ -71,6 +71,11 @@ public final class PredictCommand implements Callable<Integer> {
             description = "With --target: bootstrap seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--allow-unconverged",
+            description = "File even when the fit ended on a grid edge or with a clamped coefficient (the entry records"
+                    + " the status). A FAILED fit is always refused.")
+    boolean allowUnconverged;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -88,13 +93,15 @@ public final class PredictCommand implements Callable<Integer> {
                     ? r.fit(fitId).orElseThrow(() -> new IllegalArgumentException("no fit with id " + fitId + " in " + r.file()))
                     : r.latestFit(ladder).orElseThrow(() -> new IllegalArgumentException("no stored fit"
                     + (ladder == null ? "" : " for ladder " + ladder) + " in " + r.file() + ": run `scalelab fit --save` first"));
+            // draft() refuses a FAILED fit, and an unconverged one without the flag, before anything is written.
             Prediction draft = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
-                    supersedes, Provenance.codeVersion(), Provenance.author(), Instant.now());
+                    supersedes, allowUnconverged, Provenance.codeVersion(), Provenance.author(), Instant.now());
             Prediction p = r.filePrediction(draft);
-            if (!"CONVERGED".equals(fit.status())) {
-                out.println("warning: fit " + fit.id() + " ended with status " + fit.status() + ": read its report before trusting this prediction");
-            }
             out.println("filed prediction " + p.id() + ": " + p.targetName());
+            if (!"CONVERGED".equals(fit.status())) {
+                out.println("warning: fit " + fit.id() + " ended with status " + fit.status() + " (filed with --allow-unconverged;"
+                        + " the entry records it): read its report before trusting this prediction");
+            }
             out.println(LedgerExport.summary(p));
             out.println("entry hash " + p.entryHash());
             out.println("previous   " + p.previousHash());
@@ -113,7 +120,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         MoeTarget moeTarget = MoeTarget.parse(target);
         try (Registry r = db.open()) {
-            MoePredictions.Filed filed = MoePredictions.file(r, ladder, moeTarget, balance, samples, seed, name);
+            MoePredictions.Filed filed = MoePredictions.file(r, ladder, moeTarget, balance, samples, seed, name, allowUnconverged);
             Prediction p = filed.prediction();
             out.println(filed.comparison().describe());
             out.println(filed.moePrediction().describe());

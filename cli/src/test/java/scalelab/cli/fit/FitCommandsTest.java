@@ -99,6 +99,19 @@ class FitCommandsTest {
         Result text = run("backtest", chinchilla());
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("vpnls-mse") && text.out().contains("MAE"), text.out());
+        assertTrue(!text.out().contains("where every method predicts"), "one method: no comparison table");
+    }
+
+    @Test
+    void backtestOfAllMethodsPrintsTheReadmeComparisonRow() {
+        Result r = run("backtest", chinchilla(), "--method", "all", "--target", "next");
+        assertEquals(0, r.exit(), r.err());
+        // the README's row for Chinchilla, next budget (README "Which fit method, and how well it extrapolates")
+        assertTrue(r.out().contains("Mean (max) |relative error| %, over the 6 cuts where every method predicts:\n"
+                + "| data set | target | cuts | vpnls-mse | vpnls-huber | approach3 | approach2 | asymptote-fitted |\n"
+                + "|---|---|---|---|---|---|---|---|\n"
+                + "| chinchilla-isoflops.csv | next | 6 | 0.89 (1.45) | 0.58 (0.97) | 0.60 (0.98) | 1.10 (2.77) | 1.04 (2.80) |\n"),
+                r.out());
     }
 
     @Test
@@ -155,6 +168,24 @@ class FitCommandsTest {
                 + "1e8,1.667e10,1e19,2.9\n2e8,8.33e9,1e19,2.8\n", "--method", "approach2");
         assertEquals(2, thin.exit());
         assertTrue(thin.err().contains("thin.csv:5") && thin.err().contains("parabola needs at least 3"), thin.err());
+
+        Result dup = bad(tmp, "dup.csv", "params,tokens,loss,loss\n1e8,2e9,3.1,3.0\n");
+        assertEquals(2, dup.exit());
+        assertTrue(dup.err().contains("dup.csv:1") && dup.err().contains("columns 3 and 4 are both named 'loss'"), dup.err());
+
+        Result javaism = bad(tmp, "javaism.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1d,3.0\n");
+        assertEquals(2, javaism.exit());
+        assertTrue(javaism.err().contains("javaism.csv:3") && javaism.err().contains("not a number: '1d'"), javaism.err());
+
+        for (String box : new String[] {"a,1.5", "0.01,1.5x", "0x1p-3,1.5"}) {
+            Result r = run("fit", chinchilla(), "--box", box);
+            assertEquals(2, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("--box must be MIN,MAX, two numbers, got '" + box + "': not a number"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line, not a stack trace: " + r.err());
+        }
+        Result inverted = run("fit", chinchilla(), "--box", "1.5,0.01");
+        assertEquals(2, inverted.exit());
+        assertTrue(inverted.err().contains("--box must be MIN,MAX with 0 < MIN < MAX, got '1.5,0.01'"), inverted.err());
 
         Result method = run("fit", chinchilla(), "--method", "nope");
         assertEquals(2, method.exit());

@@ -100,8 +100,19 @@ class FitFromDbTest {
             assertEquals("EXPONENT_ON_GRID_EDGE", f.status());
             assertTrue(f.bootstrapSurfaces().isEmpty());
         }
-        Result p = run("predict", "--fit", Long.toString(id), "--compute", "1e22", "--db", db());
+        // predict refuses it unless told to file anyway, and then says so and records the status in the entry
+        Result refused = run("predict", "--fit", Long.toString(id), "--compute", "1e22", "--db", db());
+        assertEquals(2, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("fit " + id + " (vpnls) did not converge (EXPONENT_ON_GRID_EDGE"), refused.err());
+        try (Registry r = Registry.open(Path.of(db()))) {
+            assertTrue(r.predictions().isEmpty(), "nothing filed");
+        }
+        Result p = run("predict", "--fit", Long.toString(id), "--compute", "1e22", "--allow-unconverged", "--db", db());
+        assertEquals(0, p.exit(), p.err());
         assertTrue(p.out().contains("warning: fit " + id + " ended with status EXPONENT_ON_GRID_EDGE"), p.out());
+        try (Registry r = Registry.open(Path.of(db()))) {
+            assertTrue(r.predictions().get(0).intervalNote().contains("ended EXPONENT_ON_GRID_EDGE"), r.predictions().get(0).intervalNote());
+        }
     }
 
     @Test

@@ -55,6 +55,62 @@ class RegistryCliTest {
         }
     }
 
+    /** A stored fit with the given status and fitter message (resultJson as `fit --format json` writes it). */
+    private long saveFit(String status, String message) {
+        try (Registry r = Registry.open(db())) {
+            var set = r.observationSet("chin");
+            return r.saveFit(new FitRecord(null, "vpnls", "least squares", status, new LossSurface(1e-9, 406.4, 410.7, 0.34, 0.28),
+                    1e-4, set.inputHash(), set.runIds(), "chin", "{\"status\": \"" + status.toLowerCase() + "\", \"message\": \""
+                    + message + "\"}", List.of(), null));
+        }
+    }
+
+    private int ledgerSize() {
+        try (Registry r = Registry.open(db())) {
+            return r.predictions().size();
+        }
+    }
+
+    @Test
+    void predictRefusesFailedAndUnconvergedFitsBeforeFilingAnything() {
+        String dbArg = "--db=" + db();
+        assertEquals(0, run("runs", "import", data("chinchilla-isoflops.csv").toString(), "--ladder", "chin", dbArg).exit());
+        long failed = saveFit("FAILED", "objective not finite");
+        long clamped = saveFit("COEFFICIENT_CLAMPED", "E held at 0");
+
+        for (String[] extra : new String[][] {{}, {"--allow-unconverged"}}) {
+            List<String> args = new ArrayList<>(List.of("predict", "--fit", String.valueOf(failed), "--compute", "5.76e23", dbArg));
+            args.addAll(List.of(extra));
+            Result r = run(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("fit " + failed + " (vpnls) FAILED: objective not finite; nothing filed"), r.err());
+            assertEquals(0, ledgerSize(), "a FAILED fit files nothing, flag or not");
+        }
+
+        Result refused = run("predict", "--fit", String.valueOf(clamped), "--compute", "5.76e23", "--name", "big-run", dbArg);
+        assertEquals(2, refused.exit(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("fit " + clamped + " (vpnls) did not converge (COEFFICIENT_CLAMPED: E held at 0)"), refused.err());
+        assertTrue(refused.err().contains("--allow-unconverged"), refused.err());
+        assertEquals(0, ledgerSize(), "a clamped fit files nothing without --allow-unconverged");
+
+        Result allowed = run("predict", "--fit", String.valueOf(clamped), "--compute", "5.76e23", "--name", "big-run",
+                "--allow-unconverged", dbArg);
+        assertEquals(0, allowed.exit(), allowed.err());
+        assertTrue(allowed.out().startsWith("filed prediction 1: big-run"), allowed.out());
+        assertTrue(allowed.out().contains("warning: fit " + clamped + " ended with status COEFFICIENT_CLAMPED"), allowed.out());
+        try (Registry r = Registry.open(db())) {
+            List<Prediction> ledger = r.predictions();
+            assertEquals(1, ledger.size());
+            Prediction p = ledger.get(0);
+            assertEquals(clamped, p.fitId());
+            // the status is in the hashed content, so the public copy carries it too
+            assertTrue(p.intervalNote().endsWith("filed from an unconverged fit: fit " + clamped
+                    + " (vpnls) ended COEFFICIENT_CLAMPED: E held at 0"), p.intervalNote());
+            assertTrue(p.canonicalContent().contains("COEFFICIENT_CLAMPED"));
+            assertTrue(r.verifyLedger().intact());
+        }
+    }
+
     @Test
     void importPredictExportVerifyAndCheck() throws Exception {
         String dbArg = "--db=" + db();

@@ -1,5 +1,6 @@
 package scalelab.registry.io;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,7 +26,8 @@ import scalelab.fitting.Observation;
  */
 public final class RunTableReader {
     private static final List<String> REQUIRED = List.of("params", "tokens", "loss");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Strict: a repeated key must be an error, not "the last one wins".
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private RunTableReader() {}
 
@@ -60,8 +63,16 @@ public final class RunTableReader {
             throw new InputFormatException(file, 0, null, "empty file: expected a header row with columns params,tokens,loss");
         }
         List<String> header = splitCsvLine(file, headerIdx + 1, lines[headerIdx]);
+        Map<String, Integer> position = new HashMap<>();
         for (int i = 0; i < header.size(); i++) {
-            header.set(i, header.get(i).trim().toLowerCase(Locale.ROOT));
+            String col = header.get(i).trim().toLowerCase(Locale.ROOT);
+            header.set(i, col);
+            // Two columns of one name: the later would silently win in the row map.
+            Integer first = position.putIfAbsent(col, i + 1);
+            if (first != null) {
+                throw new InputFormatException(file, headerIdx + 1, col, "duplicate column name: columns " + first + " and "
+                        + (i + 1) + " are both named '" + col + "' (names are compared ignoring case and spaces)");
+            }
         }
         List<RawRow> rows = new ArrayList<>();
         for (int i = headerIdx + 1; i < lines.length; i++) {
@@ -81,6 +92,9 @@ public final class RunTableReader {
             rows.add(new RawRow(i + 1, map));
         }
         checkColumns(file, headerIdx + 1, header);
+        if (rows.isEmpty()) {
+            throw new InputFormatException(file, headerIdx + 1, null, "no data rows after the header");
+        }
         return rows;
     }
 
@@ -104,7 +118,10 @@ public final class RunTableReader {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode v = e.getValue();
-                map.put(e.getKey().toLowerCase(Locale.ROOT), v.isValueNode() ? v.asText() : v.toString());
+                String key = e.getKey().toLowerCase(Locale.ROOT);
+                if (map.put(key, v.isValueNode() ? v.asText() : v.toString()) != null) {
+                    throw new InputFormatException(file, i + 1, key, "duplicate key (keys are compared ignoring case)");
+                }
             }
             checkColumns(file, i + 1, new ArrayList<>(map.keySet()));
             rows.add(new RawRow(i + 1, map));
@@ -156,15 +173,9 @@ public final class RunTableReader {
         }
         double v;
         try {
-            v = Double.parseDouble(s);
+            v = Decimals.parse(s);
         } catch (NumberFormatException e) {
-            throw new InputFormatException(file, r.line(), col, "not a number: '" + s + "'");
-        }
-        if (Double.isNaN(v)) {
-            throw new InputFormatException(file, r.line(), col, "NaN is not a valid value");
-        }
-        if (Double.isInfinite(v)) {
-            throw new InputFormatException(file, r.line(), col, "infinite value: '" + s + "'");
+            throw new InputFormatException(file, r.line(), col, e.getMessage());
         }
         if (v <= 0) {
             throw new InputFormatException(file, r.line(), col, "must be positive, got " + s);

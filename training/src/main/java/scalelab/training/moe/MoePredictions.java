@@ -17,6 +17,7 @@ import scalelab.fitting.moe.MoeTarget;
 import scalelab.fitting.moe.SharedExponentFitter;
 import scalelab.registry.FitRecord;
 import scalelab.registry.Prediction;
+import scalelab.registry.Predictions;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
@@ -54,6 +55,16 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name) {
+        return file(registry, ladder, target, balance, samples, seed, name, false);
+    }
+
+    /**
+     * {@link #file(Registry, String, MoeTarget, String, int, long, String)}, and a law fit that did not converge is
+     * refused before anything is stored unless {@code allowUnconverged} (then the entry's note records its status);
+     * a FAILED fit is always refused ({@link Predictions#requireUsable}).
+     */
+    public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
+                             String name, boolean allowUnconverged) {
         if (!"quantile".equals(balance) && !"aux".equals(balance)) {
             throw new IllegalArgumentException("MoE balance must be quantile or aux, got " + balance);
         }
@@ -92,6 +103,10 @@ public final class MoePredictions {
             throw new IllegalArgumentException("the bootstrap gave no finite interval for " + target.describe() + ": " + made.describe());
         }
 
+        // Before saveFit: a refused prediction must leave neither a ledger entry nor an orphan fit behind.
+        String caveat = Predictions.requireUsable("the " + made.lawName() + " fit of " + where, made.fitStatus().name(),
+                made.fitMessage(), allowUnconverged);
+
         String inputHash = inputHash(observations);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, balance), List.of(), Instant.now());
@@ -100,6 +115,9 @@ public final class MoePredictions {
         String note = String.format(Locale.ROOT, "percentile interval over %d bootstrap refits (%d failed, seed %d) of %s;"
                         + " law chosen by: %s", made.bootstrapSamples(), made.bootstrapFailures(), seed, made.lawName(),
                 comparison.reason());
+        if (caveat != null) {
+            note = note + "; " + caveat;
+        }
         Prediction draft = new Prediction(null, name == null || name.isBlank() ? target.describe() : name.strip(), "moe",
                 target.activeParams(), target.tokens(), target.flops(), made.predictedLoss(), made.lower(), made.upper(),
                 LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,

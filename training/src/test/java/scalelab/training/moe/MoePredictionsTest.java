@@ -92,6 +92,32 @@ class MoePredictionsTest {
     }
 
     @Test
+    void anUnconvergedLawFitIsRefusedBeforeAnythingIsStoredUnlessAllowed(@TempDir Path tmp) {
+        try (Registry registry = Registry.open(tmp.resolve("r.duckdb"))) {
+            // Losses 1.9 below the true law: the irreducible term would have to be negative, so NNLS clamps it at 0.
+            List<MoeObservation> runs = SyntheticMoeLadder.ladder(new int[] {1, 4, 8, 32}, 2, new double[] {1.0},
+                    t -> TRUE_LAW.loss(t.activeParams(), t.tokens(), t.experts()) - 1.9, 0, 1);
+            int index = 0;
+            for (MoeObservation o : runs) {
+                insert(registry, "clamped", o, "quantile", o.loss(), index++);
+            }
+            MoeTarget target = MoeTarget.parse("moe:experts=8,top_k=2,active=3e8,tokens=6e9");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MoePredictions.file(registry, "clamped", target, "quantile", 40, 7, "t"));
+            assertTrue(e.getMessage().contains("did not converge (COEFFICIENT_CLAMPED"), e.getMessage());
+            assertTrue(registry.predictions().isEmpty(), "nothing filed");
+            assertTrue(registry.fits(null).isEmpty(), "no orphan fit stored");
+
+            MoePredictions.Filed filed = MoePredictions.file(registry, "clamped", target, "quantile", 40, 7, "t", true);
+            assertEquals("COEFFICIENT_CLAMPED", filed.moePrediction().fitStatus().name());
+            assertTrue(filed.prediction().intervalNote().contains("filed from an unconverged fit: the "
+                    + filed.moePrediction().lawName() + " fit of ladder clamped ended COEFFICIENT_CLAMPED"),
+                    filed.prediction().intervalNote());
+            assertEquals(1, registry.predictions().size());
+        }
+    }
+
+    @Test
     void targetOfAPlannedMoeRunCarriesItsExpertConfiguration() {
         ModelConfig m = ModelConfig.moe(256, 128, 4, 4, 128, 4, 2, 2);
         RunSpec spec = new RunSpec("target", m, 16, 1000, 1e-3, 0.1, 0.05, "cosine", 1.0, 1, "default", "byte", 1e14,
