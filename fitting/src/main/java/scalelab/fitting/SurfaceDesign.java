@@ -3,6 +3,7 @@ package scalelab.fitting;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Whether a set of runs can identify the five parameters of L = E + A·N^-α + B·D^-β. Rows are not enough: repeated
@@ -13,12 +14,13 @@ final class SurfaceDesign {
 
     /**
      * @param method the fitter's name for messages, e.g. "VPNLS"
-     * @throws FitInputException when there are fewer distinct (N, D) designs than the 5 parameters, or fewer than 2
-     *                           distinct N or D values (the surface's N or D term is then indistinguishable from E)
+     * @throws FitInputException when there are fewer distinct (N, D) designs than the 5 parameters, or fewer than 3
+     *                           distinct N or D values: two levels of N give one difference for the two unknowns A
+     *                           and α of A·N^-α (E absorbs the rest), so the N term is not identified (likewise D)
      */
     static void requireIdentifiable(String method, List<Observation> observations) {
-        Set<Double> ns = new HashSet<>();
-        Set<Double> ds = new HashSet<>();
+        Set<Double> ns = new TreeSet<>();
+        Set<Double> ds = new TreeSet<>();
         Set<List<Double>> designs = new HashSet<>();
         for (Observation o : observations) {
             ns.add(o.params());
@@ -29,10 +31,10 @@ final class SurfaceDesign {
             throw new FitInputException(method + " fits 5 parameters (E, A, B, α, β) but got only " + designs.size()
                     + " distinct (N, D) designs in " + observations.size() + " runs: fewer points than parameters");
         }
-        if (ns.size() < 2 || ds.size() < 2) {
-            String which = ns.size() < 2 ? "N (params) = " + ns.iterator().next() : "D (tokens) = " + ds.iterator().next();
-            throw new FitInputException(method + " needs at least 2 distinct N and 2 distinct D values to fit a surface in"
-                    + " N and D, but every one of the " + observations.size() + " runs has " + which);
+        if (ns.size() < 3 || ds.size() < 3) {
+            String which = ns.size() < 3 ? "N (params) " + ns : "D (tokens) " + ds;
+            throw new FitInputException(method + " needs at least 3 distinct N and 3 distinct D values to fit a surface in"
+                    + " N and D, but the " + observations.size() + " runs have only " + which);
         }
     }
 }

@@ -161,19 +161,25 @@ class VpnlsTest {
     }
 
     @Test
-    void aSingleNOrASingleDCannotIdentifyTheSurface() {
-        List<Observation> oneN = new java.util.ArrayList<>();
+    void fewerThanThreeNOrDValuesCannotIdentifyTheSurface() {
+        List<Observation> twoN = new java.util.ArrayList<>();
         List<Observation> oneD = new java.util.ArrayList<>();
-        for (double x : new double[] {1e9, 2e9, 5e9, 1e10, 2e10, 5e10}) {
-            oneN.add(Observation.of(1e8, x, 2.0 + 400 * Math.pow(x / 1e9, -0.3)));
+        List<Observation> threeEach = new java.util.ArrayList<>();
+        double[] xs = {1e9, 2e9, 5e9, 1e10, 2e10, 5e10};
+        for (int i = 0; i < xs.length; i++) {
+            double x = xs[i];
+            twoN.add(Observation.of(i % 2 == 0 ? 1e8 : 2e8, x, 2.0 + 400 * Math.pow(x / 1e9, -0.3)));
             oneD.add(Observation.of(x / 100, 1e10, 2.0 + 400 * Math.pow(x / 1e8, -0.3)));
+            double n = new double[] {1e8, 2e8, 4e8}[i % 3];
+            threeEach.add(Observation.of(n, x, 1.7 + 400 * Math.pow(n, -0.34) + 410 * Math.pow(x, -0.28)));
         }
         for (var fitter : List.<java.util.function.Function<List<Observation>, FitResult>>of(o -> Vpnls.fit(o, MSE), Approach3::fit)) {
-            FitInputException n = assertThrows(FitInputException.class, () -> fitter.apply(oneN));
-            assertTrue(n.getMessage().contains("needs at least 2 distinct N and 2 distinct D values")
-                    && n.getMessage().contains("every one of the 6 runs has N (params) = 1.0E8"), n.getMessage());
+            FitInputException n = assertThrows(FitInputException.class, () -> fitter.apply(twoN));
+            assertTrue(n.getMessage().contains("needs at least 3 distinct N and 3 distinct D values")
+                    && n.getMessage().contains("the 6 runs have only N (params) [1.0E8, 2.0E8]"), n.getMessage());
             FitInputException d = assertThrows(FitInputException.class, () -> fitter.apply(oneD));
-            assertTrue(d.getMessage().contains("every one of the 6 runs has D (tokens) = 1.0E10"), d.getMessage());
+            assertTrue(d.getMessage().contains("the 6 runs have only D (tokens) [1.0E10]"), d.getMessage());
+            fitter.apply(threeEach); // three levels of each: accepted
         }
     }
 
