@@ -54,11 +54,10 @@ public final class LadderSpecReader {
         }
         String corpus = text(root, "", "corpus", "default");
         String tokenizer = text(root, "", "tokenizer", "byte");
-        int vocab = switch (tokenizer) {
-            case "byte" -> 256;
-            case "gpt2" -> 50257;
-            default -> throw tree.error("/tokenizer", "tokenizer must be byte or gpt2, got " + tokenizer);
-        };
+        Integer vocab = scalelab.training.data.Tokenizer.VOCAB_SIZES.get(tokenizer);
+        if (vocab == null) {
+            throw tree.error("/tokenizer", "tokenizer must be byte or gpt2, got " + tokenizer);
+        }
         int seqLen = (int) integer(root, "", "seq_len", 128L, 2, 1 << 16);
         long seed = integer(root, "", "seed", 0L, 0, Long.MAX_VALUE);
 

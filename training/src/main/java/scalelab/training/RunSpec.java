@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import scalelab.training.data.Tokenizer;
 
 /**
  * Everything that determines one training run. Two runs with equal specs are the same run: {@link #specHash()} keys
@@ -54,7 +55,7 @@ public record RunSpec(String name, ModelConfig model, int batchSize, long steps,
         if (capacityFactor < 0 || auxLossCoef < 0) {
             throw new IllegalArgumentException("capacity factor and aux loss coefficient must be >= 0");
         }
-        if (!"byte".equals(tokenizer) && !"gpt2".equals(tokenizer)) {
+        if (!Tokenizer.VOCAB_SIZES.containsKey(tokenizer)) {
             throw new IllegalArgumentException("tokenizer must be byte or gpt2, got " + tokenizer);
         }
     }

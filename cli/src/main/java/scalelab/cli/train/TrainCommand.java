@@ -18,7 +18,7 @@ import scalelab.registry.Registry;
 import scalelab.training.RunRegistration;
 import scalelab.training.TrainingListener;
 import scalelab.training.TrainingResult;
-import scalelab.training.data.Gpt2Tokenizer;
+import scalelab.training.data.Tokenizer;
 
 /**
  * {@code scalelab train}: trains one run from a spec file or from flags, in a run directory (checkpoints, curves,
@@ -195,11 +195,10 @@ public final class TrainCommand implements Callable<Integer> {
         int d = or(dModel, 128);
         int e = or(experts, 1);
         String tok = tokenizer != null ? tokenizer : "byte";
-        int vocab = switch (tok) {
-            case "byte" -> 256;
-            case "gpt2" -> Gpt2Tokenizer.VOCAB_SIZE;
-            default -> throw new IllegalArgumentException("--tokenizer must be byte or gpt2, got " + tok);
-        };
+        Integer vocab = Tokenizer.VOCAB_SIZES.get(tok);
+        if (vocab == null) {
+            throw new IllegalArgumentException("--tokenizer must be byte or gpt2, got " + tok);
+        }
         ModelConfig model = new ModelConfig(vocab, d, or(layers, 2), or(heads, 4), or(dFf, 4 * d), or(seqLen, 128), e,
                 or(topK, 1), e > 1 ? 4 * d : 0, Boolean.TRUE.equals(tied), Boolean.TRUE.equals(learnedPositions));
         int b = or(batch, 16);

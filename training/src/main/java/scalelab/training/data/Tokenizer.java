@@ -18,6 +18,12 @@ public interface Tokenizer {
         return out;
     }
 
+    /**
+     * Vocabulary size of each tokenizer a spec may name, known without loading it (planning and validation need the
+     * size, not GPT-2's files).
+     */
+    java.util.Map<String, Integer> VOCAB_SIZES = java.util.Map.of("byte", 256, Gpt2Tokenizer.NAME, Gpt2Tokenizer.VOCAB_SIZE);
+
     /** The tokenizer a run spec names: "byte", or "gpt2" (GPT-2 BPE from the files bin/fetch-gpt2-bpe fetches). */
     static Tokenizer forName(String name) {
         if ("byte".equals(name)) {
