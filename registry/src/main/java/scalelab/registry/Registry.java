@@ -917,8 +917,7 @@ public final class Registry implements AutoCloseable {
     public synchronized List<PredictionCheck> checkAll() {
         List<PredictionCheck> out = new ArrayList<>();
         for (Prediction p : predictions()) {
-            List<RunRecord> targets = new ArrayList<>(runsNamed(p.targetName()));
-            runBySpecHash(p.targetName()).ifPresent(targets::add);
+            List<RunRecord> targets = targetRuns(p);
             Set<Long> done = new HashSet<>();
             for (PredictionCheck c : checks(p.id())) {
                 done.add(c.runId());
@@ -931,6 +930,13 @@ public final class Registry implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The runs a prediction's target names: runs of that name, and the run with it as spec hash. */
+    public synchronized List<RunRecord> targetRuns(Prediction p) {
+        List<RunRecord> targets = new ArrayList<>(runsNamed(p.targetName()));
+        runBySpecHash(p.targetName()).ifPresent(targets::add);
+        return targets;
     }
 
     /** Checks of one prediction, oldest first. */

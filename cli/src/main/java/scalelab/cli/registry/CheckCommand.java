@@ -97,8 +97,7 @@ public final class CheckCommand implements Callable<Integer> {
             if (superseded.contains(p.id()) || !r.checks(p.id()).isEmpty()) {
                 continue;
             }
-            List<RunRecord> targets = new java.util.ArrayList<>(r.runsNamed(p.targetName()));
-            r.runBySpecHash(p.targetName()).ifPresent(targets::add);
+            List<RunRecord> targets = r.targetRuns(p);
             String why = targets.isEmpty()
                     ? "no run is named '" + p.targetName() + "' (or has it as spec hash); check it with --prediction "
                     + p.id() + " --run RUN_ID or --loss X"
