@@ -165,20 +165,30 @@ public final class LadderRunner {
         }
         String lastLine = "";
         while (!waiting.isEmpty() || !active.isEmpty()) {
-            while (active.size() < options.parallel() && !waiting.isEmpty()) {
+            // every free slot at once: an executor that can starts them together (Slurm: one job array)
+            List<RunExecutor.Launch> batch = new ArrayList<>();
+            List<Integer> numbers = new ArrayList<>();
+            while (active.size() + batch.size() < options.parallel() && !waiting.isEmpty()) {
                 PlannedRun run = waiting.poll();
                 RunDir dir = workDir.run(run.specHash());
                 int number = dir.attemptsStarted() + 1;
                 dir.appendAttemptLine("attempt " + number + " started executor=" + executor.name());
                 sink.onRunStarted(run, number);
-                try {
-                    RunExecutor.Attempt a = executor.launch(dir, run);
-                    dir.appendAttemptLine("attempt " + number + " is " + a.describe());
-                    active.add(new Active(run, dir, a, number));
-                } catch (IOException | RuntimeException e) {
-                    if (attemptFailed(run, dir, number, "could not launch: " + e.getMessage(), failuresNow, options, waiting)) {
-                        failedRuns.add(run.spec().name());
-                    }
+                batch.add(new RunExecutor.Launch(dir, run));
+                numbers.add(number);
+            }
+            List<RunExecutor.Started> started = batch.isEmpty() ? List.of() : executor.launchAll(batch);
+            if (started.size() != batch.size()) {
+                throw new IllegalStateException(executor.name() + " executor returned " + started.size() + " outcomes for " + batch.size() + " launches");
+            }
+            for (int i = 0; i < started.size(); i++) {
+                RunExecutor.Launch l = batch.get(i);
+                RunExecutor.Started st = started.get(i);
+                if (st.attempt() != null) {
+                    l.dir().appendAttemptLine("attempt " + numbers.get(i) + " is " + st.attempt().describe());
+                    active.add(new Active(l.run(), l.dir(), st.attempt(), numbers.get(i)));
+                } else if (attemptFailed(l.run(), l.dir(), numbers.get(i), "could not launch: " + st.error(), failuresNow, options, waiting)) {
+                    failedRuns.add(l.run().spec().name());
                 }
             }
             for (Active a : List.copyOf(active)) {

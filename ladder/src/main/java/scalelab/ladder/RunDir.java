@@ -16,8 +16,9 @@ import scalelab.training.TrainingResult;
 /**
  * One run's directory in the ladder work directory, named by its spec hash. Files: spec.yaml (the trainer's
  * config), the trainer's checkpoints and result.json, attempts (one line per attempt start/end), failed (marker with
- * the reason), reported (the sink was told the run finished), pid (local executor) or slurm-job-id and
- * exit-status.JOBID (Slurm executor), train.log / slurm-JOBID.out (trainer output).
+ * the reason), reported (the sink was told the run finished), pid (local executor) or job.sh, slurm-job-id (JOBID, or
+ * ARRAYID_TASK for a job-array task), slurm-array (while an array is being submitted) and exit-status.ID (Slurm
+ * executor), train.log / slurm-ID.out (trainer output).
  */
 public record RunDir(Path path) {
     public static final String SPEC = "spec.yaml";

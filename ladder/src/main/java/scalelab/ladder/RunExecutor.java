@@ -1,6 +1,8 @@
 package scalelab.ladder;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Launches training attempts somewhere (local processes, Slurm jobs) and finds them again after a restart.
@@ -14,6 +16,29 @@ public interface RunExecutor {
 
     /** Starts one training attempt of the run in {@code dir} (spec.yaml is written). */
     Attempt launch(RunDir dir, PlannedRun run) throws IOException;
+
+    /** A run to start, its directory prepared. */
+    record Launch(RunDir dir, PlannedRun run) {}
+
+    /** What starting one run gave: its attempt, or (attempt null) why it could not start. */
+    record Started(Attempt attempt, String error) {}
+
+    /**
+     * Starts one attempt of each run and returns one outcome per launch, in order. This is how the runner starts
+     * attempts; an executor that can start several together overrides it (Slurm: one job array). The default starts
+     * them one by one with {@link #launch}.
+     */
+    default List<Started> launchAll(List<Launch> launches) {
+        List<Started> out = new ArrayList<>();
+        for (Launch l : launches) {
+            try {
+                out.add(new Started(launch(l.dir(), l.run()), null));
+            } catch (IOException | RuntimeException e) {
+                out.add(new Started(null, e.getMessage()));
+            }
+        }
+        return out;
+    }
 
     /**
      * The attempt an earlier executor process left behind for this run (still running, or ended but not yet

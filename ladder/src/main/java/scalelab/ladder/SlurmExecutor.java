@@ -3,19 +3,25 @@ package scalelab.ladder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs each attempt as one Slurm job ({@code sbatch}) executing the same {@code train --config spec.yaml --run-dir DIR}
- * command in the shared work directory. The job script writes DIR/exit-status.JOBID (atomically) with the trainer's
- * exit code; the executor records DIR/slurm-job-id at submission, so a restarted executor finds its jobs again (and
- * one killed between sbatch and that write finds the job by its name, scalelab-HASH12, and working directory).
+ * Runs each attempt as a Slurm job ({@code sbatch}) executing the same {@code train --config spec.yaml --run-dir DIR}
+ * command in the shared work directory. Attempts started together (the runner fills every free slot at once: the
+ * whole first wave of a ladder, retries one by one) are submitted as one job array, task i running the i-th run's
+ * DIR/job.sh; a lone attempt is a plain job. The job script writes DIR/exit-status.ID (atomically) with the trainer's
+ * exit code, ID being the job id or ARRAYID_TASK; the executor records DIR/slurm-job-id at submission, so a restarted
+ * executor finds its jobs again. One killed between sbatch and that write finds a plain job by its name,
+ * scalelab-HASH12, and working directory, and an array task by the array's name and the task index the run dir's
+ * slurm-array file recorded before submission.
  * Jobs are tracked with {@code squeue} and {@code scontrol show job} (sacct needs accounting storage, which a
  * one-node cluster usually lacks); a job that leaves the queue without an exit-status file (cancelled, node failure,
  * killed by a time limit) counts as a failed attempt. Slurm not answering (a failed or timed-out query other than
@@ -26,6 +32,10 @@ public final class SlurmExecutor implements RunExecutor {
     private static final Set<String> ACTIVE_STATES = Set.of("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
             "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD");
     private static final Pattern JOB_STATE = Pattern.compile("JobState=(\\S+)");
+    /** A job id as sbatch prints it and as this executor records it: JOBID, or ARRAYJOBID_TASK for an array task. */
+    private static final Pattern JOB_ID = Pattern.compile("\\d+(_\\d+)?");
+    /** Run-dir file naming the array (name and task index) an attempt is being submitted in, until its id is recorded. */
+    static final String ARRAY_MARKER = "slurm-array";
 
     /** Consecutive polls of one job that may go unanswered (Slurm down or busy) before the ladder run gives up. */
     static final int MAX_UNANSWERED_POLLS = 120;
@@ -90,8 +100,8 @@ public final class SlurmExecutor implements RunExecutor {
         return 1000;
     }
 
-    @Override
-    public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
+    /** Writes DIR/job.sh: the trainer, then its exit code into DIR/exit-status.ID (ID: JOBID, or ARRAYJOBID_TASK in an array). */
+    private void writeJobScript(RunDir dir, PlannedRun run) throws IOException {
         String d = dir.path().toAbsolutePath().toString();
         StringBuilder script = new StringBuilder("#!/bin/bash\n");
         script.append("# scalelab ladder job for run ").append(run.spec().name()).append(" (spec ").append(run.specHash()).append(")\n");
@@ -101,12 +111,20 @@ public final class SlurmExecutor implements RunExecutor {
             script.append(quote(arg)).append(' ');
         }
         script.append("\ncode=$?\n");
-        script.append("printf '%s\\n' \"$code\" > ").append(quote(d + "/.exit-status.")).append("\"$SLURM_JOB_ID\"\n");
-        script.append("mv -f ").append(quote(d + "/.exit-status.")).append("\"$SLURM_JOB_ID\" ").append(quote(d + "/exit-status.")).append("\"$SLURM_JOB_ID\"\n");
+        // an array task's own SLURM_JOB_ID is only assigned when it starts; the executor knows it as ARRAYID_TASK
+        script.append("id=\"${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\"\n");
+        script.append("id=\"${id:-$SLURM_JOB_ID}\"\n");
+        script.append("printf '%s\\n' \"$code\" > ").append(quote(d + "/.exit-status.")).append("\"$id\"\n");
+        script.append("mv -f ").append(quote(d + "/.exit-status.")).append("\"$id\" ").append(quote(d + "/exit-status.")).append("\"$id\"\n");
         script.append("exit $code\n");
         dir.write("job.sh", script.toString());
         Files.setPosixFilePermissions(dir.file("job.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
 
+    @Override
+    public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
+        writeJobScript(dir, run);
+        String d = dir.path().toAbsolutePath().toString();
         List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable",
                 "--job-name=" + jobName(run),
                 "--output=" + d + "/slurm-%j.out", "--chdir=" + d, "--cpus-per-task=" + cpusPerTask));
@@ -121,11 +139,80 @@ public final class SlurmExecutor implements RunExecutor {
         return new JobAttempt(dir, jobId);
     }
 
+    /**
+     * Two or more attempts become one job array (one sbatch, one entry in the queue, scheduled by Slurm as its
+     * resources allow); a single one is a plain job. A failed sbatch fails every attempt of the array.
+     */
+    @Override
+    public List<Started> launchAll(List<Launch> launches) {
+        if (launches.size() < 2) {
+            return RunExecutor.super.launchAll(launches);
+        }
+        List<Started> out = new ArrayList<>();
+        try {
+            String arrayId = submitArray(launches);
+            for (int i = 0; i < launches.size(); i++) {
+                RunDir dir = launches.get(i).dir();
+                String jobId = arrayId + "_" + i;
+                dir.write("slurm-job-id", jobId);
+                dir.delete(ARRAY_MARKER);
+                out.add(new Started(new JobAttempt(dir, jobId), null));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Launch l : launches) {
+                l.dir().delete(ARRAY_MARKER);
+                out.add(new Started(null, e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** Writes each run's job.sh and the array's script (task i → the i-th run dir), submits it; returns the array job id. */
+    private String submitArray(List<Launch> launches) throws IOException {
+        // a new name per array: how a restarted executor finds a task whose id it never recorded
+        String name = "scalelab-array-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Path arrayDir = launches.get(0).dir().path().toAbsolutePath().getParent().resolveSibling("slurm-arrays").resolve(name);
+        Files.createDirectories(arrayDir);
+        StringBuilder script = new StringBuilder("#!/bin/bash\n");
+        script.append("# scalelab ladder job array ").append(name).append(": task i runs the i-th run directory's job.sh\n");
+        script.append("dirs=(");
+        for (int i = 0; i < launches.size(); i++) {
+            Launch l = launches.get(i);
+            writeJobScript(l.dir(), l.run());
+            l.dir().write(ARRAY_MARKER, name + " " + i + "\n");
+            script.append(i == 0 ? "" : " ").append(quote(l.dir().path().toAbsolutePath().toString()));
+        }
+        script.append(")\n");
+        script.append("d=\"${dirs[$SLURM_ARRAY_TASK_ID]}\"\n");
+        script.append("[ -n \"$d\" ] || { echo \"no run directory for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 1; }\n");
+        script.append("cd \"$d\" || exit 1\n");
+        script.append("exec \"$d/job.sh\" > \"$d/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\" 2>&1\n");
+        Path scriptFile = arrayDir.resolve("array.sh");
+        Files.writeString(scriptFile, script.toString(), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable", "--job-name=" + name,
+                "--array=0-" + (launches.size() - 1), "--output=" + arrayDir + "/slurm-%A_%a.out", "--chdir=" + arrayDir,
+                "--cpus-per-task=" + cpusPerTask));
+        cmd.addAll(extraSbatchArgs);
+        cmd.add(scriptFile.toString());
+        Output o = commands.run(cmd, 60);
+        String arrayId = o.text.strip().split(";")[0];
+        if (o.code != 0 || !arrayId.matches("\\d+")) {
+            throw new IOException("sbatch of a " + launches.size() + "-task job array failed (exit " + o.code + "): " + oneLine(o.text));
+        }
+        return arrayId;
+    }
+
     @Override
     public Attempt reattach(RunDir dir, PlannedRun run) {
         String jobId = dir.read("slurm-job-id");
-        if (jobId != null && jobId.matches("\\d+")) {
+        if (jobId != null && JOB_ID.matcher(jobId).matches()) {
             return new JobAttempt(dir, jobId);
+        }
+        String marker = dir.read(ARRAY_MARKER);
+        if (marker != null) {
+            return reattachArrayTask(dir, run, marker);
         }
         // an executor killed between sbatch and writing slurm-job-id left a job no file names: find it by its name
         // and working directory (the same spec in another work directory has the same name)
@@ -158,6 +245,39 @@ public final class SlurmExecutor implements RunExecutor {
         return new JobAttempt(dir, found);
     }
 
+    /** An executor killed between submitting an array and recording its task ids: find the task by array name and index. */
+    private Attempt reattachArrayTask(RunDir dir, PlannedRun run, String marker) {
+        String[] f = marker.strip().split("\\s+");
+        if (f.length != 2 || !f[1].matches("\\d+")) {
+            dir.delete(ARRAY_MARKER);
+            return null; // not ours to read; no job to adopt
+        }
+        Output o;
+        try {
+            o = commands.run(List.of("squeue", "-h", "-r", "--name=" + f[0], "-o", "%i"), 30);
+        } catch (IOException e) {
+            o = new Output(-1, e.getMessage());
+        }
+        if (o.code != 0) {
+            throw new IllegalStateException("cannot ask Slurm for job array " + f[0] + " of run " + run.spec().name()
+                    + " (squeue exited " + o.code + ": " + oneLine(o.text) + "); rerun `ladder run` when Slurm answers");
+        }
+        String found = null;
+        for (String line : o.text.strip().split("\n")) {
+            String id = line.strip();
+            if (id.matches("\\d+_" + f[1]) && (found == null || Long.parseLong(id.split("_")[0]) > Long.parseLong(found.split("_")[0]))) {
+                found = id;
+            }
+        }
+        dir.delete(ARRAY_MARKER);
+        if (found == null) {
+            return null; // not in the queue: never submitted, or ended (a relaunch resumes from the checkpoint)
+        }
+        dir.write("slurm-job-id", found);
+        dir.appendAttemptLine("slurm job " + found + " found as task " + f[1] + " of job array " + f[0] + " (its id was never recorded)");
+        return new JobAttempt(dir, found);
+    }
+
     @Override
     public void collected(RunDir dir) {
         String jobId = dir.read("slurm-job-id");
@@ -165,6 +285,7 @@ public final class SlurmExecutor implements RunExecutor {
             dir.appendAttemptLine("slurm job " + jobId + " collected");
         }
         dir.delete("slurm-job-id");
+        dir.delete(ARRAY_MARKER);
     }
 
     private final class JobAttempt implements Attempt {

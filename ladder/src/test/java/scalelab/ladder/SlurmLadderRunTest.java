@@ -13,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A tiny ladder through the real Slurm started by bin/slurm-up (.ci/run starts it): one job fails once and is
- * retried, and the executor is stopped after submitting and restarted, finding its jobs again by their saved ids.
+ * A tiny ladder through the real Slurm started by bin/slurm-up (.ci/run starts it): the first wave is one job array,
+ * one job fails once and is retried, and the executor is stopped after submitting and restarted, finding its jobs again by their saved ids.
  * With CI=true a missing Slurm fails this test; elsewhere it is skipped.
  */
 class SlurmLadderRunTest {
@@ -100,7 +103,17 @@ class SlurmLadderRunTest {
             assertEquals(1, TestSupport.linesIn(dir.file("trainings.log")), r.spec().name() + " trained once");
             assertTrue(Files.readString(dir.file("attempts")).contains("slurm job"), "ran as a Slurm job");
         }
+        // the first wave (every run, --parallel = ladder size) was one job array; the retry a plain job
+        Set<String> arrays = new HashSet<>();
+        for (PlannedRun r : planned) {
+            Matcher m = Pattern.compile("attempt 1 is slurm job (\\d+)_\\d+\\b").matcher(Files.readString(wd.run(r.specHash()).file("attempts")));
+            assertTrue(m.find(), r.spec().name() + "'s first attempt ran as an array task");
+            arrays.add(m.group(1));
+        }
+        assertEquals(1, arrays.size(), "one job array for the first wave: " + arrays);
         RunDir flakyDir = wd.run(flaky.specHash());
+        assertTrue(Pattern.compile("attempt 2 is slurm job \\d+\\s").matcher(Files.readString(flakyDir.file("attempts"))).find(),
+                "the lone retry is a plain job");
         assertEquals(2, flakyDir.attemptsStarted());
         assertTrue(TrainingResult.read(flakyDir.result()).resumedFromStep() > 0, "the retry resumed from the checkpoint");
         try (var files = Files.list(flakyDir.path())) {
