@@ -52,4 +52,15 @@ class LadderCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("no runs of ladder 'nothing-here'"), r.err());
     }
+
+    @Test
+    void runWithoutItsCorpusStopsBeforeStartingAnyRun() throws Exception {
+        Path yaml = tmp.resolve("nocorpus.yaml");
+        Files.writeString(yaml, "name: nocorpus\ncorpus: " + tmp.resolve("no-such-corpus") + "\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32, 48, 64]}\n");
+        Result r = run("ladder", "run", yaml.toString(), "--workdir", tmp.resolve("work").toString(), "--db", tmp.resolve("r.duckdb").toString(),
+                "--launcher", "false");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("corpus folder " + tmp.resolve("no-such-corpus")) && r.err().contains("no run was started"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("work").resolve("nocorpus")), "no run directory, no attempt counted");
+    }
 }
