@@ -125,16 +125,8 @@ public final class SlurmExecutor implements RunExecutor {
     public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
         writeJobScript(dir, run);
         String d = dir.path().toAbsolutePath().toString();
-        List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable",
-                "--job-name=" + jobName(run),
-                "--output=" + d + "/slurm-%j.out", "--chdir=" + d, "--cpus-per-task=" + cpusPerTask));
-        cmd.addAll(extraSbatchArgs);
-        cmd.add(dir.file("job.sh").toAbsolutePath().toString());
-        Output o = commands.run(cmd, 60);
-        String jobId = o.text.strip().split(";")[0];
-        if (o.code != 0 || !jobId.matches("\\d+")) {
-            throw new IOException("sbatch failed (exit " + o.code + "): " + o.text.strip());
-        }
+        String jobId = submit(List.of("--job-name=" + jobName(run), "--output=" + d + "/slurm-%j.out", "--chdir=" + d),
+                dir.file("job.sh").toAbsolutePath(), "sbatch");
         dir.write("slurm-job-id", jobId);
         return new JobAttempt(dir, jobId);
     }
@@ -191,17 +183,42 @@ public final class SlurmExecutor implements RunExecutor {
         Files.writeString(scriptFile, script.toString(), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable", "--job-name=" + name,
-                "--array=0-" + (launches.size() - 1), "--output=" + arrayDir + "/slurm-%A_%a.out", "--chdir=" + arrayDir,
-                "--cpus-per-task=" + cpusPerTask));
+        return submit(List.of("--job-name=" + name, "--array=0-" + (launches.size() - 1),
+                "--output=" + arrayDir + "/slurm-%A_%a.out", "--chdir=" + arrayDir), scriptFile,
+                "sbatch of a " + launches.size() + "-task job array");
+    }
+
+    /** sbatch --parsable OPTIONS --cpus-per-task … EXTRA SCRIPT; returns the job id, or throws naming {@code what}. */
+    private String submit(List<String> options, Path script, String what) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sbatch", "--parsable"));
+        cmd.addAll(options);
+        cmd.add("--cpus-per-task=" + cpusPerTask);
         cmd.addAll(extraSbatchArgs);
-        cmd.add(scriptFile.toString());
+        cmd.add(script.toString());
         Output o = commands.run(cmd, 60);
-        String arrayId = o.text.strip().split(";")[0];
-        if (o.code != 0 || !arrayId.matches("\\d+")) {
-            throw new IOException("sbatch of a " + launches.size() + "-task job array failed (exit " + o.code + "): " + oneLine(o.text));
+        String jobId = o.text.strip().split(";")[0];
+        if (o.code != 0 || !jobId.matches("\\d+")) {
+            throw new IOException(what + " failed (exit " + o.code + "): " + oneLine(o.text));
         }
-        return arrayId;
+        return jobId;
+    }
+
+    /**
+     * Asks squeue about jobs an earlier executor may have left; Slurm not answering stops the ladder run, since
+     * relaunching now could train the run twice, alongside a job still running.
+     */
+    private Output queueOrStop(List<String> squeue, String what, PlannedRun run) {
+        Output o;
+        try {
+            o = commands.run(squeue, 30);
+        } catch (IOException e) {
+            o = new Output(-1, e.getMessage());
+        }
+        if (o.code != 0) {
+            throw new IllegalStateException("cannot ask Slurm for " + what + " of run " + run.spec().name()
+                    + " (squeue exited " + o.code + ": " + oneLine(o.text) + "); rerun `ladder run` when Slurm answers");
+        }
+        return o;
     }
 
     @Override
@@ -218,17 +235,7 @@ public final class SlurmExecutor implements RunExecutor {
         // and working directory (the same spec in another work directory has the same name)
         String name = jobName(run);
         String d = dir.path().toAbsolutePath().toString();
-        Output o;
-        try {
-            o = commands.run(List.of("squeue", "-h", "--name=" + name, "-o", "%i %Z"), 30);
-        } catch (IOException e) {
-            o = new Output(-1, e.getMessage());
-        }
-        if (o.code != 0) {
-            // relaunching now could train the run twice, alongside a job still running: stop instead
-            throw new IllegalStateException("cannot ask Slurm for jobs named " + name + " of run " + run.spec().name()
-                    + " (squeue exited " + o.code + ": " + oneLine(o.text) + "); rerun `ladder run` when Slurm answers");
-        }
+        Output o = queueOrStop(List.of("squeue", "-h", "--name=" + name, "-o", "%i %Z"), "jobs named " + name, run);
         String found = null;
         for (String line : o.text.strip().split("\n")) {
             String[] f = line.strip().split("\\s+", 2);
@@ -252,16 +259,7 @@ public final class SlurmExecutor implements RunExecutor {
             dir.delete(ARRAY_MARKER);
             return null; // not ours to read; no job to adopt
         }
-        Output o;
-        try {
-            o = commands.run(List.of("squeue", "-h", "-r", "--name=" + f[0], "-o", "%i"), 30);
-        } catch (IOException e) {
-            o = new Output(-1, e.getMessage());
-        }
-        if (o.code != 0) {
-            throw new IllegalStateException("cannot ask Slurm for job array " + f[0] + " of run " + run.spec().name()
-                    + " (squeue exited " + o.code + ": " + oneLine(o.text) + "); rerun `ladder run` when Slurm answers");
-        }
+        Output o = queueOrStop(List.of("squeue", "-h", "-r", "--name=" + f[0], "-o", "%i"), "job array " + f[0], run);
         String found = null;
         for (String line : o.text.strip().split("\n")) {
             String id = line.strip();

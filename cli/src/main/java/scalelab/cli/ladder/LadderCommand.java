@@ -31,6 +31,7 @@ import scalelab.ladder.ThroughputModel;
 import scalelab.ladder.VpnlsNStarPredictor;
 import scalelab.registry.Registry;
 import scalelab.training.CorpusLocation;
+import scalelab.training.data.Corpus;
 
 /** {@code scalelab ladder plan|run|status}: compute-optimal ladders from a YAML spec. */
 @Command(name = "ladder", mixinStandardHelpOptions = true, description = "Plan and run IsoFLOP ladders from a YAML spec.",
@@ -141,11 +142,10 @@ public final class LadderCommand implements Runnable {
         public Integer call() throws java.io.IOException {
             LadderSpec ladder = LadderSpecReader.read(file);
             // every run would fail on a missing corpus: say so once, before any attempt is started or counted
-            Path corpus = CorpusLocation.resolve(ladder.corpus());
-            if (!Files.isDirectory(corpus)) {
-                throw new IllegalArgumentException("ladder " + ladder.name() + ": corpus folder " + corpus.toAbsolutePath() + " does not exist"
-                        + (CorpusLocation.DEFAULT.equals(ladder.corpus()) ? " (run bin/fetch-corpus to fetch the default corpus)" : "")
-                        + "; no run was started");
+            try {
+                Corpus.requireFolder(CorpusLocation.resolve(ladder.corpus()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ladder " + ladder.name() + ": " + e.getMessage() + "; no run was started");
             }
             List<String> launch = launcherCommand(launcher);
             RunExecutor exec = switch (executor) {

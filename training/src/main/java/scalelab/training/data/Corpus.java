@@ -26,11 +26,16 @@ public record Corpus(Path root, List<Document> train, List<Document> validation)
 
     public record Document(String id, byte[] utf8) {}
 
-    public static Corpus load(Path root) {
+    /** Throws, naming the folder (and bin/fetch-corpus for the default one), unless {@code root} is a directory. */
+    public static void requireFolder(Path root) {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("corpus folder " + root + " does not exist"
                     + (root.endsWith(Path.of("data", "corpus")) ? " (run bin/fetch-corpus to fetch the default corpus)" : ""));
         }
+    }
+
+    public static Corpus load(Path root) {
+        requireFolder(root);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(root)) {
             files = walk.filter(Files::isRegularFile)
