@@ -142,45 +142,29 @@ class FitCommandsTest {
         return run(args);
     }
 
+    /** Exit 2 and every fragment in the error output. */
+    private static void assertRefused(Result r, String... fragments) {
+        assertEquals(2, r.exit(), r.out() + r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "'" + f + "' in: " + r.err());
+        }
+    }
+
     @Test
     void badInputExitsNonZeroWithFileLineAndProblem(@TempDir Path tmp) throws Exception {
-        Result missing = bad(tmp, "missing.csv", "params,loss\n1e8,3.0\n");
-        assertEquals(2, missing.exit());
-        assertTrue(missing.err().contains("missing.csv:1") && missing.err().contains("'tokens'") && missing.err().contains("missing required column"), missing.err());
-
-        Result text = bad(tmp, "text.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,abc\n");
-        assertEquals(2, text.exit());
-        assertTrue(text.err().contains("text.csv:3") && text.err().contains("not a number: 'abc'"), text.err());
-
-        Result negative = bad(tmp, "neg.csv", "params,tokens,loss\n1e8,-2e9,3.1\n");
-        assertEquals(2, negative.exit());
-        assertTrue(negative.err().contains("neg.csv:2") && negative.err().contains("must be positive"), negative.err());
-
-        Result nan = bad(tmp, "nan.csv", "params,tokens,loss\n1e8,2e9,NaN\n");
-        assertEquals(2, nan.exit());
-        assertTrue(nan.err().contains("nan.csv:2") && nan.err().contains("NaN"), nan.err());
-
-        Result few = bad(tmp, "few.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,3.0\n4e8,5e8,3.05\n");
-        assertEquals(2, few.exit());
-        assertTrue(few.err().contains("few.csv") && few.err().contains("fewer points than parameters"), few.err());
-
-        Result thin = bad(tmp, "thin.csv", "params,tokens,budget,loss\n1e8,1.667e9,1e18,3.1\n2e8,8.33e8,1e18,3.0\n4e8,4.17e8,1e18,3.05\n"
-                + "1e8,1.667e10,1e19,2.9\n2e8,8.33e9,1e19,2.8\n", "--method", "approach2");
-        assertEquals(2, thin.exit());
-        assertTrue(thin.err().contains("thin.csv:5") && thin.err().contains("parabola needs at least 3"), thin.err());
-
-        Result dup = bad(tmp, "dup.csv", "params,tokens,loss,loss\n1e8,2e9,3.1,3.0\n");
-        assertEquals(2, dup.exit());
-        assertTrue(dup.err().contains("dup.csv:1") && dup.err().contains("columns 3 and 4 are both named 'loss'"), dup.err());
-
-        Result javaism = bad(tmp, "javaism.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1d,3.0\n");
-        assertEquals(2, javaism.exit());
-        assertTrue(javaism.err().contains("javaism.csv:3") && javaism.err().contains("not a number: '1d'"), javaism.err());
+        assertRefused(bad(tmp, "missing.csv", "params,loss\n1e8,3.0\n"), "missing.csv:1", "'tokens'", "missing required column");
+        assertRefused(bad(tmp, "text.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,abc\n"), "text.csv:3", "not a number: 'abc'");
+        assertRefused(bad(tmp, "neg.csv", "params,tokens,loss\n1e8,-2e9,3.1\n"), "neg.csv:2", "must be positive");
+        assertRefused(bad(tmp, "nan.csv", "params,tokens,loss\n1e8,2e9,NaN\n"), "nan.csv:2", "NaN");
+        assertRefused(bad(tmp, "few.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,3.0\n4e8,5e8,3.05\n"), "few.csv", "fewer points than parameters");
+        assertRefused(bad(tmp, "thin.csv", "params,tokens,budget,loss\n1e8,1.667e9,1e18,3.1\n2e8,8.33e8,1e18,3.0\n4e8,4.17e8,1e18,3.05\n"
+                + "1e8,1.667e10,1e19,2.9\n2e8,8.33e9,1e19,2.8\n", "--method", "approach2"), "thin.csv:5", "parabola needs at least 3");
+        assertRefused(bad(tmp, "dup.csv", "params,tokens,loss,loss\n1e8,2e9,3.1,3.0\n"), "dup.csv:1", "columns 3 and 4 are both named 'loss'");
+        assertRefused(bad(tmp, "javaism.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1d,3.0\n"), "javaism.csv:3", "not a number: '1d'");
 
         for (String box : new String[] {"a,1.5", "0.01,1.5x", "0x1p-3,1.5"}) {
             Result r = run("fit", chinchilla(), "--box", box);
-            assertEquals(2, r.exit(), r.out() + r.err());
-            assertTrue(r.err().contains("--box must be MIN,MAX, two numbers, got '" + box + "': not a number"), r.err());
+            assertRefused(r, "--box must be MIN,MAX, two numbers, got '" + box + "': not a number");
             assertEquals(1, r.err().strip().lines().count(), "one line, not a stack trace: " + r.err());
         }
         Result inverted = run("fit", chinchilla(), "--box", "1.5,0.01");
