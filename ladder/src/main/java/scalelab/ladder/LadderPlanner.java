@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import scalelab.training.ModelConfig;
 import scalelab.training.RunSpec;
 import scalelab.training.TrainerOptions;
@@ -222,5 +224,17 @@ public final class LadderPlanner {
 
     static String runName(LadderSpec spec, LadderSpec.Family family, double budget, int width) {
         return String.format(Locale.ROOT, "%s-%s-C%.2e-d%d", spec.name(), family.name(), budget, width).replace("+", "");
+    }
+
+    private static final Pattern BUDGET_RUN_SUFFIX = Pattern.compile("(.+)-C[0-9.]+e-?[0-9]+-d[0-9]+");
+
+    /** The family of a budget run named by {@link #runName}, or null for any other name (a target run has no budget part). */
+    static String familyOfRunName(String ladderName, String runName) {
+        String prefix = ladderName + "-";
+        if (!runName.startsWith(prefix) || runName.startsWith(prefix + "target-")) {
+            return null;
+        }
+        Matcher m = BUDGET_RUN_SUFFIX.matcher(runName.substring(prefix.length()));
+        return m.matches() ? m.group(1) : null;
     }
 }

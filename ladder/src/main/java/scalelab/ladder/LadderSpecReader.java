@@ -92,6 +92,10 @@ public final class LadderSpecReader {
             String p = "/families/" + i;
             JsonNode f = object(node.get(i), p, FAMILY);
             String name = text(f, p, "name", null);
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || name.equals("target") || name.startsWith("target-")) {
+                // run names are LADDER-FAMILY-C…-dW and targets LADDER-target-NAME: a family must not read as either
+                throw tree.error(p + "/name", "family name '" + name + "' must be letters, digits, '.', '_' or '-' and not start with 'target'");
+            }
             for (LadderSpec.Family other : out) {
                 if (other.name().equals(name)) {
                     throw tree.error(p + "/name", "family name '" + name + "' is used twice");

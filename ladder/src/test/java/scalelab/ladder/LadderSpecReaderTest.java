@@ -53,6 +53,8 @@ class LadderSpecReaderTest {
                 "l.yaml:7:", "quantile balancing takes no auxiliary loss");
         assertError(BASE + "rules:\n  batch: {min: 64, max: 8}\n", "l.yaml:7:", "exceeds batch max");
         assertError(BASE + "targets:\n  - {name: x, budget: 1e13, family: moe}\n", "l.yaml:7:", "no family named 'moe'");
+        assertError(BASE + "families:\n  - {name: target-x}\n", "l.yaml:7:", "family name 'target-x'", "not start with 'target'");
+        assertError(BASE + "families:\n  - {name: a b}\n", "l.yaml:7:", "family name 'a b'");
         assertError(BASE + "tokenizer: words\n", "l.yaml:6:", "byte or gpt2");
         assertError("name: t\nbudgets: [1e11]\n", "sizes is required");
         assertError(BASE.replace("name: t", "name: a/b"), "l.yaml:1:", "names a directory");

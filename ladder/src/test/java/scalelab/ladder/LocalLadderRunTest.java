@@ -118,6 +118,13 @@ class LocalLadderRunTest {
         assertEquals(planned.size(), again.alreadyFinished());
         assertEquals(reportsSoFar, sink.lines("finished").size());
         assertEquals(planned.size(), LadderStatus.counts(LadderStatus.read(wd)).get(RunState.FINISHED));
+        // status groups the run directories back into each family's budgets, every planned size finished in each
+        List<LadderStatus.BudgetShape> shapes = LadderStatus.shapes(LadderStatus.read(wd));
+        assertEquals(spec.families().size() * spec.budgets().size(), shapes.size(), shapes.toString());
+        for (LadderStatus.BudgetShape b : shapes) {
+            long sizes = planned.stream().filter(r -> r.family().equals(b.family()) && r.budget() == b.budget()).count();
+            assertEquals(List.of(sizes, sizes), List.of((long) b.finished(), (long) b.runs()), b.toString());
+        }
     }
 
     @Test

@@ -164,6 +164,7 @@ public final class LadderCommand implements Runnable {
             spec.commandLine().getOut().printf(Locale.ROOT, "ladder %s: %d/%d finished (%d already before), %d failed%s; work dir %s%n",
                     ladder.name(), s.finished(), s.total(), s.alreadyFinished(), s.failed(),
                     s.failedRuns().isEmpty() ? "" : " " + s.failedRuns(), wd.path());
+            LadderStatus.shapeReport(LadderStatus.read(wd)).forEach(spec.commandLine().getOut()::println);
             return s.failed() == 0 ? 0 : 1;
         }
     }
@@ -201,12 +202,13 @@ public final class LadderCommand implements Runnable {
             var out = spec.commandLine().getOut();
             Map<RunState, Integer> counts = LadderStatus.counts(entries);
             out.printf("ladder %s: %d runs: %s%n", name, entries.size(), counts);
-            out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "attempts", "loss", "run");
+            out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %6s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "steps", "attempts", "loss", "run");
             for (LadderStatus.Entry e : entries) {
-                out.printf(Locale.ROOT, "%-11s %-9.3g %5d %10d %11d %8d %10s  %s %s%s%n", e.state(), e.budget(), e.width(), e.activeParams(),
-                        e.tokens(), e.attempts(), e.finalLoss() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.finalLoss()),
+                out.printf(Locale.ROOT, "%-11s %-9.3g %5d %10d %11d %6d %8d %10s  %s %s%s%n", e.state(), e.budget(), e.width(), e.activeParams(),
+                        e.tokens(), e.steps(), e.attempts(), e.finalLoss() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.finalLoss()),
                         e.name(), e.specHash().substring(0, 12), e.failure() == null ? "" : "  (" + e.failure().strip() + ")");
             }
+            LadderStatus.shapeReport(entries).forEach(out::println);
             out.flush();
             return 0;
         }

@@ -22,6 +22,7 @@ import scalelab.fitting.Vpnls;
 import scalelab.ladder.LadderPlan;
 import scalelab.ladder.LadderPlanner;
 import scalelab.ladder.LadderRunner;
+import scalelab.ladder.LadderStatus;
 import scalelab.ladder.LadderSpec;
 import scalelab.ladder.LadderSpecReader;
 import scalelab.ladder.LadderWorkDir;
@@ -130,6 +131,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         LadderRunner.Summary ran = runner.run(ladder, ladderDir, new LadderRunner.Options(parallel, retries, false), new VpnlsNStarPredictor());
         out().printf("ladder %s: %d/%d runs finished (%d before this call), %d failed%n", ladder.name(), ran.finished(),
                 ran.total(), ran.alreadyFinished(), ran.failed());
+        LadderStatus.shapeReport(LadderStatus.read(ladderDir)).forEach(out()::println);
         if (ran.failed() > 0) {
             throw new IllegalStateException(ran.failed() + " ladder runs failed " + ran.failedRuns()
                     + "; see their train.log under " + ladderDir.path() + ", then rerun quickstart to retry them");

@@ -50,6 +50,7 @@ class QuickstartTest {
         Result r = run(args);
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("== 7/7 check and report"), r.out());
+        assertTrue(r.out().contains("IsoFLOP shape per budget (finished runs):"), r.out());
         Matcher m = Pattern.compile("error ([+-][0-9.]+)%").matcher(r.out());
         assertTrue(m.find(), r.out());
         // a broken pipeline (wrong units, wrong run, constant model) misses by far more than this
