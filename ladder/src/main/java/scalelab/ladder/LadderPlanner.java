@@ -141,7 +141,7 @@ public final class LadderPlanner {
                 // executors pass no --eval-every, so runs evaluate at the trainer's default interval (0)
                 long evalTokens = TrainerOptions.evaluations(steps, 0) * spec.eval().tokens();
                 PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run,
-                        throughput.estimateSeconds(model, run.tokens(), evalTokens), spec.eval().tokens());
+                        throughput.estimateSeconds(model, steps, run.tokens(), evalTokens), spec.eval().tokens());
                 if (Math.abs(planned1.budgetError()) > MAX_BUDGET_ERROR) {
                     throw new IllegalStateException("planned FLOPs of " + run.name() + " are " + planned1.budgetError() + " off the budget");
                 }

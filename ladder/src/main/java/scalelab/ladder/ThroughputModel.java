@@ -19,34 +19,65 @@ import java.util.List;
 import scalelab.training.ModelConfig;
 
 /**
- * Training throughput on this machine as a function of model size, for wall-time estimates. Throughput is expressed
- * the way it is measured: 6·N_active·tokens/s ("6N FLOP/s"), interpolated linearly in ln N_active between measured
- * points and held constant outside them; each run also pays a fixed start-up cost (JVM, engine, data).
+ * Training speed on this machine as a function of model size, for wall-time estimates. A training step of B sequences
+ * of T tokens takes {@code stepSeconds + 6·N_active·B·T / flopsPerSecond}: a fixed cost per optimiser step (kernel
+ * launches, AdamW over every tensor, the loss read back) plus a rate in the "6N" convention. The fixed cost is why a
+ * run with small batches is slower per FLOP, and a ladder's large models at small budgets get the smallest batches.
+ * Both figures are interpolated linearly in ln N_active between measured points and held constant outside them; each
+ * run also pays a start-up cost (JVM, engine, data).
  *
  * <p>Source: the file {@code scalelab bench train --save} writes, at {@code $SCALELAB_BENCH_TRAIN}, else
  * {@code ~/.scalelab/bench-train.json}:
  * {@code {"source": "...", "measuredAt": "2026-...Z", "engineThreads": 2, "startupSeconds": 5,
- * "points": [{"model": "d64 L1 H4", "activeParams": 50000, "tokensPerSecond": 1.3e5, "flopsPerSecond": 3.9e10}, ...]}}
- * (only activeParams and flopsPerSecond of each point are required; startupSeconds defaults to 5). When the file does
- * not exist, the built-in default below (medians measured on a 2-core AVX-512 machine, fp32, seq 128, vocab 256 —
- * docs/djl-notes.md).
+ * "points": [{"model": "d64 L1 H4", "activeParams": 50000, "flopsPerSecond": 3.9e10, "stepSeconds": 0.005,
+ * "measured": [{"batch": 4, "stepSeconds": ...}, {"batch": 16, "stepSeconds": ...}]}, ...]}}
+ * (only activeParams and flopsPerSecond of each point are required; stepSeconds defaults to 0 and startupSeconds to
+ * 5). When the file does not exist, the built-in default below (measured with {@code bench train} on a 2-core
+ * machine, fp32, seq 128, vocab 256 — BENCHMARKS.md).
  */
 public record ThroughputModel(String source, double startupSeconds, List<Point> points) {
 
-    public record Point(double activeParams, double flopsPerSecond) {}
+    /** One model size: the marginal 6N FLOP/s of its tokens and the fixed seconds of each optimiser step. */
+    public record Point(double activeParams, double flopsPerSecond, double stepSeconds) {}
 
-    /** One size as {@code bench train} measured it: a label, N_active and training tokens per second. */
-    public record Measured(String model, long activeParams, double tokensPerSecond) {
+    /**
+     * One size as {@code bench train} measured it: median seconds per step at a small and at a larger batch (sequences of
+     * {@code seqLen} tokens), from which {@link #toPoint} separates the per-step cost from the per-token rate.
+     */
+    public record Measured(String model, long activeParams, int seqLen, int smallBatch, double smallBatchStepSeconds,
+                           int batch, double stepSeconds) {
         public Measured {
-            if (activeParams <= 0 || !(tokensPerSecond > 0) || !Double.isFinite(tokensPerSecond)) {
-                throw new IllegalArgumentException("measured size " + model + " needs positive active params and tokens/s");
+            if (activeParams <= 0 || seqLen <= 0 || smallBatch <= 0 || batch <= smallBatch) {
+                throw new IllegalArgumentException("measured size " + model + " needs positive active params and seq_len and "
+                        + "two batches, the second larger, got " + smallBatch + " and " + batch);
             }
+            if (!(smallBatchStepSeconds > 0) || !(stepSeconds > 0) || !Double.isFinite(smallBatchStepSeconds) || !Double.isFinite(stepSeconds)) {
+                throw new IllegalArgumentException("measured size " + model + " needs positive step times, got "
+                        + smallBatchStepSeconds + " and " + stepSeconds);
+            }
+        }
+
+        /**
+         * The line through the two measurements, seconds = stepSeconds + tokens·6N / flopsPerSecond. When timing noise
+         * gives a negative step cost or a small batch no faster than the large one, the step cost is taken as zero and
+         * the rate from the larger batch alone (the plain tokens/s figure).
+         */
+        public Point toPoint() {
+            double smallTokens = (double) smallBatch * seqLen;
+            double tokens = (double) batch * seqLen;
+            double secondsPerToken = (stepSeconds - smallBatchStepSeconds) / (tokens - smallTokens);
+            double fixed = smallBatchStepSeconds - smallTokens * secondsPerToken;
+            if (!(secondsPerToken > 0) || fixed < 0) {
+                secondsPerToken = stepSeconds / tokens;
+                fixed = 0;
+            }
+            return new Point(activeParams, 6.0 * activeParams / secondsPerToken, fixed);
         }
     }
 
     public static final ThroughputModel DEFAULT = new ThroughputModel(
             "built-in default figures (2-core CPU, fp32: 50k params 39 GFLOP/s, 0.6M 83 GFLOP/s, 3.2M 125 GFLOP/s)", 5.0,
-            List.of(new Point(5.0e4, 3.9e10), new Point(6.0e5, 8.3e10), new Point(3.2e6, 1.25e11)));
+            List.of(new Point(5.0e4, 3.9e10, 0), new Point(6.0e5, 8.3e10, 0), new Point(3.2e6, 1.25e11, 0)));
 
     public ThroughputModel {
         if (points.isEmpty()) {
@@ -93,7 +124,11 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
             if (!(n > 0) || !(f > 0) || !Double.isFinite(n) || !Double.isFinite(f)) {
                 throw bad(file, "every point needs positive numbers activeParams and flopsPerSecond, got " + p);
             }
-            pts.add(new Point(n, f));
+            JsonNode step = p.path("stepSeconds");
+            if (!step.isMissingNode() && !(step.isNumber() && step.asDouble() >= 0 && Double.isFinite(step.asDouble()))) {
+                throw bad(file, "a point's stepSeconds must be a number >= 0, got " + p);
+            }
+            pts.add(new Point(n, f, step.isMissingNode() ? 0 : step.asDouble()));
         }
         JsonNode startup = root.path("startupSeconds");
         if (!startup.isMissingNode() && !(startup.isNumber() && startup.asDouble() >= 0 && Double.isFinite(startup.asDouble()))) {
@@ -115,8 +150,9 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
 
     /**
      * Writes {@code bench train}'s figures where {@link #read} finds them, atomically (write-then-rename, so a plan
-     * never reads half a file). FLOP/s are stored in the 6·N_active convention the estimates use, not the counted
-     * FLOPs with the attention term. The start-up cost is not measured by the bench and is left to the default.
+     * never reads half a file): per size the fitted rate (in the 6·N_active convention the estimates use, not the
+     * counted FLOPs with the attention term) and step cost, and the two measurements they came from. The start-up
+     * cost is not measured by the bench and is left to the default.
      */
     public static void save(Path file, List<Measured> sizes, int engineThreads, Instant measuredAt) {
         if (sizes.isEmpty()) {
@@ -129,8 +165,12 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         root.put("engineThreads", engineThreads);
         ArrayNode pts = root.putArray("points");
         for (Measured m : sizes) {
-            pts.addObject().put("model", m.model()).put("activeParams", m.activeParams())
-                    .put("tokensPerSecond", m.tokensPerSecond()).put("flopsPerSecond", 6.0 * m.activeParams() * m.tokensPerSecond());
+            Point p = m.toPoint();
+            ObjectNode o = pts.addObject().put("model", m.model()).put("activeParams", m.activeParams())
+                    .put("flopsPerSecond", p.flopsPerSecond()).put("stepSeconds", p.stepSeconds());
+            ArrayNode measured = o.putArray("measured");
+            measured.addObject().put("batch", m.smallBatch()).put("seqLen", m.seqLen()).put("stepSeconds", m.smallBatchStepSeconds());
+            measured.addObject().put("batch", m.batch()).put("seqLen", m.seqLen()).put("stepSeconds", m.stepSeconds());
         }
         try {
             Path dir = file.toAbsolutePath().getParent();
@@ -147,29 +187,38 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         }
     }
 
-    /** 6N FLOP/s expected for a model with this many active parameters. */
+    /** Marginal 6N FLOP/s of a model with this many active parameters. */
     public double flopsPerSecond(double activeParams) {
+        return interpolate(activeParams, Point::flopsPerSecond);
+    }
+
+    /** Fixed seconds of one optimiser step of a model with this many active parameters. */
+    public double stepSeconds(double activeParams) {
+        return interpolate(activeParams, Point::stepSeconds);
+    }
+
+    private double interpolate(double activeParams, java.util.function.ToDoubleFunction<Point> figure) {
         if (activeParams <= points.get(0).activeParams()) {
-            return points.get(0).flopsPerSecond();
+            return figure.applyAsDouble(points.get(0));
         }
         for (int i = 1; i < points.size(); i++) {
             Point a = points.get(i - 1);
             Point b = points.get(i);
             if (activeParams <= b.activeParams()) {
                 double t = Math.log(activeParams / a.activeParams()) / Math.log(b.activeParams() / a.activeParams());
-                return a.flopsPerSecond() + t * (b.flopsPerSecond() - a.flopsPerSecond());
+                return figure.applyAsDouble(a) + t * (figure.applyAsDouble(b) - figure.applyAsDouble(a));
             }
         }
-        return points.get(points.size() - 1).flopsPerSecond();
+        return figure.applyAsDouble(points.get(points.size() - 1));
     }
 
     /**
-     * Wall time of a run training on {@code trainTokens} and evaluating {@code evalTokens} held-out tokens in all
-     * (every evaluation pass summed). Evaluation is a forward pass only, a third of a training step's FLOPs per token
-     * (2N rather than 6N), costed at the training rate.
+     * Wall time of a run of {@code steps} optimiser steps training on {@code trainTokens} and evaluating
+     * {@code evalTokens} held-out tokens in all (every evaluation pass summed). Evaluation is a forward pass only, a
+     * third of a training step's FLOPs per token (2N rather than 6N), costed at the training rate.
      */
-    public double estimateSeconds(ModelConfig model, long trainTokens, long evalTokens) {
+    public double estimateSeconds(ModelConfig model, long steps, long trainTokens, long evalTokens) {
         double n = model.activeParams();
-        return startupSeconds + (6.0 * n * trainTokens + 2.0 * n * evalTokens) / flopsPerSecond(n);
+        return startupSeconds + steps * stepSeconds(n) + (6.0 * n * trainTokens + 2.0 * n * evalTokens) / flopsPerSecond(n);
     }
 }

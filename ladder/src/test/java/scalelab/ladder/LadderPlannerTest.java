@@ -124,11 +124,33 @@ class LadderPlannerTest {
 
     @Test
     void throughputModelInterpolatesInLogParams() {
-        ThroughputModel t = ThroughputModel.DEFAULT;
-        assertEquals(3.9e10, t.flopsPerSecond(1e3));
-        assertEquals(1.25e11, t.flopsPerSecond(1e9));
-        double mid = t.flopsPerSecond(Math.sqrt(5e4 * 6e5));
-        assertEquals((3.9e10 + 8.3e10) / 2, mid, 1e3);
+        ThroughputModel t = new ThroughputModel("test", 5, List.of(new ThroughputModel.Point(6e5, 8e10, 0.02),
+                new ThroughputModel.Point(5e4, 4e10, 0.01)));
+        assertEquals(4e10, t.flopsPerSecond(1e3));
+        assertEquals(0.01, t.stepSeconds(1e3));
+        assertEquals(8e10, t.flopsPerSecond(1e9));
+        assertEquals(0.02, t.stepSeconds(1e9));
+        double mid = Math.sqrt(5e4 * 6e5);
+        assertEquals(6e10, t.flopsPerSecond(mid), 1e-3);
+        assertEquals(0.015, t.stepSeconds(mid), 1e-12);
+    }
+
+    @Test
+    void twoBatchMeasurementsSeparateTheStepCostFromTheTokenRate() {
+        long n = 100_000;
+        // 0.01 s per step plus 6N·tokens at 6e10 FLOP/s: 4·128 tokens take 0.01512 s, 32·128 take 0.05096 s
+        double perToken = 6.0 * n / 6e10;
+        ThroughputModel.Point p = new ThroughputModel.Measured("d64", n, 128, 4, 0.01 + 512 * perToken, 32, 0.01 + 4096 * perToken).toPoint();
+        assertEquals(6e10, p.flopsPerSecond(), 1e-3 * 6e10);
+        assertEquals(0.01, p.stepSeconds(), 1e-9);
+        // noise that makes the small batch slower per step than the large one: no step cost, the large batch's rate
+        ThroughputModel.Point noisy = new ThroughputModel.Measured("d64", n, 128, 4, 0.06, 32, 0.05).toPoint();
+        assertEquals(0.0, noisy.stepSeconds());
+        assertEquals(6.0 * n * 4096 / 0.05, noisy.flopsPerSecond(), 1e-6 * noisy.flopsPerSecond());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ThroughputModel.Measured("d64", n, 128, 16, 0.05, 16, 0.05));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ThroughputModel.Measured("d64", n, 128, 4, Double.NaN, 16, 0.05));
     }
 
     private static final String EVAL_LADDER = """
@@ -155,9 +177,10 @@ class LadderPlannerTest {
     @Test
     void savedBenchFiguresDriveTheEstimatesIncludingEvaluation(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
         java.nio.file.Path f = tmp.resolve("sub/bench-train.json");
-        // one measured size: its 6N FLOP/s (6 · 1e5 · 2e5 = 1.2e11) then applies to every size
-        ThroughputModel.save(f, List.of(new ThroughputModel.Measured("d64 L2 H4", 100_000, 2.0e5)), 3,
-                java.time.Instant.parse("2026-11-23T10:15:30.123Z"));
+        // one measured size: 0.002 s per step plus its tokens at 6N·1e-11 s each (1.2e11 6N FLOP/s) then apply to every size
+        double perToken = 6.0 * 100_000 / 1.2e11;
+        ThroughputModel.save(f, List.of(new ThroughputModel.Measured("d64 L2 H4", 100_000, 64, 2, 0.002 + 128 * perToken,
+                        16, 0.002 + 1024 * perToken)), 3, java.time.Instant.parse("2026-11-23T10:15:30.123Z"));
         ThroughputModel t = ThroughputModel.read(f);
         assertTrue(t.source().contains("2026-11-23T10:15:30Z") && t.source().contains("3 engine threads")
                 && t.source().contains(f.toString()), t.source());
@@ -169,10 +192,20 @@ class LadderPlannerTest {
             PlannedRun r = measured.runs().get(i);
             double n = r.activeParams();
             double evalTokens = 8192.0 * evalPasses(r.spec().steps());
-            assertEquals(5 + (6 * n * r.tokens() + 2 * n * evalTokens) / 1.2e11, r.estimatedSeconds(), 1e-9, r.spec().name());
+            assertEquals(5 + 0.002 * r.spec().steps() + (6 * n * r.tokens() + 2 * n * evalTokens) / 1.2e11, r.estimatedSeconds(), 1e-6,
+                    r.spec().name());
             assertTrue(2 * n * evalTokens > 0.01 * 6 * n * r.tokens(), "evaluation is a visible share of the compute here: " + r.spec().name());
             assertFalse(Math.abs(defaults.runs().get(i).estimatedSeconds() - r.estimatedSeconds()) < 1e-6, "the saved file changed nothing");
         }
+    }
+
+    @Test
+    void aBenchFileWithoutStepCostsStillReads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("bench-train.json");
+        java.nio.file.Files.writeString(f, "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}");
+        ThroughputModel t = ThroughputModel.read(f);
+        assertEquals(0.0, t.stepSeconds(1e5));
+        assertEquals(1e10, t.flopsPerSecond(1e5));
     }
 
     @Test
@@ -181,7 +214,8 @@ class LadderPlannerTest {
         for (String content : List.of("{\"points\": [{\"activeParams\": 1e5, ", "[]", "{\"points\": []}",
                 "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}",
                 "{\"points\": [{\"activeParams\": \"many\", \"flopsPerSecond\": 1e10}]}",
-                "{\"startupSeconds\": -3, \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}")) {
+                "{\"startupSeconds\": -3, \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}",
+                "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10, \"stepSeconds\": -0.1}]}")) {
             java.nio.file.Files.writeString(f, content);
             String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f)).getMessage();
             assertTrue(msg.startsWith("throughput file " + f + ": ") && msg.contains("bench train --save"), content + " -> " + msg);

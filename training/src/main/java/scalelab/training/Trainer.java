@@ -143,6 +143,13 @@ public final class Trainer {
         return new NDArray[] {manager.create(inputs, new Shape(rows, t)), manager.create(targets, new Shape(rows, t))};
     }
 
+    /**
+     * Sequences per evaluation batch, the same for every run: a run's held-out loss then does not depend on its training
+     * batch (MoE capacity drops depend on what shares a batch), and a run training at batch 4 does not pay 8× the
+     * per-batch cost on its ten evaluation passes.
+     */
+    public static final int EVAL_BATCH_SEQUENCES = 32;
+
     /** Mean held-out loss (nats/token) over the fixed evaluation windows, no gradients recorded. */
     public static double evaluate(TransformerLM model, PackedDataset data, int batchSize, NDManager parent) {
         double sum = 0;
@@ -262,7 +269,7 @@ public final class Trainer {
         }
 
         private void evaluateNow() {
-            double loss = evaluate(model, data, spec.batchSize(), root);
+            double loss = evaluate(model, data, EVAL_BATCH_SEQUENCES, root);
             double bitsPerByte = loss / Math.log(2) / data.evalBytesPerToken();
             evals.add(new Checkpoint.EvalPoint(step, loss, bitsPerByte));
             long tokens = step * spec.tokensPerStep();

@@ -17,8 +17,9 @@ import scalelab.training.TrainingBenchmark;
 public final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--sizes", split = ",", paramLabel = "D:L:H",
-            description = "Model sizes as width:layers:heads (default 64:1:4,128:3:4,256:4:8,384:6:6).")
-    String[] sizes = {"64:1:4", "128:3:4", "256:4:8", "384:6:6"};
+            description = "Model sizes as width:layers:heads (default 32:2:1,64:2:2,128:4:4,256:8:8: the shapes a ladder's "
+                    + "depth d/32 and head width 32 give).")
+    String[] sizes = {"32:2:1", "64:2:2", "128:4:4", "256:8:8"};
 
     @Option(names = "--moe", split = ",", paramLabel = "D:L:H:E:K:G",
             description = "MoE sizes as width:layers:heads:experts:top_k:granularity (expert width 4·d/G), each run with "
@@ -36,12 +37,20 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int steps = 8;
 
     @Option(names = "--save", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
-            description = "Save the dense sizes' throughput for `ladder plan`'s time estimates, to FILE or by default "
+            description = "Also time each dense size at --small-batch, and save per size the fixed seconds per step and the "
+                    + "FLOP/s of its tokens for `ladder plan`'s time estimates, to FILE or by default "
                     + "$SCALELAB_BENCH_TRAIN, else ~/.scalelab/bench-train.json.")
     String save;
 
+    @Option(names = "--small-batch", description = "With --save: the second, smaller batch each dense size is timed at "
+            + "(default 4; the ladder's largest models at small budgets train at batches this small).")
+    int smallBatch = 4;
+
     @Override
     public Integer call() {
+        if (save != null && !(smallBatch >= 1 && smallBatch < batch)) {
+            throw new IllegalArgumentException("--small-batch (" + smallBatch + ") must be at least 1 and below --batch (" + batch + ")");
+        }
         // The peak is re-measured right before each size: on a shared machine the CPU share drifts within minutes,
         // and MFU must compare a model with the matmul speed available at the same moment.
         double firstPeak = PeakFlops.measure();
@@ -85,15 +94,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
             String balance = balances.get(i);
             double peak = i == 0 ? firstPeak : PeakFlops.measure();
             TrainingBenchmark.Throughput t = TrainingBenchmark.measure(m, balance, batch, steps, peak);
-            String label = m.isMoe() ? String.format("MoE E=%d k=%d G=%d %s", m.experts(), m.topK(), 4 * m.dModel() / m.dExpert(), balance)
-                    : "dense";
-            System.out.printf("| %s | %d | %d | %d | %,d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", label,
-                    m.dModel(), m.layers(), m.heads(), m.activeParams(), m.nonEmbeddingParams(), seqLen, batch,
-                    t.medianStepSeconds(), t.tokensPerSecond(), t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
-            System.out.flush();
-            if (!m.isMoe()) {
-                dense.add(new ThroughputModel.Measured(String.format("d%d L%d H%d T%d B%d", m.dModel(), m.layers(), m.heads(), seqLen, batch),
-                        m.activeParams(), t.tokensPerSecond()));
+            printRow(m, balance, t, peak);
+            if (!m.isMoe() && save != null) {
+                TrainingBenchmark.Throughput small = TrainingBenchmark.measure(m, balance, smallBatch, steps, peak);
+                printRow(m, balance, small, peak);
+                dense.add(new ThroughputModel.Measured(String.format("d%d L%d H%d T%d", m.dModel(), m.layers(), m.heads(), seqLen),
+                        m.activeParams(), seqLen, smallBatch, small.medianStepSeconds(), batch, t.medianStepSeconds()));
             }
         }
         if (save != null) {
@@ -103,5 +109,14 @@ public final class BenchTrainCommand implements Callable<Integer> {
             System.out.printf("saved %d dense sizes' throughput to %s (used by `ladder plan` time estimates)%n", dense.size(), file);
         }
         return 0;
+    }
+
+    private void printRow(ModelConfig m, String balance, TrainingBenchmark.Throughput t, double peak) {
+        String label = m.isMoe() ? String.format("MoE E=%d k=%d G=%d %s", m.experts(), m.topK(), 4 * m.dModel() / m.dExpert(), balance)
+                : "dense";
+        System.out.printf("| %s | %d | %d | %d | %,d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", label,
+                m.dModel(), m.layers(), m.heads(), m.activeParams(), m.nonEmbeddingParams(), seqLen, t.batchSize(),
+                t.medianStepSeconds(), t.tokensPerSecond(), t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
+        System.out.flush();
     }
 }

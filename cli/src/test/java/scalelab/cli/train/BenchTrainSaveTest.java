@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scalelab.cli.CliRun.Result;
+import scalelab.ladder.ThroughputModel;
 import scalelab.training.ModelConfig;
 import scalelab.training.PeakFlops;
 
@@ -39,8 +41,12 @@ class BenchTrainSaveTest {
             assertTrue(sourceLine(before).contains("built-in default figures") && sourceLine(before).contains("bench train --save"),
                     before.out());
 
+            Result refused = run("bench", "train", "--sizes", "32:1:4", "--moe", "none", "--batch", "4", "--small-batch", "4", "--save");
+            assertEquals(2, refused.exit(), refused.out());
+            assertTrue(refused.err().contains("--small-batch (4) must be at least 1 and below --batch (4)"), refused.err());
+
             Result bench = run("bench", "train", "--sizes", "32:1:4,64:2:4", "--moe", "none", "--seq-len", "32", "--batch", "2",
-                    "--steps", "1", "--save");
+                    "--small-batch", "1", "--steps", "1", "--save");
             assertEquals(0, bench.exit(), bench.err());
             Path file = home.resolve(".scalelab/bench-train.json");
             JsonNode saved = new ObjectMapper().readTree(file.toFile());
@@ -50,9 +56,15 @@ class BenchTrainSaveTest {
             long n = ModelConfig.dense(256, 64, 2, 4, 32).activeParams();
             JsonNode p = saved.path("points").get(1);
             assertEquals(n, p.path("activeParams").asLong());
-            // stored in the plan's 6·N_active convention, from the measured tokens/s
-            assertEquals(6.0 * n * p.path("tokensPerSecond").asDouble(), p.path("flopsPerSecond").asDouble(), 1e-6 * p.path("flopsPerSecond").asDouble());
-            assertTrue(p.path("tokensPerSecond").asDouble() > 0);
+            // both batches' step times are kept, and the saved figures are the line through them (6·N_active convention)
+            JsonNode m = p.path("measured");
+            assertEquals(2, m.size(), p.toString());
+            assertEquals(List.of(1, 2), List.of(m.get(0).path("batch").asInt(), m.get(1).path("batch").asInt()));
+            ThroughputModel.Point expected = new ThroughputModel.Measured("x", n, 32, 1, m.get(0).path("stepSeconds").asDouble(),
+                    2, m.get(1).path("stepSeconds").asDouble()).toPoint();
+            assertEquals(expected.flopsPerSecond(), p.path("flopsPerSecond").asDouble(), 1e-9 * expected.flopsPerSecond());
+            assertEquals(expected.stepSeconds(), p.path("stepSeconds").asDouble(), 1e-12);
+            assertTrue(p.path("flopsPerSecond").asDouble() > 0 && p.path("stepSeconds").asDouble() >= 0, p.toString());
 
             Result after = run("ladder", "plan", ladder);
             assertEquals(0, after.exit(), after.err());
