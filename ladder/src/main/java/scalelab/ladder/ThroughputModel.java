@@ -32,8 +32,8 @@ import scalelab.training.ModelConfig;
  * "points": [{"model": "d64 L1 H4", "activeParams": 50000, "flopsPerSecond": 3.9e10, "stepSeconds": 0.005,
  * "measured": [{"batch": 4, "stepSeconds": ...}, {"batch": 16, "stepSeconds": ...}]}, ...]}}
  * (only activeParams and flopsPerSecond of each point are required; stepSeconds defaults to 0 and startupSeconds to
- * 5). When the file does not exist, the built-in default below (measured with {@code bench train} on a 2-core
- * machine, fp32, seq 128, vocab 256 — BENCHMARKS.md).
+ * 5). When the file does not exist, the built-in {@link #DEFAULT} (whole ladder runs on a 2-core machine, fp32,
+ * seq 128, vocab 256).
  */
 public record ThroughputModel(String source, double startupSeconds, List<Point> points) {
 
@@ -75,9 +75,17 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         }
     }
 
+    /**
+     * Fitted to the training seconds of the 20 runs of {@code examples/ladder-cpu.yaml} on a 2-core machine
+     * (2026-12-02, BENCHMARKS.md; 16% rms error per run): one step cost for every size (the runs could not tell sizes
+     * apart) and the token rate at four sizes; the 6.3M point is {@code bench train}'s d256 L8 figure from the same
+     * machine, for target runs. Start-up is what those runs' wall time left after training and evaluation (mean 7 s).
+     */
     public static final ThroughputModel DEFAULT = new ThroughputModel(
-            "built-in default figures (2-core CPU, fp32: 50k params 39 GFLOP/s, 0.6M 83 GFLOP/s, 3.2M 125 GFLOP/s)", 5.0,
-            List.of(new Point(5.0e4, 3.9e10, 0), new Point(6.0e5, 8.3e10, 0), new Point(3.2e6, 1.25e11, 0)));
+            "built-in default figures (fitted to ladder-cpu's 20 runs on a 2-core CPU: 0.005 s per step plus 6N FLOP/s of "
+                    + "15 G at 25k params, 63 G at 0.8M)", 7.0,
+            List.of(new Point(24896, 14.8e9, 0.0054), new Point(98944, 30.6e9, 0.0054), new Point(390832, 49.5e9, 0.0054),
+                    new Point(788736, 63.3e9, 0.0054), new Point(6300160, 101e9, 0.041)));
 
     public ThroughputModel {
         if (points.isEmpty()) {

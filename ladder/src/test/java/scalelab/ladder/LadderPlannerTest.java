@@ -184,7 +184,7 @@ class LadderPlannerTest {
         ThroughputModel t = ThroughputModel.read(f);
         assertTrue(t.source().contains("2026-11-23T10:15:30Z") && t.source().contains("3 engine threads")
                 && t.source().contains(f.toString()), t.source());
-        assertEquals(5.0, t.startupSeconds(), "the bench does not measure start-up: the default stays");
+        assertEquals(ThroughputModel.DEFAULT.startupSeconds(), t.startupSeconds(), "the bench does not measure start-up: the default stays");
         LadderSpec spec = LadderSpecReader.parse(EVAL_LADDER, "eval.yaml");
         LadderPlan measured = new LadderPlanner(t).plan(spec);
         LadderPlan defaults = PLANNER.plan(spec);
@@ -192,7 +192,7 @@ class LadderPlannerTest {
             PlannedRun r = measured.runs().get(i);
             double n = r.activeParams();
             double evalTokens = 8192.0 * evalPasses(r.spec().steps());
-            assertEquals(5 + 0.002 * r.spec().steps() + (6 * n * r.tokens() + 2 * n * evalTokens) / 1.2e11, r.estimatedSeconds(), 1e-6,
+            assertEquals(t.startupSeconds() + 0.002 * r.spec().steps() + (6 * n * r.tokens() + 2 * n * evalTokens) / 1.2e11, r.estimatedSeconds(), 1e-6,
                     r.spec().name());
             assertTrue(2 * n * evalTokens > 0.01 * 6 * n * r.tokens(), "evaluation is a visible share of the compute here: " + r.spec().name());
             assertFalse(Math.abs(defaults.runs().get(i).estimatedSeconds() - r.estimatedSeconds()) < 1e-6, "the saved file changed nothing");
