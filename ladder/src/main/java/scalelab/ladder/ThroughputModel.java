@@ -28,11 +28,11 @@ import scalelab.training.ModelConfig;
  *
  * <p>Source: the file {@code scalelab bench train --save} writes, at {@code $SCALELAB_BENCH_TRAIN}, else
  * {@code ~/.scalelab/bench-train.json}:
- * {@code {"source": "...", "measuredAt": "2026-...Z", "engineThreads": 2, "startupSeconds": 5,
+ * {@code {"source": "...", "measuredAt": "2026-...Z", "engineThreads": 2, "startupSeconds": 7,
  * "points": [{"model": "d64 L1 H4", "activeParams": 50000, "flopsPerSecond": 3.9e10, "stepSeconds": 0.005,
  * "measured": [{"batch": 4, "stepSeconds": ...}, {"batch": 16, "stepSeconds": ...}]}, ...]}}
  * (only activeParams and flopsPerSecond of each point are required; stepSeconds defaults to 0 and startupSeconds to
- * 5). When the file does not exist, the built-in {@link #DEFAULT} (whole ladder runs on a 2-core machine, fp32,
+ * {@link #DEFAULT}'s, 7 s). When the file does not exist, the built-in {@link #DEFAULT} (whole ladder runs on a 2-core machine, fp32,
  * seq 128, vocab 256).
  */
 public record ThroughputModel(String source, double startupSeconds, List<Point> points) {
@@ -133,13 +133,13 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
                 throw bad(file, "every point needs positive numbers activeParams and flopsPerSecond, got " + p);
             }
             JsonNode step = p.path("stepSeconds");
-            if (!step.isMissingNode() && !(step.isNumber() && step.asDouble() >= 0 && Double.isFinite(step.asDouble()))) {
+            if (!missingOrNonNegative(step)) {
                 throw bad(file, "a point's stepSeconds must be a number >= 0, got " + p);
             }
             pts.add(new Point(n, f, step.isMissingNode() ? 0 : step.asDouble()));
         }
         JsonNode startup = root.path("startupSeconds");
-        if (!startup.isMissingNode() && !(startup.isNumber() && startup.asDouble() >= 0 && Double.isFinite(startup.asDouble()))) {
+        if (!missingOrNonNegative(startup)) {
             throw bad(file, "startupSeconds must be a number >= 0, got " + startup);
         }
         String measuredAt = root.path("measuredAt").asText("");
@@ -149,6 +149,11 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
                         + (root.path("engineThreads").isInt() ? " with " + root.path("engineThreads").asInt() + " engine threads" : "")
                         + ", saved in " + file;
         return new ThroughputModel(source, startup.isMissingNode() ? DEFAULT.startupSeconds : startup.asDouble(), pts);
+    }
+
+    /** An optional figure: absent, or a finite number >= 0. */
+    private static boolean missingOrNonNegative(JsonNode n) {
+        return n.isMissingNode() || (n.isNumber() && n.asDouble() >= 0 && Double.isFinite(n.asDouble()));
     }
 
     private static IllegalArgumentException bad(Path file, String why) {
