@@ -25,17 +25,18 @@ class LadderStatusTest {
 
     @Test
     void aCurveWithItsLowestLossInsideTheSizesIsUShaped() {
-        // ladder-cpu at 4e12 FLOPs with ~1000 steps per run (measured 2026-12-02)
-        List<Entry> runs = List.of(finished("dense", 4e12, 48, 55776, 883, 1.9776), finished("dense", 4e12, 64, 98944, 1104, 1.7271),
-                finished("dense", 4e12, 80, 231520, 1042, 1.8081), finished("dense", 4e12, 96, 333120, 757, 1.8669),
-                finished("dense", 4e12, 112, 604128, 873, 1.9539));
+        // examples/ladder-cpu.yaml's top budget, 1.5e13 FLOPs at batch 4-32 (measured 2026-12-02, BENCHMARKS.md)
+        List<Entry> runs = List.of(finished("dense", 1.5e13, 56, 75824, 5161, 1.5921), finished("dense", 1.5e13, 72, 125136, 3396, 1.5688),
+                finished("dense", 1.5e13, 80, 231520, 1954, 1.5895), finished("dense", 1.5e13, 104, 390832, 1231, 1.6297),
+                finished("dense", 1.5e13, 128, 788736, 1285, 1.6864));
         BudgetShape s = LadderStatus.shapes(runs).get(0);
         assertEquals(Shape.U_SHAPED, s.shape());
-        assertEquals(64, s.bestWidth());
-        assertEquals(98944, s.bestActiveParams());
-        assertEquals(1.7271, s.bestLoss());
+        assertEquals(72, s.bestWidth());
+        assertEquals(125136, s.bestActiveParams());
+        assertEquals(1.5688, s.bestLoss());
         assertEquals(5, s.finished());
-        assertFalse(s.lossFollowsSteps(), "d96 has fewer steps than d112 and lower loss");
+        assertFalse(s.lossFollowsSteps(), "d56 has the most steps and not the lowest loss");
+        assertTrue(s.describe().startsWith("U-shaped"), s.describe());
     }
 
     @Test
