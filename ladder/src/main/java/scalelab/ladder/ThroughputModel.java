@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import scalelab.training.ModelConfig;
 
 /**
@@ -210,7 +211,7 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         return interpolate(activeParams, Point::stepSeconds);
     }
 
-    private double interpolate(double activeParams, java.util.function.ToDoubleFunction<Point> figure) {
+    private double interpolate(double activeParams, ToDoubleFunction<Point> figure) {
         if (activeParams <= points.get(0).activeParams()) {
             return figure.applyAsDouble(points.get(0));
         }
