@@ -21,6 +21,7 @@ public final class Main implements Runnable {
         scalelab.cli.fit.FitCommand.class,
         scalelab.cli.fit.AllocateCommand.class,
         scalelab.cli.fit.BacktestCommand.class,
+        scalelab.cli.fit.ForecastCommand.class,
         scalelab.cli.fit.BootstrapCommand.class,
         scalelab.cli.train.TrainCommand.class,
     };

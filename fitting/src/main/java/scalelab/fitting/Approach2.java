@@ -136,7 +136,7 @@ public final class Approach2 {
         return sxx > 0 ? sxy / sxx : 0;
     }
 
-    static BudgetParabola parabola(List<Observation> observations, BudgetGrouping.Budget b) {
+    public static BudgetParabola parabola(List<Observation> observations, BudgetGrouping.Budget b) {
         int m = b.members().size();
         double[] x = new double[m], y = new double[m], w = new double[m];
         double xc = 0, sw = 0, xmin = Double.POSITIVE_INFINITY, xmax = Double.NEGATIVE_INFINITY, minLoss = Double.POSITIVE_INFINITY;

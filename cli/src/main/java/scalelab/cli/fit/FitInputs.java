@@ -21,16 +21,42 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
                  boolean clustered) {
 
     static FitInputs load(Path file, Double maxBudget) {
+        return load(file, maxBudget, null);
+    }
+
+    /**
+     * @param where null, or "COLUMN=VALUE": only the rows whose text column equals VALUE (e.g. one data set of a file
+     *              holding several, {@code dataset=rpj})
+     */
+    static FitInputs load(Path file, Double maxBudget, String where) {
         RunTable table = RunTableReader.read(file);
+        String column = null, value = null;
+        if (where != null) {
+            int eq = where.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--where must be COLUMN=VALUE, got '" + where + "'");
+            }
+            column = where.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            value = where.substring(eq + 1).trim();
+            boolean known = false;
+            for (RunTable.Row r : table.rows()) {
+                known |= r.extra().containsKey(column);
+            }
+            if (!known) {
+                throw new InputFormatException(file, 0, column, "--where names column '" + column + "', which the file does not have");
+            }
+        }
         List<RunTable.Row> rows = new ArrayList<>();
         for (RunTable.Row r : table.rows()) {
-            if (maxBudget == null || r.observation().flops() <= maxBudget * (1 + 1e-9)) {
+            boolean inBudget = maxBudget == null || r.observation().flops() <= maxBudget * (1 + 1e-9);
+            boolean selected = column == null || value.equals(r.extra().get(column));
+            if (inBudget && selected) {
                 rows.add(r);
             }
         }
         if (rows.isEmpty()) {
-            throw new InputFormatException(file, 0, null, String.format(Locale.ROOT,
-                    "no runs at or below --max-budget %.3e", maxBudget));
+            throw new InputFormatException(file, 0, null, where != null ? "no runs with " + where
+                    : String.format(Locale.ROOT, "no runs at or below --max-budget %.3e", maxBudget));
         }
         RunTable kept = new RunTable(table.source(), rows, table.budgetColumn(), table.contentSha256());
         boolean byLabel = "budget".equals(table.budgetColumn());

@@ -1,0 +1,126 @@
+package scalelab.cli.fit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.ForecastTarget;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.Ladder;
+import scalelab.registry.ObservationSet;
+import scalelab.registry.Registry;
+
+/** {@code scalelab forecast}: the default forecaster on a runs file or a registry ladder. Answers; files nothing. */
+@Command(name = "forecast", mixinStandardHelpOptions = true,
+        description = "Forecast the loss at a larger compute (compute-optimal) or at a given N and D, with an interval that "
+                + "carries the ladder's own backtest error, the panel of methods, and the leave-one-budget-out spread. "
+                + "Nothing is filed: `predict` files a forecast in the ledger.")
+public final class ForecastCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.csv", description = "runs: columns params,tokens,loss and "
+            + "optionally budget or flops (or use --ladder)")
+    Path file;
+
+    @Option(names = "--ladder", paramLabel = "NAME", description = "forecast from this ladder's finished dense runs in the registry")
+    String ladder;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "with --ladder: database file (default: $SCALELAB_DB, else ./scalelab.duckdb)")
+    String db;
+
+    @Option(names = "--compute", paramLabel = "C", description = "target compute in FLOPs (compute-optimal forecast)")
+    Double compute;
+
+    @Option(names = "--params", paramLabel = "N", description = "target parameters (with --tokens: a run at a given size)")
+    Double params;
+
+    @Option(names = "--tokens", paramLabel = "D", description = "target training tokens (with --params)")
+    Double tokens;
+
+    @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
+    double level;
+
+    @Option(names = "--asymptote", paramLabel = "L", description = "add Marin's law with L∞ pinned at L to the panel (recorded as an assumption)")
+    Double asymptote;
+
+    @Option(names = "--bootstrap", defaultValue = "100", description = "bootstrap refits for the interval's noise term (default: ${DEFAULT-VALUE})")
+    int bootstrap;
+
+    @Option(names = "--seed", defaultValue = "1", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--where", paramLabel = "COL=VALUE", description = "with a file: only rows whose column COL is VALUE (e.g. dataset=rpj)")
+    String where;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Formats.check(format);
+        ForecastTarget target = target(compute, params, tokens);
+        Forecaster.Options options = Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, seed);
+        Forecast f;
+        if (file != null) {
+            if (ladder != null || db != null) {
+                throw new IllegalArgumentException("give either FILE.csv or --ladder NAME, not both");
+            }
+            FitInputs in = FitInputs.load(file, null, where);
+            f = in.located(() -> Forecaster.forecast(new Ladder(in.observations(), in.grouping()), target, options));
+        } else {
+            if (ladder == null) {
+                throw new IllegalArgumentException("give a runs file (FILE.csv) or --ladder NAME");
+            }
+            if (where != null) {
+                throw new IllegalArgumentException("--where applies to files only");
+            }
+            try (Registry registry = Registry.open(Registry.resolvePath(db))) {
+                f = Forecaster.forecast(registryLadder(registry, ladder), target, options);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("json")) {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            out.println(json.writeValueAsString(ForecastOutput.json(json, f)));
+        } else {
+            ForecastOutput.text(out, f);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The target from --compute, or --params with --tokens (C = 6·N·D unless --compute is given too). */
+    static ForecastTarget target(Double compute, Double params, Double tokens) {
+        if ((params == null) != (tokens == null)) {
+            throw new IllegalArgumentException("--params and --tokens go together (a run at a given size)");
+        }
+        if (params != null) {
+            ForecastTarget t = ForecastTarget.run(params, tokens);
+            return compute == null ? t : new ForecastTarget(compute, params, tokens);
+        }
+        if (compute == null) {
+            throw new IllegalArgumentException("give the target: --compute C, or --params N --tokens D");
+        }
+        return ForecastTarget.computeOptimal(compute);
+    }
+
+    /** A registry ladder's finished dense runs, grouped by their budgets. */
+    public static Ladder registryLadder(Registry registry, String ladder) {
+        ObservationSet dense = registry.observationSet(ladder, "dense");
+        ObservationSet in = dense.observations().isEmpty() ? registry.observationSet(ladder) : dense;
+        if (in.observations().isEmpty()) {
+            throw new IllegalArgumentException("no finished runs in ladder " + ladder + " of " + registry.file()
+                    + " (known ladders: " + String.join(", ", registry.ladders()) + ")");
+        }
+        return new Ladder(in.observations(), BudgetGrouping.byLabel(in.observations()));
+    }
+}

@@ -1,0 +1,143 @@
+package scalelab.cli.forecast;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import scalelab.fitting.forecast.ForecastBenchmark;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.Ladder;
+import scalelab.registry.io.RunTable;
+import scalelab.registry.io.RunTableReader;
+
+/** {@code scalelab bench forecast [DIR]}: the rolling-origin benchmark of the default forecaster and each panel method. */
+@Command(name = "forecast", mixinStandardHelpOptions = true,
+        description = "Rolling-origin backtest of the default forecaster and of each panel method on every IsoFLOP data set "
+                + "of DIR: mean and max |relative error| by extrapolation ratio (<3x, 3-16x, >=16x), interval coverage and "
+                + "median interval width, per set and pooled over the well-tuned sets.")
+public final class BenchForecastCommand implements Callable<Integer> {
+    /** The IsoFLOP ladders pooled for the acceptance figures (well-tuned). */
+    static final List<String> POOLED = List.of("chinchilla-isoflops.csv", "fineweb-c4-isoflops.csv", "porian-rw-cosine.csv",
+            "porian-rw-tuned-const.csv");
+    /** Reported beside the pool: a deliberately mis-tuned ladder the forecaster should flag. */
+    static final List<String> EXTRA = List.of("porian-rw-kaplan.csv");
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "data directory (default: $SCALELAB_DATA, "
+            + "else ../shared/data beside the scalelab checkout)")
+    Path dir;
+
+    @Option(names = "--min-budgets", defaultValue = "3", description = "fewest budgets a cut fits on (default: ${DEFAULT-VALUE})")
+    int minBudgets;
+
+    @Option(names = "--bootstrap", defaultValue = "100", description = "bootstrap refits per forecast (default: ${DEFAULT-VALUE})")
+    int bootstrap;
+
+    @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
+    double level;
+
+    @Option(names = "--combine-within", description = "experiment: combine methods scoring within this factor of the best")
+    Double combineWithin;
+
+    @Option(names = "--only", description = "experiment: one data set file name")
+    String only;
+
+    @Option(names = "--rows", description = "also print every held-out forecast of the default forecaster")
+    boolean printRows;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path data = dir != null ? dir : DataSets.directory();
+        PrintWriter out = spec.commandLine().getOut();
+        Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level).withBootstrap(bootstrap, 1);
+        if (combineWithin != null) {
+            options = options.withCombineWithin(combineWithin);
+        }
+        Map<String, List<ForecastBenchmark.Row>> perSet = new LinkedHashMap<>();
+        List<String> files = new ArrayList<>(POOLED);
+        files.addAll(EXTRA);
+        long start = System.nanoTime();
+        for (String f : files) {
+            if (only != null && !only.equals(f)) {
+                continue;
+            }
+            Path p = data.resolve(f);
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("data set " + p + " not found (set SCALELAB_DATA or pass DIR)");
+            }
+            long t0 = System.nanoTime();
+            RunTable table = RunTableReader.read(p);
+            Ladder ladder = new Ladder(table.observations(), table.budgetGrouping());
+            List<ForecastBenchmark.Row> rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets);
+            perSet.put(f, rows);
+            out.printf(Locale.ROOT, "%n== %s: %d runs, %d budgets, %d held-out forecasts (%.1f s)%n", f, ladder.observations().size(),
+                    ladder.budgetCount(), rows.stream().filter(r -> r.forecaster().equals("forecaster")).count(),
+                    (System.nanoTime() - t0) / 1e9);
+            table(out, rows);
+            if (printRows) {
+                rows(out, rows);
+            }
+            out.flush();
+        }
+        List<ForecastBenchmark.Row> pooled = new ArrayList<>();
+        perSet.forEach((k, v) -> {
+            if (POOLED.contains(k)) {
+                pooled.addAll(v);
+            }
+        });
+        out.printf(Locale.ROOT, "%n== pooled over %s%n", String.join(", ", POOLED));
+        table(out, pooled);
+        out.printf(Locale.ROOT, "%nbench forecast took %.1f s on %d cores%n", (System.nanoTime() - start) / 1e9,
+                Runtime.getRuntime().availableProcessors());
+        out.flush();
+        return 0;
+    }
+
+    static void rows(PrintWriter out, List<ForecastBenchmark.Row> rows) {
+        out.printf(Locale.ROOT, "%4s %10s %10s %7s %9s %9s %8s %9s %9s %s%n", "cut", "cut C", "target C", "ratio", "forecast",
+                "observed", "error %", "lo", "hi", "");
+        for (ForecastBenchmark.Row r : rows) {
+            if (r.forecaster().equals("forecaster")) {
+                out.printf(Locale.ROOT, "%4d %10.3e %10.3e %7.1f %9.4f %9.4f %+8.2f %9.4f %9.4f %s%s%n", r.cutIndex(), r.cut(),
+                        r.target(), r.ratio(), r.predicted(), r.observed(), 100 * (r.predicted() - r.observed()) / r.observed(),
+                        r.lo(), r.hi(), r.covered() ? "in" : "OUT", r.flagged() ? " flagged" : "");
+            }
+        }
+    }
+
+    static void table(PrintWriter out, List<ForecastBenchmark.Row> rows) {
+        List<String> names = rows.stream().map(ForecastBenchmark.Row::forecaster).distinct().toList();
+        out.printf(Locale.ROOT, "%-18s", "mean (max) |err| %");
+        for (int b = 0; b < 3; b++) {
+            out.printf(Locale.ROOT, " %18s", ForecastBenchmark.bucketName(b) + " (n)");
+        }
+        out.printf(Locale.ROOT, " %16s %10s %9s %8s%n", "all", "coverage", "width %", "flagged");
+        for (String name : names) {
+            out.printf(Locale.ROOT, "%-18s", name);
+            for (int b = 0; b < 3; b++) {
+                final int bb = b;
+                ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows,
+                        r -> r.forecaster().equals(name) && ForecastBenchmark.bucket(r.ratio()) == bb);
+                out.printf(Locale.ROOT, " %18s", s.forecasts() == 0 ? "—" : String.format(Locale.ROOT, "%.2f (%.2f) %d",
+                        s.meanAbsPct(), s.maxAbsPct(), s.forecasts()));
+            }
+            ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(name));
+            out.printf(Locale.ROOT, " %16s %10s %9s %8s%n", String.format(Locale.ROOT, "%.2f (%.2f)", all.meanAbsPct(), all.maxAbsPct()),
+                    Double.isNaN(all.coverage()) ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * all.coverage()),
+                    Double.isNaN(all.medianWidthPct()) ? "" : String.format(Locale.ROOT, "%.2f", all.medianWidthPct()),
+                    name.equals("forecaster") ? String.format(Locale.ROOT, "%.0f%%", 100 * all.flagged()) : "");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package scalelab.fitting.forecast;
+
+import java.util.List;
+
+/**
+ * A forecast with its evidence: the point, an interval at a stated level that carries model error (from the ladder's
+ * own backtests) and sampling noise (bootstrap), the panel it was chosen from, and how far it moves when each budget is
+ * left out.
+ *
+ * @param loss                 the point forecast (nats/token, or whatever the ladder's loss is)
+ * @param lo                   lower end of the interval
+ * @param hi                   upper end of the interval
+ * @param level                the interval's nominal coverage, e.g. 0.9
+ * @param target               what was forecast
+ * @param params               N of the target: given, or the compute-optimal N* of the most-weighted surface method
+ *                             (NaN when no method with a surface fitted)
+ * @param tokens               D of the target, likewise
+ * @param ratio                target compute ÷ the ladder's largest budget (runs mode: ÷ the largest run's compute)
+ * @param method               the method, or the weighted combination, that made the point ("vpnls-near3", or
+ *                             "0.61·vpnls-mse + 0.39·vpnls-near3")
+ * @param weights              the methods combined, with their weights and backtest scores
+ * @param panel                every panel method's own forecast (NaN when it could not fit)
+ * @param leaveOneOut          the point forecast refitted with each budget left out (empty when the ladder has too few)
+ * @param looSpreadPct         max |leave-one-out − point| / point, in percent (NaN when no leave-one-out)
+ * @param status               OK, UNRELIABLE (warnings say why; the interval was widened) or INSUFFICIENT (too little
+ *                             backtest evidence: the interval rests on the prior error rate)
+ * @param warnings             what a reader must know before trusting the number
+ * @param assumptions          each combined method's assumptions
+ * @param interval             how the interval was built, in one paragraph, with its parts
+ * @param evidenceSha256       SHA-256 over the ladder's runs and every backtest forecast the choice was made on
+ * @param evidenceSummary      one line: how many backtest forecasts, at which ratios, and the chosen forecaster's error
+ */
+public record Forecast(double loss, double lo, double hi, double level, ForecastTarget target, double params, double tokens,
+                       double ratio, String method,
+                       List<Weight> weights, List<PanelEntry> panel, List<LeftOut> leaveOneOut, double looSpreadPct,
+                       Status status, List<String> warnings, List<String> assumptions, IntervalParts interval,
+                       String evidenceSha256, String evidenceSummary) {
+
+    public enum Status { OK, UNRELIABLE, INSUFFICIENT }
+
+    public Forecast {
+        weights = List.copyOf(weights);
+        panel = List.copyOf(panel);
+        leaveOneOut = List.copyOf(leaveOneOut);
+        warnings = List.copyOf(warnings);
+        assumptions = List.copyOf(assumptions);
+    }
+
+    /**
+     * @param method name
+     * @param weight share of the point forecast
+     * @param rmsErrorPct the method's backtest RMS relative error (kernel-weighted toward the target's ratio, shrunk
+     *                    toward the prior when evidence is thin), in percent
+     */
+    public record Weight(String method, double weight, double rmsErrorPct) {}
+
+    /**
+     * @param backtestForecasts how many backtest forecasts the method made on this ladder
+     * @param backtestRmsPct    the score used for selection (see {@link Weight#rmsErrorPct}); NaN when unscored
+     */
+    public record PanelEntry(String method, double loss, String note, int backtestForecasts, double backtestRmsPct) {}
+
+    /** The point forecast refitted without budget {@code budget} (FLOPs). */
+    public record LeftOut(double budget, double loss) {}
+
+    /**
+     * The interval's parts, all relative to the point: half-width = quantile · √(model² + bootstrap²), widened to
+     * cover every leave-one-out forecast when the forecast is unstable.
+     *
+     * @param modelErrorPct    model error expected at the target's ratio: the backtest error per unit of
+     *                         log10(1 + ratio), scaled to the target's ratio
+     * @param bootstrapPct     standard deviation of the forecast over bootstrap refits (runs resampled within budgets)
+     * @param quantile         Student-t quantile used (degrees of freedom from the backtest cuts plus the prior's)
+     * @param degreesOfFreedom its degrees of freedom
+     * @param backtestCuts     cuts whose forecasts measured the model error
+     * @param bootstrapSamples bootstrap refits that succeeded
+     * @param widened          true when the interval was widened to the leave-one-out range
+     */
+    public record IntervalParts(double modelErrorPct, double bootstrapPct, double quantile, double degreesOfFreedom,
+                                int backtestCuts, int bootstrapSamples, boolean widened) {
+        public String describe(double level) {
+            return String.format(java.util.Locale.ROOT, "%.0f%% interval: ±%.3g·√(model %.3g%%² + bootstrap %.3g%%²) "
+                            + "(model error from %d backtest cuts at this ladder's ratios, scaled by log10(1 + ratio); Student-t "
+                            + "with %.0f dof; %d bootstrap refits)%s", 100 * level, quantile, modelErrorPct, bootstrapPct,
+                    backtestCuts, degreesOfFreedom, bootstrapSamples, widened ? "; widened to cover every leave-one-budget-out forecast" : "");
+        }
+    }
+
+    /** Whether {@code observed} lies inside the interval. */
+    public boolean covers(double observed) {
+        return observed >= lo && observed <= hi;
+    }
+}

@@ -1,0 +1,54 @@
+package scalelab.fitting.forecast;
+
+import java.util.function.DoubleUnaryOperator;
+import scalelab.fitting.LossSurface;
+
+/**
+ * One method of the forecasting panel: fits a ladder and forecasts the loss at a larger compute (compute-optimal) or,
+ * when it fits a surface, at a given N and D. Every method states its assumptions; they are filed with a forecast.
+ */
+public interface ForecastMethod {
+
+    /** Short stable name, e.g. "vpnls-mse" (used in CLI output, JSON and the ledger). */
+    String name();
+
+    /** What the method assumes, in one sentence (a pinned asymptote names its value). */
+    String assumptions();
+
+    /** Whether the method fits L(N, D), and so can forecast a run at a given N and D (e.g. an over-trained one). */
+    boolean hasSurface();
+
+    /**
+     * Fits the ladder.
+     *
+     * @throws RuntimeException (typically {@link scalelab.fitting.FitInputException}) when this ladder does not
+     *                          support the method: too few budgets, no usable parabola, ...
+     */
+    Fitted fit(Ladder ladder);
+
+    /**
+     * A fitted method.
+     *
+     * @param surface the fitted L(N, D) in raw units, or null for laws of the compute-optimal loss alone
+     * @param optimal compute-optimal loss as a function of compute (FLOPs)
+     * @param note    "ok", or what a reader should know (a bound hit, a clamped coefficient)
+     */
+    record Fitted(LossSurface surface, DoubleUnaryOperator optimal, String note) {
+        public double optimalLoss(double compute) {
+            return optimal.applyAsDouble(compute);
+        }
+
+        /** Loss of a run of N parameters trained on D tokens. */
+        public double loss(double params, double tokens) {
+            if (surface == null) {
+                throw new IllegalStateException("this method fits no surface, so it cannot forecast a given N and D");
+            }
+            return surface.loss(params, tokens);
+        }
+
+        /** Forecast for a target: at its N and D when it has them, else compute-optimal at its compute. */
+        public double at(ForecastTarget target) {
+            return target.atGivenSize() ? loss(target.params(), target.tokens()) : optimalLoss(target.compute());
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package scalelab.fitting.forecast;
+
+import java.util.Locale;
+
+/**
+ * What is forecast: the compute-optimal loss at C FLOPs, or the loss of a run of N parameters trained on D tokens
+ * (C = 6·N·D then, unless given).
+ *
+ * @param compute C in FLOPs
+ * @param params  N, or NaN for a compute-optimal target
+ * @param tokens  D, or NaN for a compute-optimal target
+ */
+public record ForecastTarget(double compute, double params, double tokens) {
+
+    public ForecastTarget {
+        if (!(compute > 0) || !Double.isFinite(compute)) {
+            throw new IllegalArgumentException("target compute must be a finite positive number of FLOPs, got " + compute);
+        }
+        boolean hasN = !Double.isNaN(params), hasD = !Double.isNaN(tokens);
+        if (hasN != hasD) {
+            throw new IllegalArgumentException("a target at a given size needs both N (params) and D (tokens)");
+        }
+        if (hasN && (!(params > 0) || !(tokens > 0) || !Double.isFinite(params) || !Double.isFinite(tokens))) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "target N and D must be finite positive numbers, got N=%s D=%s", params, tokens));
+        }
+    }
+
+    public static ForecastTarget computeOptimal(double compute) {
+        return new ForecastTarget(compute, Double.NaN, Double.NaN);
+    }
+
+    /** A run of N parameters on D tokens, C = 6·N·D. */
+    public static ForecastTarget run(double params, double tokens) {
+        return new ForecastTarget(6 * params * tokens, params, tokens);
+    }
+
+    public boolean atGivenSize() {
+        return !Double.isNaN(params);
+    }
+
+    public String describe() {
+        return atGivenSize() ? String.format(Locale.ROOT, "N=%.4g, D=%.4g (C=%.3e)", params, tokens, compute)
+                : String.format(Locale.ROOT, "compute-optimal at C=%.3e", compute);
+    }
+}

@@ -1,0 +1,529 @@
+package scalelab.fitting.forecast;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+import org.apache.commons.math3.distribution.TDistribution;
+import scalelab.fitting.Approach2;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.BudgetParabola;
+import scalelab.fitting.ContentHash;
+import scalelab.fitting.FitInputException;
+import scalelab.fitting.Observation;
+
+/**
+ * Turns a ladder into a forecast with an honest interval. The ladder's own rolling-origin backtests (fit up to a cut,
+ * forecast every larger budget) score each panel method, weighted toward backtests at extrapolation ratios like the
+ * target's; the best-scoring methods are combined; the interval combines the combination's backtest error, scaled to
+ * the target's ratio, with the bootstrap spread; leave-one-budget-out refits measure how fragile the point is.
+ * The rule and its constants are justified in the README ("How the forecaster chooses") from {@code bench forecast}.
+ */
+public final class Forecaster {
+
+    /**
+     * @param panel             the methods to choose from
+     * @param level             nominal interval coverage, e.g. 0.9
+     * @param bootstrapSamples  refits of runs resampled within budgets (0: no bootstrap term)
+     * @param seed              bootstrap seed
+     * @param kernelDecades     bandwidth, in decades of ratio, of the weighting of backtest forecasts toward the
+     *                          target's ratio when scoring methods
+     * @param priorErrorPerUnit the prior model error (relative, per unit of log10(1 + ratio)) that thin evidence is
+     *                          shrunk toward; from the development suite (README)
+     * @param priorCuts         how many backtest cuts the prior is worth
+     * @param combineWithin     methods whose score is within this factor of the best are combined (1: the best alone)
+     * @param minFitBudgets     fewest budgets a backtest cut fits on
+     */
+    public record Options(List<ForecastMethod> panel, double level, int bootstrapSamples, long seed, double kernelDecades,
+                          double priorErrorPerUnit, double priorCuts, double combineWithin, int minFitBudgets) {
+        public Options {
+            panel = List.copyOf(panel);
+            if (panel.isEmpty()) {
+                throw new IllegalArgumentException("the forecasting panel needs at least one method");
+            }
+            if (!(level > 0 && level < 1)) {
+                throw new IllegalArgumentException("interval level must lie in (0, 1), got " + level);
+            }
+            if (bootstrapSamples < 0 || !(kernelDecades > 0) || !(priorErrorPerUnit > 0) || !(priorCuts >= 0)
+                    || !(combineWithin >= 1) || minFitBudgets < 1) {
+                throw new IllegalArgumentException("invalid forecaster options: " + this);
+            }
+        }
+
+        /** The default forecaster (README): level 0.9, 100 bootstrap refits. */
+        public static Options defaults(Double pinnedAsymptote) {
+            return new Options(PanelMethods.defaultPanel(pinnedAsymptote, false), 0.9, 100, 1, 0.5, 0.015, 2, 1.5, 2);
+        }
+
+        public Options withLevel(double l) {
+            return new Options(panel, l, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+        }
+
+        public Options withBootstrap(int samples, long s) {
+            return new Options(panel, level, samples, s, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+        }
+
+        public Options withPanel(List<ForecastMethod> p) {
+            return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+        }
+
+        public Options withCombineWithin(double f) {
+            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, f, minFitBudgets);
+        }
+    }
+
+    private Forecaster() {}
+
+    /** Forecast one target (gathering the evidence first; use {@link #gather} to forecast several from one ladder). */
+    public static Forecast forecast(Ladder ladder, ForecastTarget target, Options options) {
+        return gather(ladder, target.atGivenSize(), options).forecast(target);
+    }
+
+    /**
+     * Fits the panel and runs the backtests once.
+     *
+     * @param runsMode true to judge methods on held-out runs at their own N and D (targets at a given size), false on
+     *                 held-out budgets' compute-optimal loss
+     */
+    public static Evidence gather(Ladder ladder, boolean runsMode, Options options) {
+        return new Evidence(ladder, runsMode, options);
+    }
+
+    /** What a ladder says about each method: its fit on every run, and its backtest forecasts. */
+    public static final class Evidence {
+        private final Ladder ladder;
+        private final boolean runsMode;
+        private final Options options;
+        private final Map<String, ForecastMethod.Fitted> fitted = new LinkedHashMap<>();
+        private final Map<String, String> failures = new LinkedHashMap<>();
+        private final List<RollingBacktest.Entry> entries;
+        private final String backtestProblem;
+        private final Map<String, List<ForecastMethod.Fitted>> leaveOneOut = new ConcurrentHashMap<>();
+        private final Map<String, List<ForecastMethod.Fitted>> bootstrap = new ConcurrentHashMap<>();
+        private final List<Ladder> resamples;
+
+        private Evidence(Ladder ladder, boolean runsMode, Options options) {
+            this.ladder = ladder;
+            this.runsMode = runsMode;
+            this.options = options;
+            List<ForecastMethod> usable = options.panel().stream().filter(m -> !runsMode || m.hasSurface()).toList();
+            if (usable.isEmpty()) {
+                throw new IllegalArgumentException("a forecast at a given N and D needs a panel method that fits a surface");
+            }
+            List<Object> results = usable.parallelStream().map(m -> {
+                try {
+                    return (Object) m.fit(ladder);
+                } catch (RuntimeException e) {
+                    return (Object) (e.getMessage() == null ? e.toString() : e.getMessage());
+                }
+            }).toList();
+            for (int i = 0; i < usable.size(); i++) {
+                if (results.get(i) instanceof ForecastMethod.Fitted f) {
+                    fitted.put(usable.get(i).name(), f);
+                } else {
+                    failures.put(usable.get(i).name(), (String) results.get(i));
+                }
+            }
+            if (fitted.isEmpty()) {
+                throw new FitInputException("no forecasting method could fit this ladder: " + failures);
+            }
+            List<RollingBacktest.Entry> e;
+            String problem = null;
+            try {
+                e = RollingBacktest.run(ladder, usable, runsMode ? RollingBacktest.Mode.RUNS : RollingBacktest.Mode.ALL,
+                        options.minFitBudgets());
+            } catch (FitInputException ex) {
+                e = List.of();
+                problem = ex.getMessage();
+            }
+            entries = List.copyOf(e);
+            backtestProblem = problem;
+            resamples = resample(ladder, options.bootstrapSamples(), options.seed());
+        }
+
+        public Ladder ladder() {
+            return ladder;
+        }
+
+        public List<RollingBacktest.Entry> entries() {
+            return entries;
+        }
+
+        /** The forecast of one target from this evidence. */
+        public Forecast forecast(ForecastTarget target) {
+            if (runsMode != target.atGivenSize()) {
+                throw new IllegalArgumentException("this evidence was gathered for " + (runsMode ? "runs at a given size"
+                        : "compute-optimal targets") + "; the target is " + target.describe());
+            }
+            double scale = runsMode ? ladder.observations().stream().mapToDouble(Observation::flops).max().orElseThrow()
+                    : ladder.largestBudget();
+            double ratio = target.compute() / scale;
+            List<String> warnings = new ArrayList<>();
+            if (ratio <= 1) {
+                warnings.add(String.format(Locale.ROOT, "the target's compute (%.3e) does not exceed the ladder's largest "
+                        + "(%.3e): this is a projection inside the data, not an extrapolation", target.compute(), scale));
+            }
+            double g = growth(Math.max(ratio, 1));
+
+            // 1. Score each method that fitted the whole ladder by its backtest errors near the target's ratio.
+            Map<String, Double> score = new LinkedHashMap<>();
+            Map<String, Integer> count = new LinkedHashMap<>();
+            for (String m : fitted.keySet()) {
+                List<RollingBacktest.Entry> mine = entries.stream().filter(x -> x.method().equals(m)).toList();
+                List<RollingBacktest.Entry> ok = mine.stream().filter(RollingBacktest.Entry::ok).toList();
+                count.put(m, ok.size());
+                if (!mine.isEmpty() && ok.size() * 2 < mine.size()) {
+                    continue; // fails on most cuts of this ladder: not a method to trust here
+                }
+                double sw = 0, swe = 0;
+                for (RollingBacktest.Entry x : ok) {
+                    double z = (Math.log10(x.ratio()) - Math.log10(Math.max(ratio, 1))) / options.kernelDecades();
+                    double w = Math.exp(-0.5 * z * z) + 1e-6;
+                    double err = x.relativeErrorPct() / 100 / growth(x.ratio());
+                    sw += w;
+                    swe += w * err * err;
+                }
+                double cuts = ok.stream().map(RollingBacktest.Entry::cutIndex).distinct().count();
+                double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
+                double perUnit2 = ok.isEmpty() ? prior : (cuts * swe / sw + options.priorCuts() * prior) / (cuts + options.priorCuts());
+                score.put(m, Math.sqrt(perUnit2) * g);
+            }
+            if (score.isEmpty()) {
+                score.putAll(Map.of(fitted.keySet().iterator().next(), options.priorErrorPerUnit() * g));
+            }
+            // 2. Combine the methods whose score is within combineWithin of the best, weights ∝ 1/score².
+            double best = score.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            Map<String, Double> weight = new LinkedHashMap<>();
+            double total = 0;
+            for (var e : score.entrySet()) {
+                if (e.getValue() <= best * options.combineWithin() * (1 + 1e-12)) {
+                    double w = 1 / (e.getValue() * e.getValue());
+                    weight.put(e.getKey(), w);
+                    total += w;
+                }
+            }
+            for (var e : weight.entrySet()) {
+                e.setValue(e.getValue() / total);
+            }
+            double point = combine(weight, m -> fitted.get(m).at(target));
+
+            // 3. Model error: the combination's own backtest errors, per unit of log10(1 + ratio), shrunk to the prior.
+            Map<String, Map<String, Double>> byKey = new LinkedHashMap<>();
+            Map<String, RollingBacktest.Entry> keyEntry = new LinkedHashMap<>();
+            for (RollingBacktest.Entry x : entries) {
+                if (x.ok() && weight.containsKey(x.method())) {
+                    byKey.computeIfAbsent(x.key(), k -> new LinkedHashMap<>()).put(x.method(), x.predicted());
+                    keyEntry.putIfAbsent(x.key(), x);
+                }
+            }
+            double sumSq = 0;
+            int n = 0;
+            Set<Integer> cuts = new LinkedHashSet<>();
+            List<double[]> ratioError = new ArrayList<>();
+            for (var e : byKey.entrySet()) {
+                if (!e.getValue().keySet().containsAll(weight.keySet())) {
+                    continue;
+                }
+                RollingBacktest.Entry x = keyEntry.get(e.getKey());
+                double p = combine(weight, e.getValue()::get);
+                double rel = (p - x.observed()) / x.observed();
+                sumSq += Math.pow(rel / growth(x.ratio()), 2);
+                n++;
+                cuts.add(x.cutIndex());
+                ratioError.add(new double[] {x.ratio(), rel});
+            }
+            double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
+            double perUnit2 = n == 0 ? prior : (cuts.size() * sumSq / n + options.priorCuts() * prior) / (cuts.size() + options.priorCuts());
+            double model = Math.sqrt(perUnit2) * g;
+
+            // 4. Sampling noise: bootstrap refits of the combined methods.
+            double[] boot = resamples.isEmpty() ? new double[0] : IntStream.range(0, resamples.size()).mapToDouble(i -> {
+                try {
+                    return combine(weight, m -> bootstrapFits(m).get(i) == null ? Double.NaN : bootstrapFits(m).get(i).at(target));
+                } catch (RuntimeException ex) {
+                    return Double.NaN;
+                }
+            }).filter(Double::isFinite).toArray();
+            double bootSd = boot.length < 2 ? 0 : sd(boot) / point;
+
+            // 5. Leave one budget out.
+            List<Forecast.LeftOut> loo = new ArrayList<>();
+            if (!runsMode && ladder.budgetCount() >= 3) {
+                for (int b = 0; b < ladder.budgetCount(); b++) {
+                    final int bb = b;
+                    double v;
+                    try {
+                        v = combine(weight, m -> {
+                            ForecastMethod.Fitted f = leaveOneOutFits(m).get(bb);
+                            return f == null ? Double.NaN : f.at(target);
+                        });
+                    } catch (RuntimeException ex) {
+                        v = Double.NaN;
+                    }
+                    loo.add(new Forecast.LeftOut(ladder.budget(b), v));
+                }
+            }
+            double looSpread = loo.stream().mapToDouble(Forecast.LeftOut::loss).filter(Double::isFinite)
+                    .map(v -> Math.abs(v - point) / point).max().orElse(Double.NaN);
+
+            // 6. Interval and verdict.
+            double dof = Math.max(1, cuts.size() + options.priorCuts() - 1);
+            double q = new TDistribution(dof).inverseCumulativeProbability(0.5 + options.level() / 2);
+            double half = q * Math.sqrt(model * model + bootSd * bootSd);
+            double lo = point * (1 - half), hi = point * (1 + half);
+            Forecast.Status status = Forecast.Status.OK;
+            if (cuts.size() < 2) {
+                status = Forecast.Status.INSUFFICIENT;
+                warnings.add(backtestProblem != null ? "no backtest evidence: " + backtestProblem
+                        : "backtests of this ladder cover only " + cuts.size() + " cut(s): the interval rests mostly on the "
+                        + "prior error rate (" + pct(options.priorErrorPerUnit()) + " per unit of log10(1 + ratio))");
+            }
+            List<String> noMinimum = budgetsWithoutMinimum();
+            if (!noMinimum.isEmpty()) {
+                warnings.add("budgets without an interior minimum (parabola with no minimum inside the sampled sizes): "
+                        + String.join(", ", noMinimum));
+            }
+            boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(q * model, 0.005);
+            if (unstable) {
+                warnings.add(String.format(Locale.ROOT, "unstable: leaving one budget out moves the forecast by up to %.2f%%, "
+                        + "more than its model error (±%.2f%%); the interval was widened to cover every leave-one-out forecast",
+                        100 * looSpread, 100 * q * model));
+                for (Forecast.LeftOut x : loo) {
+                    if (Double.isFinite(x.loss())) {
+                        lo = Math.min(lo, x.loss());
+                        hi = Math.max(hi, x.loss());
+                    }
+                }
+            }
+            String growthWarning = growthWarning(ratioError);
+            if (growthWarning != null) {
+                warnings.add(growthWarning);
+            }
+            double maxBacktestRatio = entries.stream().filter(RollingBacktest.Entry::ok).mapToDouble(RollingBacktest.Entry::ratio)
+                    .max().orElse(1);
+            if (ratio > 10 * maxBacktestRatio) {
+                warnings.add(String.format(Locale.ROOT, "the target is %.3g× beyond the ladder, over 10× past its largest "
+                        + "backtest (%.3g×): the model error there is extrapolated, not measured", ratio, maxBacktestRatio));
+            }
+            if (status == Forecast.Status.OK && (unstable || noMinimum.size() * 3 > ladder.budgetCount()
+                    || growthWarning != null)) {
+                status = Forecast.Status.UNRELIABLE;
+            }
+            if (!fitted.keySet().containsAll(weight.keySet())) {
+                throw new IllegalStateException("weighted a method that did not fit");
+            }
+
+            List<Forecast.Weight> weights = new ArrayList<>();
+            weight.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
+                    .forEach(e -> weights.add(new Forecast.Weight(e.getKey(), e.getValue(), 100 * score.get(e.getKey()))));
+            List<Forecast.PanelEntry> panel = new ArrayList<>();
+            for (ForecastMethod m : options.panel()) {
+                ForecastMethod.Fitted f = fitted.get(m.name());
+                double v = Double.NaN;
+                String note = failures.getOrDefault(m.name(), runsMode && !m.hasSurface() ? "fits no surface: cannot forecast a "
+                        + "given N and D" : null);
+                if (f != null) {
+                    try {
+                        v = f.at(target);
+                        note = f.note();
+                    } catch (RuntimeException ex) {
+                        note = ex.getMessage();
+                    }
+                }
+                panel.add(new Forecast.PanelEntry(m.name(), v, note, count.getOrDefault(m.name(), 0),
+                        score.containsKey(m.name()) ? 100 * score.get(m.name()) : Double.NaN));
+            }
+            List<String> assumptions = new ArrayList<>();
+            for (ForecastMethod m : options.panel()) {
+                if (weight.containsKey(m.name())) {
+                    assumptions.add(m.name() + ": " + m.assumptions());
+                }
+            }
+            String method = weights.size() == 1 ? weights.get(0).method() : String.join(" + ", weights.stream()
+                    .map(w -> String.format(Locale.ROOT, "%.2f·%s", w.weight(), w.method())).toList());
+            Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts.size(),
+                    boot.length, unstable);
+            String summary = String.format(Locale.ROOT, "%d backtest forecasts (%d by the chosen forecaster, over %d cuts, "
+                            + "ratios %s) on %d runs in %d budgets; chosen forecaster's RMS error %s per unit of log10(1 + ratio)",
+                    entries.stream().filter(RollingBacktest.Entry::ok).count(), n, cuts.size(), ratioRange(ratioError),
+                    ladder.observations().size(), ladder.budgetCount(), n == 0 ? "n/a" : pct(Math.sqrt(sumSq / n)));
+            double[] size = allocation(target, weights);
+            return new Forecast(point, lo, hi, options.level(), target, size[0], size[1], ratio, method, weights, panel, loo,
+                    Double.isFinite(looSpread) ? 100 * looSpread : Double.NaN, status, warnings, assumptions, parts,
+                    evidenceHash(), summary);
+        }
+
+        /** The target's N and D: given, or N*, D* of the most-weighted method with a surface (else any that fitted). */
+        private double[] allocation(ForecastTarget target, List<Forecast.Weight> weights) {
+            if (target.atGivenSize()) {
+                return new double[] {target.params(), target.tokens()};
+            }
+            List<String> order = new ArrayList<>(weights.stream().map(Forecast.Weight::method).toList());
+            order.addAll(fitted.keySet());
+            for (String m : order) {
+                ForecastMethod.Fitted f = fitted.get(m);
+                if (f != null && f.surface() != null) {
+                    var opt = f.surface().optimalAt(target.compute());
+                    return new double[] {opt.params(), opt.tokens()};
+                }
+            }
+            return new double[] {Double.NaN, Double.NaN};
+        }
+
+        private List<ForecastMethod.Fitted> leaveOneOutFits(String method) {
+            return leaveOneOut.computeIfAbsent(method, m -> {
+                ForecastMethod fm = methodNamed(m);
+                return IntStream.range(0, ladder.budgetCount()).parallel().mapToObj(b -> {
+                    try {
+                        return fm.fit(ladder.without(b));
+                    } catch (RuntimeException e) {
+                        return null;
+                    }
+                }).toList().stream().map(x -> x).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+            });
+        }
+
+        private List<ForecastMethod.Fitted> bootstrapFits(String method) {
+            return bootstrap.computeIfAbsent(method, m -> {
+                ForecastMethod fm = methodNamed(m);
+                return resamples.parallelStream().map(r -> {
+                    try {
+                        return fm.fit(r);
+                    } catch (RuntimeException e) {
+                        return null;
+                    }
+                }).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+            });
+        }
+
+        private ForecastMethod methodNamed(String name) {
+            return options.panel().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        }
+
+        private List<String> budgetsWithoutMinimum() {
+            List<String> out = new ArrayList<>();
+            for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
+                if (b.members().size() < Approach2.MIN_RUNS_PER_BUDGET) {
+                    continue;
+                }
+                BudgetParabola p = Approach2.parabola(ladder.observations(), b);
+                if (!p.curvaturePositive() || !p.vertexInside()) {
+                    out.add(String.format(Locale.ROOT, "%.3e", b.compute()));
+                }
+            }
+            return runsMode ? List.of() : out;
+        }
+
+        private String evidenceHash() {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                md.update(ContentHash.of(ladder.observations()).getBytes(StandardCharsets.UTF_8));
+                for (RollingBacktest.Entry e : entries) {
+                    md.update((e.method() + "|" + e.cutIndex() + "|" + e.target() + "|" + e.params() + "|" + e.tokens() + "|"
+                            + e.predicted() + "|" + e.observed() + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+                return HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** How extrapolation error grows with the ratio r: an offset plus a slope error, log10(1 + r). */
+    static double growth(double ratio) {
+        return Math.log10(1 + ratio);
+    }
+
+    private static double combine(Map<String, Double> weight, java.util.function.ToDoubleFunction<String> value) {
+        double s = 0;
+        for (var e : weight.entrySet()) {
+            double v = value.applyAsDouble(e.getKey());
+            if (!Double.isFinite(v)) {
+                return Double.NaN;
+            }
+            s += e.getValue() * v;
+        }
+        return s;
+    }
+
+    /** Bootstrap resamples: runs drawn with replacement within each budget, so every budget keeps its size. */
+    static List<Ladder> resample(Ladder ladder, int samples, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Ladder> out = new ArrayList<>(samples);
+        for (int s = 0; s < samples; s++) {
+            List<Observation> obs = new ArrayList<>();
+            List<BudgetGrouping.Budget> budgets = new ArrayList<>();
+            for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
+                List<Integer> members = new ArrayList<>();
+                for (int i = 0; i < b.members().size(); i++) {
+                    members.add(obs.size());
+                    obs.add(ladder.observations().get(b.members().get(rng.nextInt(b.members().size()))));
+                }
+                budgets.add(new BudgetGrouping.Budget(b.compute(), members));
+            }
+            out.add(new Ladder(obs, new BudgetGrouping("bootstrap resample", budgets)));
+        }
+        return out;
+    }
+
+    /** A warning when the backtest errors grow with the ratio faster than log10(1 + ratio) allows for. */
+    private static String growthWarning(List<double[]> ratioError) {
+        if (ratioError.size() < 4) {
+            return null;
+        }
+        List<double[]> sorted = new ArrayList<>(ratioError);
+        sorted.sort(Comparator.comparingDouble(x -> x[0]));
+        int h = sorted.size() / 2;
+        double near = 0, far = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            double a = Math.abs(sorted.get(i)[1]);
+            if (i < h) {
+                near += a / h;
+            } else {
+                far += a / (sorted.size() - h);
+            }
+        }
+        double scaleNear = growth(sorted.get(h / 2)[0]), scaleFar = growth(sorted.get(h + (sorted.size() - h) / 2)[0]);
+        if (far > 0.01 && far > 2 * near * scaleFar / scaleNear) {
+            return String.format(Locale.ROOT, "backtest errors grow with extrapolation: mean |error| %.2f%% on the nearer "
+                    + "half of the backtests, %.2f%% on the farther half", 100 * near, 100 * far);
+        }
+        return null;
+    }
+
+    private static String ratioRange(List<double[]> ratioError) {
+        if (ratioError.isEmpty()) {
+            return "none";
+        }
+        double lo = ratioError.stream().mapToDouble(x -> x[0]).min().orElseThrow();
+        double hi = ratioError.stream().mapToDouble(x -> x[0]).max().orElseThrow();
+        return String.format(Locale.ROOT, "%.3g–%.3g×", lo, hi);
+    }
+
+    private static double sd(double[] v) {
+        double m = 0;
+        for (double x : v) {
+            m += x / v.length;
+        }
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    private static String pct(double fraction) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+    }
+}

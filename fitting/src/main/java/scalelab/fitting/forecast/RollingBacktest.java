@@ -1,0 +1,164 @@
+package scalelab.fitting.forecast;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import scalelab.fitting.FitInputException;
+import scalelab.fitting.Observation;
+
+/**
+ * Rolling-origin backtests of panel methods on one ladder: fit on the budgets up to a cut, forecast held-out larger
+ * budgets' compute-optimal loss (judged against each budget's lowest observed loss), or, in runs mode, fit on the runs
+ * up to a model size and forecast every larger run at its own N and D.
+ */
+public final class RollingBacktest {
+    private RollingBacktest() {}
+
+    /** Which held-out points each cut forecasts. */
+    public enum Mode {
+        /** the largest budget of the ladder */
+        TOP,
+        /** the next budget above the cut */
+        NEXT,
+        /** every budget above the cut */
+        ALL,
+        /** every run larger than the cut's model size, at its own N and D (over-trained targets) */
+        RUNS
+    }
+
+    /**
+     * One forecast of a held-out point.
+     *
+     * @param method     panel method name
+     * @param cutIndex   index of the last budget (or, in runs mode, the last model size) fitted on
+     * @param cut        compute of the largest budget fitted on (runs mode: the largest training run's compute)
+     * @param target     compute of the held-out point
+     * @param ratio      target / cut
+     * @param params     the held-out run's N (runs mode), else NaN
+     * @param tokens     the held-out run's D (runs mode), else NaN
+     * @param predicted  the forecast (NaN when the method could not fit this cut)
+     * @param observed   the held-out budget's lowest loss, or the held-out run's loss
+     * @param note       "ok", or why there is no forecast / what to worry about
+     */
+    public record Entry(String method, int cutIndex, double cut, double target, double ratio, double params, double tokens,
+                        double predicted, double observed, String note) {
+        public boolean ok() {
+            return Double.isFinite(predicted);
+        }
+
+        /** 100·(predicted − observed)/observed: positive when the forecast was too pessimistic (too high a loss). */
+        public double relativeErrorPct() {
+            return ok() ? 100 * (predicted - observed) / observed : Double.NaN;
+        }
+
+        /** The same held-out point (cut and target), whatever the method. */
+        public String key() {
+            return cutIndex + "/" + target + "/" + params + "/" + tokens;
+        }
+    }
+
+    /**
+     * @param minFitBudgets the fewest budgets (runs mode: model sizes) a cut fits on
+     */
+    public static List<Entry> run(Ladder ladder, List<ForecastMethod> methods, Mode mode, int minFitBudgets) {
+        if (minFitBudgets < 1) {
+            throw new IllegalArgumentException("a backtest fits on at least 1 budget");
+        }
+        if (mode == Mode.RUNS) {
+            return runs(ladder, methods, minFitBudgets);
+        }
+        int k = ladder.budgetCount();
+        if (k < minFitBudgets + 1) {
+            throw new FitInputException("a backtest needs at least " + (minFitBudgets + 1) + " budgets (fit on "
+                    + minFitBudgets + ", forecast one more); this ladder has " + k);
+        }
+        List<int[]> jobs = new ArrayList<>(); // (method index, cut)
+        for (int m = 0; m < methods.size(); m++) {
+            for (int j = minFitBudgets - 1; j < k - 1; j++) {
+                jobs.add(new int[] {m, j});
+            }
+        }
+        List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
+            ForecastMethod m = methods.get(job[0]);
+            int j = job[1];
+            List<Integer> targets = switch (mode) {
+                case TOP -> List.of(k - 1);
+                case NEXT -> List.of(j + 1);
+                default -> IntStream.range(j + 1, k).boxed().toList();
+            };
+            ForecastMethod.Fitted fitted = null;
+            String note = "ok";
+            try {
+                fitted = m.fit(ladder.upTo(j));
+                note = fitted.note();
+            } catch (RuntimeException e) {
+                note = "no forecast: " + e.getMessage();
+            }
+            List<Entry> out = new ArrayList<>();
+            for (int t : targets) {
+                double predicted = Double.NaN;
+                String entryNote = note;
+                if (fitted != null) {
+                    try {
+                        predicted = fitted.optimalLoss(ladder.budget(t));
+                    } catch (RuntimeException e) {
+                        entryNote = "no forecast: " + e.getMessage();
+                    }
+                }
+                out.add(new Entry(m.name(), j, ladder.budget(j), ladder.budget(t), ladder.budget(t) / ladder.budget(j),
+                        Double.NaN, Double.NaN, predicted, ladder.observedMinimum(t), entryNote));
+            }
+            return out;
+        }).toList();
+        List<Entry> entries = new ArrayList<>();
+        perJob.forEach(entries::addAll);
+        return entries;
+    }
+
+    /** Runs mode: cuts at each distinct model size; forecasts every run of a larger size. Surface methods only. */
+    private static List<Entry> runs(Ladder ladder, List<ForecastMethod> methods, int minFitSizes) {
+        List<Observation> obs = ladder.observations();
+        List<Double> sizes = new ArrayList<>(new TreeSet<>(obs.stream().map(Observation::params).toList()));
+        if (sizes.size() < minFitSizes + 1) {
+            throw new FitInputException("a runs backtest needs at least " + (minFitSizes + 1) + " model sizes (fit on "
+                    + minFitSizes + ", forecast a larger one); these runs have " + sizes.size());
+        }
+        List<ForecastMethod> surfaceMethods = methods.stream().filter(ForecastMethod::hasSurface).toList();
+        if (surfaceMethods.isEmpty()) {
+            throw new IllegalArgumentException("forecasting runs at their own N and D needs a method that fits a surface");
+        }
+        List<int[]> jobs = new ArrayList<>();
+        for (int m = 0; m < surfaceMethods.size(); m++) {
+            for (int j = minFitSizes - 1; j < sizes.size() - 1; j++) {
+                jobs.add(new int[] {m, j});
+            }
+        }
+        List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
+            ForecastMethod m = surfaceMethods.get(job[0]);
+            double nCut = sizes.get(job[1]);
+            Ladder train = ladder.filter(i -> obs.get(i).params() <= nCut);
+            double cut = train.observations().stream().mapToDouble(Observation::flops).max().orElseThrow();
+            ForecastMethod.Fitted fitted = null;
+            String note;
+            try {
+                fitted = m.fit(train);
+                note = fitted.note();
+            } catch (RuntimeException e) {
+                note = "no forecast: " + e.getMessage();
+            }
+            List<Entry> out = new ArrayList<>();
+            for (Observation o : obs) {
+                if (o.params() > nCut) {
+                    double predicted = fitted == null ? Double.NaN : fitted.loss(o.params(), o.tokens());
+                    out.add(new Entry(m.name(), job[1], cut, o.flops(), o.flops() / cut, o.params(), o.tokens(), predicted,
+                            o.loss(), note));
+                }
+            }
+            return out;
+        }).toList();
+        List<Entry> entries = new ArrayList<>();
+        perJob.forEach(entries::addAll);
+        return entries;
+    }
+}
