@@ -7,49 +7,63 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import scalelab.fitting.Backtest;
+import scalelab.fitting.forecast.ForecastBenchmark;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.PanelMethods;
+import scalelab.fitting.forecast.RollingBacktest;
 
-/** {@code scalelab backtest FILE.csv}: extrapolation errors of a method (or every method) at every cut. */
+/** {@code scalelab backtest FILE.csv}: rolling-origin errors of the default forecaster (or of panel methods). */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
-        description = "Fit on the budgets up to each cut, predict a held-out larger budget's compute-optimal loss, "
-                + "and report the error against its observed minimum.")
+        description = "Fit on the budgets up to each cut and forecast held-out larger budgets' compute-optimal loss (or, "
+                + "with --target runs, every larger run at its own N and D); report each error against what was observed "
+                + "and whether the forecaster's interval covered it.")
 public final class BacktestCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE.csv")
     Path file;
 
-    @Option(names = "--method", paramLabel = "M",
-            description = "vpnls (objective from --loss), vpnls-mse, vpnls-huber, approach3, approach2, asymptote-fitted, "
-                    + "asymptote-pinned, a comma list, or all (default: the project default, ${DEFAULT-VALUE})",
-            defaultValue = Backtest.DEFAULT_METHOD_NAME)
+    @Option(names = "--method", paramLabel = "M", defaultValue = "forecaster",
+            description = "forecaster (the default: backtest-selected, with intervals), a panel method (vpnls-mse, vpnls-huber, "
+                    + "vpnls-near2, vpnls-near3, approach3, approach2, asymptote-fitted, asymptote-pinned), a comma list, or "
+                    + "all (the forecaster and every panel method)")
     String method;
 
     @Option(names = "--target", defaultValue = "top",
-            description = "held-out budget per cut: top (the largest budget), next (the next one up) or all (default: ${DEFAULT-VALUE})")
+            description = "held out per cut: top (the largest budget), next (the next one up), all (every larger budget), "
+                    + "or runs (every run of a larger model size, at its own N and D) (default: ${DEFAULT-VALUE})")
     String target;
 
     @Option(names = "--asymptote", paramLabel = "L", description = "L∞ for asymptote-pinned (Marin pins 1.6 for its loss)")
     Double asymptote;
 
-    @Option(names = "--min-budgets", defaultValue = "2", description = "fewest budgets to fit on (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-budgets", defaultValue = "2",
+            description = "fewest budgets (--target runs: model sizes) a cut fits on (default: ${DEFAULT-VALUE})")
     int minBudgets;
 
     @Option(names = "--max-budget", paramLabel = "C", description = "ignore runs above C FLOPs")
     Double maxBudget;
 
+    @Option(names = "--where", paramLabel = "COL=VALUE", description = "only rows whose column COL is VALUE (e.g. dataset=rpj)")
+    String where;
+
+    @Option(names = "--level", defaultValue = "0.9", description = "the forecaster's interval level (default: ${DEFAULT-VALUE})")
+    double level;
+
+    @Option(names = "--bootstrap", defaultValue = "100", description = "the forecaster's bootstrap refits (default: ${DEFAULT-VALUE})")
+    int bootstrap;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
     String format;
-
-    @Mixin
-    FitOptions options;
 
     @Spec
     CommandSpec spec;
@@ -57,103 +71,95 @@ public final class BacktestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Formats.check(format);
-        List<Backtest.Method> methods = new ArrayList<>();
-        if (method.equalsIgnoreCase("all")) {
-            for (Backtest.Method m : Backtest.Method.values()) {
-                if (m != Backtest.Method.ASYMPTOTE_PINNED || asymptote != null) {
-                    methods.add(m);
-                }
-            }
-        } else {
-            for (String s : method.split(",")) {
-                String name = s.trim();
-                if (name.equalsIgnoreCase("vpnls")) {
-                    name = options.objective().kind() == scalelab.fitting.LossObjective.Kind.MSE ? "vpnls-mse" : "vpnls-huber";
-                }
-                methods.add(Backtest.Method.parse(name));
-            }
-        }
-        Backtest.Target t = switch (target.toLowerCase(Locale.ROOT)) {
-            case "top" -> Backtest.Target.TOP;
-            case "next" -> Backtest.Target.NEXT;
-            case "all" -> Backtest.Target.ALL;
-            default -> throw new IllegalArgumentException("--target must be top, next or all, got '" + target + "'");
+        RollingBacktest.Mode mode = switch (target.toLowerCase(Locale.ROOT)) {
+            case "top" -> RollingBacktest.Mode.TOP;
+            case "next" -> RollingBacktest.Mode.NEXT;
+            case "all" -> RollingBacktest.Mode.ALL;
+            case "runs" -> RollingBacktest.Mode.RUNS;
+            default -> throw new IllegalArgumentException("--target must be top, next, all or runs, got '" + target + "'");
         };
-        if (minBudgets < 2) {
-            throw new IllegalArgumentException("--min-budgets must be at least 2");
+        if (minBudgets < 1) {
+            throw new IllegalArgumentException("--min-budgets must be at least 1");
         }
-        FitInputs in = FitInputs.load(file, maxBudget);
-        Backtest.Report report = in.located(() -> Backtest.run(in.observations(), in.grouping(), methods, t, options.vpnls(),
-                asymptote, minBudgets));
+        Set<String> wanted = new LinkedHashSet<>();
+        for (String s : method.split(",")) {
+            String name = s.trim().toLowerCase(Locale.ROOT);
+            if (name.equals("all")) {
+                wanted.add("forecaster");
+                PanelMethods.defaultPanel(asymptote, true).forEach(m -> wanted.add(m.name()));
+            } else if (name.equals("forecaster")) {
+                wanted.add(name);
+            } else {
+                wanted.add(PanelMethods.byName(name, asymptote).name()); // refuses unknown names
+            }
+        }
+        // The panel: the forecaster's own, plus any method asked for by name (e.g. approach3).
+        List<scalelab.fitting.forecast.ForecastMethod> panel = new ArrayList<>(PanelMethods.defaultPanel(asymptote, false));
+        for (String w : wanted) {
+            if (!w.equals("forecaster") && panel.stream().noneMatch(m -> m.name().equals(w))) {
+                panel.add(PanelMethods.byName(w, asymptote));
+            }
+        }
+        Forecaster.Options options = Forecaster.Options.defaults(asymptote).withPanel(panel).withLevel(level)
+                .withBootstrap(wanted.contains("forecaster") ? bootstrap : 0, 1);
+        FitInputs in = FitInputs.load(file, maxBudget, where);
+        List<ForecastBenchmark.Row> rows = in.located(() -> ForecastBenchmark.run(file.getFileName().toString(),
+                new Ladder(in.observations(), in.grouping()), options, minBudgets, mode)).stream()
+                .filter(r -> wanted.contains(r.forecaster())).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ArrayNode list = json.createArrayNode();
-            for (Backtest.Entry e : report.entries()) {
+            for (ForecastBenchmark.Row r : rows) {
                 ObjectNode o = list.addObject();
-                o.put("method", e.method());
-                o.put("cut", e.cut());
-                o.put("target_budget", e.targetBudget());
-                o.put("ratio", e.ratio());
-                num(o, "predicted", e.predicted());
-                o.put("observed", e.observed());
-                num(o, "relative_error_pct", e.relativeErrorPct());
-                o.put("budgets_used", e.budgetsUsed());
-                o.put("runs_used", e.runsUsed());
-                o.put("note", e.note());
+                o.put("method", r.forecaster());
+                o.put("cut", r.cut());
+                o.put("target_budget", r.target());
+                o.put("ratio", r.ratio());
+                if (mode == RollingBacktest.Mode.RUNS) {
+                    o.put("params", r.params());
+                    o.put("tokens", r.tokens());
+                }
+                o.put("predicted", r.predicted());
+                o.put("observed", r.observed());
+                o.put("relative_error_pct", r.relativeErrorPct());
+                num(o, "lo", r.lo());
+                num(o, "hi", r.hi());
+                num(o, "level", r.level());
+                if (r.hasInterval()) {
+                    o.put("covered", r.covered());
+                    o.put("flagged", r.flagged());
+                } else {
+                    o.putNull("covered");
+                }
+                o.put("note", r.note());
             }
             out.println(json.writeValueAsString(list));
         } else {
             if (in.clustered()) {
                 out.println(in.grouping().describe());
             }
-            out.printf(Locale.ROOT, "%-17s %10s %10s %8s %9s %9s %9s  %s%n", "method", "cut", "target", "ratio", "predicted",
-                    "observed", "error %", "note");
-            for (Backtest.Entry e : report.entries()) {
-                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9s %9.4f %9s  %s%n", e.method(), e.cut(), e.targetBudget(),
-                        e.ratio(), Formats.num(e.predicted()), e.observed(),
-                        Double.isFinite(e.relativeErrorPct()) ? String.format(Locale.ROOT, "%+.3f", e.relativeErrorPct()) : "—",
-                        e.note());
+            out.printf(Locale.ROOT, "%-17s %10s %10s %8s %9s %9s %8s %19s  %s%n", "method", "cut", "target", "ratio",
+                    "predicted", "observed", "error %", "interval", "note");
+            for (ForecastBenchmark.Row r : rows) {
+                String interval = r.hasInterval() ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", r.lo(), r.hi(),
+                        r.covered() ? " " : "!") : "";
+                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9.4f %9.4f %+8.3f %19s  %s%n", r.forecaster(), r.cut(),
+                        r.target(), r.ratio(), r.predicted(), r.observed(), r.relativeErrorPct(), interval, r.note());
             }
             out.println();
-            out.printf(Locale.ROOT, "%-17s %6s %8s %11s %10s %13s %10s %10s%n", "summary", "cuts", "failed", "mean|err|%",
-                    "max|err|%", "err@maxratio%", "MAE", "RMSE");
-            for (Backtest.Summary s : report.summaries()) {
-                out.printf(Locale.ROOT, "%-17s %6d %8d %11s %10s %13s %10s %10s%n", s.method(), s.predictions(), s.failures(),
-                        Formats.num(s.meanAbsErrorPct()), Formats.num(s.maxAbsErrorPct()),
-                        Formats.num(s.errorAtLargestRatioPct()), Formats.num(s.maeLoss()), Formats.num(s.rmseLoss()));
+            out.printf(Locale.ROOT, "%-17s %9s %11s %10s %10s%n", "summary", "forecasts", "mean|err|%", "max|err|%", "coverage");
+            for (String w : wanted) {
+                ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(w));
+                out.printf(Locale.ROOT, "%-17s %9d %11s %10s %10s%n", w, s.forecasts(), Formats.num(s.meanAbsPct()),
+                        Formats.num(s.maxAbsPct()), Double.isNaN(s.coverage()) ? "" : String.format(Locale.ROOT, "%.0f%% of %.0f%%",
+                                100 * s.coverage(), 100 * level));
             }
-            out.println("(MAE/RMSE of predicted vs observed loss, Tribuo regression metrics)");
-            if (methods.size() > 1) {
-                out.println();
-                out.print(commonCutsTable(file.getFileName().toString(), Backtest.commonCuts(report)));
-            }
+            out.println("(error = 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
+                    + "observation outside the interval)");
         }
         out.flush();
         return 0;
-    }
-
-    /**
-     * The README's comparison table for one data set and target: mean (max) |relative error| % of each method over
-     * the predictions every method made, the project default first.
-     */
-    static String commonCutsTable(String dataSet, Backtest.CommonCuts common) {
-        List<Backtest.Summary> order = new ArrayList<>();
-        common.summaries().stream().filter(x -> x.method().equals(Backtest.DEFAULT_METHOD_NAME)).forEach(order::add);
-        common.summaries().stream().filter(x -> !x.method().equals(Backtest.DEFAULT_METHOD_NAME)).forEach(order::add);
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "Mean (max) |relative error| %%, over the %d cuts where every method predicts:%n", common.cuts().size()));
-        sb.append("| data set | target | cuts |");
-        order.forEach(x -> sb.append(' ').append(x.method()).append(" |"));
-        sb.append(System.lineSeparator()).append("|---|---|---|");
-        order.forEach(x -> sb.append("---|"));
-        sb.append(System.lineSeparator()).append(String.format(Locale.ROOT, "| %s | %s | %d |", dataSet,
-                common.target().name().toLowerCase(Locale.ROOT), common.cuts().size()));
-        for (Backtest.Summary x : order) {
-            sb.append(x.predictions() == 0 ? " — |"
-                    : String.format(Locale.ROOT, " %.2f (%.2f) |", x.meanAbsErrorPct(), x.maxAbsErrorPct()));
-        }
-        return sb.append(System.lineSeparator()).toString();
     }
 
     private static void num(ObjectNode o, String k, double v) {

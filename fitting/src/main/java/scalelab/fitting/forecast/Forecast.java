@@ -64,8 +64,8 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
     public record LeftOut(double budget, double loss) {}
 
     /**
-     * The interval's parts, all relative to the point: half-width = quantile · √(model² + bootstrap²), widened to
-     * cover every leave-one-out forecast when the forecast is unstable.
+     * The interval's parts, all relative to the point: [L·e^−h, L·e^h] with h = quantile · √(model² + bootstrap²),
+     * widened to cover every leave-one-out forecast when the forecast is unstable.
      *
      * @param modelErrorPct    model error expected at the target's ratio: the backtest error per unit of
      *                         log10(1 + ratio), scaled to the target's ratio
@@ -79,7 +79,7 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
     public record IntervalParts(double modelErrorPct, double bootstrapPct, double quantile, double degreesOfFreedom,
                                 int backtestCuts, int bootstrapSamples, boolean widened) {
         public String describe(double level) {
-            return String.format(java.util.Locale.ROOT, "%.0f%% interval: ±%.3g·√(model %.3g%%² + bootstrap %.3g%%²) "
+            return String.format(java.util.Locale.ROOT, "%.0f%% interval: L·exp(±%.3g·√(model %.3g%%² + bootstrap %.3g%%²)) "
                             + "(model error from %d backtest cuts at this ladder's ratios, scaled by log10(1 + ratio); Student-t "
                             + "with %.0f dof; %d bootstrap refits)%s", 100 * level, quantile, modelErrorPct, bootstrapPct,
                     backtestCuts, degreesOfFreedom, bootstrapSamples, widened ? "; widened to cover every leave-one-budget-out forecast" : "");

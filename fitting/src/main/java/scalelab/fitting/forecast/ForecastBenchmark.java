@@ -20,11 +20,18 @@ public final class ForecastBenchmark {
      * One held-out forecast.
      *
      * @param forecaster "forecaster" for the default, else the panel method's name
+     * @param params     the held-out run's N (runs mode), else NaN
      * @param lo         interval (NaN for panel methods, which have none)
      * @param flagged    the forecast carried a status other than OK
+     * @param note       the forecaster's method, or the panel method's note
      */
     public record Row(String dataSet, String forecaster, int cutIndex, double cut, double target, double ratio,
-                      double predicted, double observed, double lo, double hi, boolean flagged) {
+                      double params, double tokens, double predicted, double observed, double lo, double hi, double level,
+                      boolean flagged, String note) {
+        public double relativeErrorPct() {
+            return 100 * (predicted - observed) / observed;
+        }
+
         public double absErrorPct() {
             return 100 * Math.abs(predicted - observed) / observed;
         }
@@ -42,26 +49,57 @@ public final class ForecastBenchmark {
         }
     }
 
-    /** Every cut fitting at least {@code minFitBudgets} budgets; the next and the largest budget forecast. */
+    /** The development suite's protocol: every cut, the next and the largest budget held out. */
     public static List<Row> run(String dataSet, Ladder ladder, Forecaster.Options options, int minFitBudgets) {
+        return run(dataSet, ladder, options, minFitBudgets, RollingBacktest.Mode.NEXT_AND_TOP);
+    }
+
+    /**
+     * Every cut fitting at least {@code minFitBudgets} budgets (runs mode: model sizes), the held-out points of
+     * {@code mode} forecast by the forecaster and by each panel method that fitted the cut.
+     */
+    public static List<Row> run(String dataSet, Ladder ladder, Forecaster.Options options, int minFitBudgets,
+                                RollingBacktest.Mode mode) {
+        boolean runs = mode == RollingBacktest.Mode.RUNS;
+        List<Double> sizes = RollingBacktest.sizes(ladder);
+        int cuts = runs ? sizes.size() : ladder.budgetCount();
+        if (cuts < minFitBudgets + 1) {
+            throw new scalelab.fitting.FitInputException("a backtest needs at least " + (minFitBudgets + 1) + (runs
+                    ? " model sizes" : " budgets") + " (fit on " + minFitBudgets + ", forecast one more); got " + cuts);
+        }
         List<Row> rows = new ArrayList<>();
-        for (int j = minFitBudgets - 1; j < ladder.budgetCount() - 1; j++) {
-            Ladder train = ladder.upTo(j);
+        for (int j = minFitBudgets - 1; j < cuts - 1; j++) {
+            final double nCut = runs ? sizes.get(j) : Double.NaN;
+            Ladder train = runs ? ladder.filter(i -> ladder.observations().get(i).params() <= nCut) : ladder.upTo(j);
             Forecaster.Evidence evidence;
             try {
-                evidence = Forecaster.gather(train, false, options);
+                evidence = Forecaster.gather(train, runs, options);
             } catch (RuntimeException e) {
                 continue; // nothing fits this cut: no forecast to judge (counted by its absence)
             }
-            for (int t : j + 1 == ladder.budgetCount() - 1 ? List.of(j + 1) : List.of(j + 1, ladder.budgetCount() - 1)) {
-                Forecast f = evidence.forecast(ForecastTarget.computeOptimal(ladder.budget(t)));
-                double observed = ladder.observedMinimum(t);
-                rows.add(new Row(dataSet, "forecaster", j, ladder.budget(j), ladder.budget(t), f.ratio(), f.loss(), observed,
-                        f.lo(), f.hi(), f.status() != Forecast.Status.OK));
+            double cut = runs ? train.observations().stream().mapToDouble(scalelab.fitting.Observation::flops).max().orElseThrow()
+                    : ladder.budget(j);
+            List<double[]> held = new ArrayList<>(); // (compute, N, D, observed)
+            if (runs) {
+                for (scalelab.fitting.Observation o : ladder.observations()) {
+                    if (o.params() > nCut) {
+                        held.add(new double[] {o.flops(), o.params(), o.tokens(), o.loss()});
+                    }
+                }
+            } else {
+                for (int t : RollingBacktest.targets(mode, j, cuts)) {
+                    held.add(new double[] {ladder.budget(t), Double.NaN, Double.NaN, ladder.observedMinimum(t)});
+                }
+            }
+            for (double[] h : held) {
+                ForecastTarget target = runs ? new ForecastTarget(h[0], h[1], h[2]) : ForecastTarget.computeOptimal(h[0]);
+                Forecast f = evidence.forecast(target);
+                rows.add(new Row(dataSet, "forecaster", j, cut, h[0], f.ratio(), h[1], h[2], f.loss(), h[3], f.lo(), f.hi(),
+                        f.level(), f.status() != Forecast.Status.OK, f.method()));
                 for (Forecast.PanelEntry p : f.panel()) {
                     if (Double.isFinite(p.loss())) {
-                        rows.add(new Row(dataSet, p.method(), j, ladder.budget(j), ladder.budget(t), f.ratio(), p.loss(),
-                                observed, Double.NaN, Double.NaN, false));
+                        rows.add(new Row(dataSet, p.method(), j, cut, h[0], f.ratio(), h[1], h[2], p.loss(), h[3], Double.NaN,
+                                Double.NaN, Double.NaN, false, p.note()));
                     }
                 }
             }

@@ -83,6 +83,9 @@ public final class Forecaster {
         }
     }
 
+    /** Leave-one-budget-out spread (relative) above which a forecast is called unstable, whatever its model error. */
+    public static final double UNSTABLE_SPREAD = 0.01;
+
     private Forecaster() {}
 
     /** Forecast one target (gathering the evidence first; use {@link #gather} to forecast several from one ladder). */
@@ -281,7 +284,8 @@ public final class Forecaster {
             double dof = Math.max(1, cuts.size() + options.priorCuts() - 1);
             double q = new TDistribution(dof).inverseCumulativeProbability(0.5 + options.level() / 2);
             double half = q * Math.sqrt(model * model + bootSd * bootSd);
-            double lo = point * (1 - half), hi = point * (1 + half);
+            // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
+            double lo = point * Math.exp(-half), hi = point * Math.exp(half);
             Forecast.Status status = Forecast.Status.OK;
             if (cuts.size() < 2) {
                 status = Forecast.Status.INSUFFICIENT;
@@ -294,11 +298,12 @@ public final class Forecaster {
                 warnings.add("budgets without an interior minimum (parabola with no minimum inside the sampled sizes): "
                         + String.join(", ", noMinimum));
             }
-            boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(q * model, 0.005);
+            // Unstable: one budget moves the point by more than a standard error of the model, and by over 1%.
+            boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(model, UNSTABLE_SPREAD);
             if (unstable) {
                 warnings.add(String.format(Locale.ROOT, "unstable: leaving one budget out moves the forecast by up to %.2f%%, "
-                        + "more than its model error (±%.2f%%); the interval was widened to cover every leave-one-out forecast",
-                        100 * looSpread, 100 * q * model));
+                        + "more than its model error (%.2f%%, one standard error); the interval was widened to cover every "
+                        + "leave-one-out forecast", 100 * looSpread, 100 * model));
                 for (Forecast.LeftOut x : loo) {
                     if (Double.isFinite(x.loss())) {
                         lo = Math.min(lo, x.loss());

@@ -23,6 +23,8 @@ public final class RollingBacktest {
         NEXT,
         /** every budget above the cut */
         ALL,
+        /** the next budget above the cut and the largest (the development suite's protocol) */
+        NEXT_AND_TOP,
         /** every run larger than the cut's model size, at its own N and D (over-trained targets) */
         RUNS
     }
@@ -82,11 +84,7 @@ public final class RollingBacktest {
         List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
             ForecastMethod m = methods.get(job[0]);
             int j = job[1];
-            List<Integer> targets = switch (mode) {
-                case TOP -> List.of(k - 1);
-                case NEXT -> List.of(j + 1);
-                default -> IntStream.range(j + 1, k).boxed().toList();
-            };
+            List<Integer> targets = targets(mode, j, k);
             ForecastMethod.Fitted fitted = null;
             String note = "ok";
             try {
@@ -116,10 +114,26 @@ public final class RollingBacktest {
         return entries;
     }
 
+    /** The distinct model sizes of a ladder, ascending: the cuts of runs mode. */
+    public static List<Double> sizes(Ladder ladder) {
+        return new ArrayList<>(new TreeSet<>(ladder.observations().stream().map(Observation::params).toList()));
+    }
+
+    /** Held-out budgets of cut j among k budgets (not runs mode). */
+    public static List<Integer> targets(Mode mode, int j, int k) {
+        return switch (mode) {
+            case TOP -> List.of(k - 1);
+            case NEXT -> List.of(j + 1);
+            case NEXT_AND_TOP -> j + 1 == k - 1 ? List.of(k - 1) : List.of(j + 1, k - 1);
+            case ALL -> IntStream.range(j + 1, k).boxed().toList();
+            case RUNS -> throw new IllegalArgumentException("runs mode holds out runs, not budgets");
+        };
+    }
+
     /** Runs mode: cuts at each distinct model size; forecasts every run of a larger size. Surface methods only. */
     private static List<Entry> runs(Ladder ladder, List<ForecastMethod> methods, int minFitSizes) {
         List<Observation> obs = ladder.observations();
-        List<Double> sizes = new ArrayList<>(new TreeSet<>(obs.stream().map(Observation::params).toList()));
+        List<Double> sizes = sizes(ladder);
         if (sizes.size() < minFitSizes + 1) {
             throw new FitInputException("a runs backtest needs at least " + (minFitSizes + 1) + " model sizes (fit on "
                     + minFitSizes + ", forecast a larger one); these runs have " + sizes.size());

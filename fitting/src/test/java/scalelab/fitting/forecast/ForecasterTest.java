@@ -1,0 +1,127 @@
+package scalelab.fitting.forecast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.IsoFlopSimulator;
+import scalelab.fitting.LossSurface;
+import scalelab.fitting.Observation;
+
+/** The forecaster's behaviour on synthetic ladders whose true surface is known. */
+class ForecasterTest {
+    /** Chinchilla's published Approach 3 surface (raw units). */
+    static final LossSurface TRUTH = new LossSurface(1.69, 406.4, 410.7, 0.34, 0.28);
+    static final double[] SIX_BUDGETS = {1e18, 3e18, 1e19, 3e19, 1e20, 3e20};
+
+    static Ladder ladder(double[] budgets, double width, double noise, double drift) {
+        List<Observation> obs = IsoFlopSimulator.sample(TRUTH, new IsoFlopSimulator.Design(budgets, 9, width, 0, drift, noise, 7));
+        return new Ladder(obs, BudgetGrouping.byLabel(obs));
+    }
+
+    static Forecaster.Options options() {
+        return Forecaster.Options.defaults(null).withBootstrap(30, 1);
+    }
+
+    @Test
+    void noiseFreeLadderIsForecastCloselyAndCovered() {
+        Ladder l = ladder(SIX_BUDGETS, 4, 0, 0);
+        double c = 3e21;
+        Forecast f = Forecaster.forecast(l, ForecastTarget.computeOptimal(c), options());
+        double truth = TRUTH.optimalAt(c).loss();
+        assertEquals(truth, f.loss(), 0.005 * truth, "point forecast of a noise-free ladder");
+        assertTrue(f.covers(truth), "interval " + f.lo() + "–" + f.hi() + " covers the truth " + truth);
+        assertEquals(10, f.ratio(), 1e-9);
+        assertEquals(0.9, f.level());
+        assertEquals(Forecast.Status.OK, f.status(), "warnings: " + f.warnings());
+        assertEquals(PanelMethods.defaultPanel(null, false).size(), f.panel().size());
+        assertEquals(SIX_BUDGETS.length, f.leaveOneOut().size());
+        for (Forecast.LeftOut x : f.leaveOneOut()) {
+            assertEquals(f.loss(), x.loss(), 0.01 * f.loss(), "leaving out " + x.budget());
+        }
+        double wsum = f.weights().stream().mapToDouble(Forecast.Weight::weight).sum();
+        assertEquals(1, wsum, 1e-9);
+        assertEquals(64, f.evidenceSha256().length());
+        assertTrue(f.params() > 0 && f.tokens() > 0);
+        assertEquals(TRUTH.optimalAt(c).params(), f.params(), 0.2 * TRUTH.optimalAt(c).params(), "N* near the truth");
+    }
+
+    @Test
+    void selectionKeepsOnlyMethodsThatBacktestWell() {
+        // A ±16× grid biases the parabola vertices (Czech et al. 2026): the vertex laws backtest badly here.
+        Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 16, 0.002, 0), ForecastTarget.computeOptimal(3e21), options());
+        double best = f.panel().stream().mapToDouble(Forecast.PanelEntry::backtestRmsPct).filter(Double::isFinite).min().orElseThrow();
+        for (Forecast.Weight w : f.weights()) {
+            assertTrue(w.rmsErrorPct() <= 1.5 * best + 1e-9, w + " scored far from the best " + best);
+        }
+        Forecast.PanelEntry vertex = f.panel().stream().filter(p -> p.method().equals("approach2")).findFirst().orElseThrow();
+        assertTrue(vertex.backtestRmsPct() > best, "approach2 should score worse than the best on a wide grid");
+        assertFalse(f.weights().stream().anyMatch(w -> w.method().equals("approach2")), "weights: " + f.weights());
+    }
+
+    @Test
+    void thinLadderRestsOnThePriorWithAWiderInterval() {
+        Forecast thin = Forecaster.forecast(ladder(new double[] {1e18, 3e18, 1e19}, 4, 0.002, 0),
+                ForecastTarget.computeOptimal(1e20), options());
+        Forecast rich = Forecaster.forecast(ladder(SIX_BUDGETS, 4, 0.002, 0), ForecastTarget.computeOptimal(3e21), options());
+        assertEquals(Forecast.Status.INSUFFICIENT, thin.status());
+        assertTrue(thin.warnings().stream().anyMatch(w -> w.contains("prior")), thin.warnings().toString());
+        assertTrue((thin.hi() - thin.lo()) / thin.loss() > (rich.hi() - rich.lo()) / rich.loss(),
+                "a 3-budget ladder gets a wider interval at the same 10× ratio");
+        assertTrue(thin.lo() > 0, "intervals stay positive");
+    }
+
+    @Test
+    void aBudgetThatMovesTheForecastIsFlaggedAndTheIntervalCoversEveryLeaveOneOut() {
+        Ladder base = ladder(SIX_BUDGETS, 4, 0.001, 0);
+        // The top budget's runs 4% high: leaving it out moves every forecast.
+        List<Observation> shifted = new ArrayList<>();
+        for (Observation o : base.observations()) {
+            shifted.add(o.flops() == 3e20 ? new Observation(o.params(), o.tokens(), o.flops(), o.loss() * 1.04, o.group(), 1) : o);
+        }
+        Ladder l = new Ladder(shifted, BudgetGrouping.byLabel(shifted));
+        Forecast f = Forecaster.forecast(l, ForecastTarget.computeOptimal(3e21), options());
+        assertEquals(Forecast.Status.UNRELIABLE, f.status(), f.toString());
+        assertTrue(f.warnings().stream().anyMatch(w -> w.startsWith("unstable")), f.warnings().toString());
+        assertTrue(f.interval().widened());
+        for (Forecast.LeftOut x : f.leaveOneOut()) {
+            if (Double.isFinite(x.loss())) {
+                assertTrue(f.covers(x.loss()), "leave-one-out " + x + " inside [" + f.lo() + ", " + f.hi() + "]");
+            }
+        }
+        assertTrue(f.looSpreadPct() > 1, "spread " + f.looSpreadPct());
+    }
+
+    @Test
+    void budgetsWithoutAnInteriorMinimumAreNamed() {
+        // Grids drift off the optimum by 0.5 decades per decade of compute: the top budgets' minima fall off the grid.
+        Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 3, 0.001, 0.5), ForecastTarget.computeOptimal(3e21), options());
+        assertTrue(f.warnings().stream().anyMatch(w -> w.startsWith("budgets without an interior minimum") && w.contains("3.000e+20")),
+                f.warnings().toString());
+    }
+
+    @Test
+    void aRunAtAGivenSizeIsForecastFromSurfacesOnly() {
+        Ladder l = ladder(SIX_BUDGETS, 4, 0, 0);
+        double n = 2e9, d = 4e11; // over-trained: 200 tokens per parameter
+        Forecast f = Forecaster.forecast(l, ForecastTarget.run(n, d), options());
+        assertEquals(TRUTH.loss(n, d), f.loss(), 0.005 * TRUTH.loss(n, d));
+        assertTrue(f.covers(TRUTH.loss(n, d)));
+        assertEquals(n, f.params());
+        for (Forecast.Weight w : f.weights()) {
+            assertTrue(w.method().startsWith("vpnls"), "only surface methods can forecast a given N and D: " + w);
+        }
+        assertTrue(f.leaveOneOut().isEmpty());
+    }
+
+    @Test
+    void aTargetInsideTheLadderIsCalledAProjection() {
+        Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 4, 0.001, 0), ForecastTarget.computeOptimal(1e19), options());
+        assertTrue(f.ratio() < 1);
+        assertTrue(f.warnings().stream().anyMatch(w -> w.contains("projection")), f.warnings().toString());
+    }
+}
