@@ -10,6 +10,15 @@ import java.util.List;
 public final class ContentHash {
     private ContentHash() {}
 
+    /** SHA-256 of a text (UTF-8), as lower-case hex. */
+    public static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String of(List<Observation> observations) {
         MessageDigest md;
         try {

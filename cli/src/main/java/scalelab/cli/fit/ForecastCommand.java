@@ -15,6 +15,8 @@ import scalelab.fitting.forecast.Forecast;
 import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.MoeForecaster;
+import scalelab.fitting.moe.MoeTarget;
 import scalelab.registry.ObservationSet;
 import scalelab.registry.Registry;
 
@@ -43,6 +45,11 @@ public final class ForecastCommand implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "D", description = "target training tokens (with --params)")
     Double tokens;
 
+    @Option(names = "--target", paramLabel = "moe:experts=E,top_k=K,active=N,tokens=D[,granularity=G]",
+            description = "an MoE target, forecast from a file's dense and MoE rows (columns experts, top_k, optionally "
+                    + "granularity and total_params) by the MoE law its backtest and BIC support")
+    String moeTarget;
+
     @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
     double level;
 
@@ -67,9 +74,20 @@ public final class ForecastCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Formats.check(format);
-        ForecastTarget target = target(compute, params, tokens);
         Forecaster.Options options = Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, seed);
         Forecast f;
+        if (moeTarget != null) {
+            if (file == null || compute != null || params != null || tokens != null) {
+                throw new IllegalArgumentException("--target moe:… forecasts from a runs file and takes N_act and D from the "
+                        + "target string: give FILE.csv and drop --compute, --params, --tokens");
+            }
+            FitInputs in = FitInputs.load(file, null, where);
+            MoeTarget t = MoeTarget.parse(moeTarget);
+            f = in.located(() -> MoeForecaster.forecast(MoeRuns.of(in), t, options, Math.max(bootstrap, 20)));
+            print(f);
+            return 0;
+        }
+        ForecastTarget target = target(compute, params, tokens);
         if (file != null) {
             if (ladder != null || db != null) {
                 throw new IllegalArgumentException("give either FILE.csv or --ladder NAME, not both");
@@ -87,6 +105,11 @@ public final class ForecastCommand implements Callable<Integer> {
                 f = Forecaster.forecast(registryLadder(registry, ladder), target, options);
             }
         }
+        print(f);
+        return 0;
+    }
+
+    private void print(Forecast f) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -95,7 +118,6 @@ public final class ForecastCommand implements Callable<Integer> {
             ForecastOutput.text(out, f);
         }
         out.flush();
-        return 0;
     }
 
     /** The target from --compute, or --params with --tokens (C = 6·N·D unless --compute is given too). */

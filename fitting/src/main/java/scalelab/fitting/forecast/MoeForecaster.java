@@ -1,0 +1,124 @@
+package scalelab.fitting.forecast;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.distribution.TDistribution;
+import scalelab.fitting.FitStatus;
+import scalelab.fitting.moe.MoeBacktest;
+import scalelab.fitting.moe.MoeLawComparison;
+import scalelab.fitting.moe.MoeLawFit;
+import scalelab.fitting.moe.MoeLawFitter;
+import scalelab.fitting.moe.MoeObservation;
+import scalelab.fitting.moe.MoePrediction;
+import scalelab.fitting.moe.MoeTarget;
+
+/**
+ * The forecaster for an MoE target from dense + MoE runs: the MoE laws of {@link MoeLawComparison} are the panel,
+ * the law the backtest and BIC support makes the point, and the interval is built as the dense forecaster's — its
+ * backtest error scaled to the target's ratio (shrunk toward the prior, since an MoE ladder backtests one cut) combined
+ * with its bootstrap spread — so MoE and dense forecasts mean the same thing by "90%".
+ */
+public final class MoeForecaster {
+    private MoeForecaster() {}
+
+    /**
+     * @param samples bootstrap refits of the supported law (≥ 20)
+     * @throws IllegalArgumentException when no law is supported by the runs, naming why
+     */
+    public static Forecast forecast(List<MoeObservation> runs, MoeTarget target, Forecaster.Options options, int samples) {
+        MoeLawComparison.Result comparison = MoeLawComparison.compare(MoeLawComparison.defaultLaws(), runs, target,
+                MoeBacktest.cutBelowLargestBudget(runs), 0, options.level(), options.seed());
+        if (comparison.supportedLaw() == null) {
+            throw new IllegalArgumentException("no MoE law is supported by the " + runs.size() + " runs: " + comparison.reason()
+                    + "\n" + comparison.describe());
+        }
+        MoeLawFitter fitter = MoeLawComparison.defaultLaws().stream()
+                .filter(f -> f.lawName().equals(comparison.supportedLaw())).findFirst().orElseThrow();
+        MoePrediction made = MoePrediction.make(fitter, runs, target, samples, options.level(), options.seed());
+        double point = made.predictedLoss();
+        double ratio = made.extrapolationFactor();
+        List<String> warnings = new ArrayList<>(made.warnings());
+
+        // Model error: the supported law's backtest at the largest budget, per unit of log10(1 + ratio), shrunk to the prior.
+        // Mean |error| → standard deviation: ×√(π/2) for normal errors.
+        int cuts = Double.isFinite(made.backtestMeanAbsRelativeError()) ? 1 : 0;
+        double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
+        double perUnit2 = prior;
+        if (cuts == 1) {
+            double emp = made.backtestMeanAbsRelativeError() * Math.sqrt(Math.PI / 2) / Forecaster.growth(made.backtestComputeRatio());
+            perUnit2 = (emp * emp + options.priorCuts() * prior) / (1 + options.priorCuts());
+        }
+        double model = Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1));
+        double z = new NormalDistribution().inverseCumulativeProbability(0.5 + options.level() / 2);
+        double bootSd = Double.isFinite(made.lower()) && Double.isFinite(made.upper())
+                ? (Math.log(made.upper()) - Math.log(made.lower())) / (2 * z) : 0;
+        double dof = Math.max(1, cuts + options.priorCuts() - 1);
+        double q = new TDistribution(dof).inverseCumulativeProbability(0.5 + options.level() / 2);
+        double half = q * Math.sqrt(model * model + bootSd * bootSd);
+        double lo = point * Math.exp(-half), hi = point * Math.exp(half);
+
+        // Leave one budget out: refit the supported law without each budget.
+        List<Double> budgets = fitter.usable(runs).stream().map(MoeObservation::flops).distinct().sorted().toList();
+        List<Forecast.LeftOut> loo = new ArrayList<>();
+        if (budgets.size() >= 3) {
+            loo = budgets.parallelStream().map(b -> {
+                List<MoeObservation> kept = runs.stream().filter(o -> o.flops() != b).toList();
+                double v;
+                try {
+                    MoeLawFit f = fitter.fit(kept);
+                    v = f.status() == FitStatus.FAILED ? Double.NaN : f.predict(target);
+                } catch (RuntimeException e) {
+                    v = Double.NaN;
+                }
+                return new Forecast.LeftOut(b, v);
+            }).toList();
+        }
+        double looSpread = loo.stream().mapToDouble(Forecast.LeftOut::loss).filter(Double::isFinite)
+                .map(v -> Math.abs(v - point) / point).max().orElse(Double.NaN);
+        boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(model, Forecaster.UNSTABLE_SPREAD);
+        if (unstable) {
+            warnings.add(String.format(Locale.ROOT, "unstable: leaving one budget out moves the forecast by up to %.2f%%, "
+                    + "more than its model error (%.2f%%, one standard error); the interval was widened to cover every "
+                    + "leave-one-out forecast", 100 * looSpread, 100 * model));
+            for (Forecast.LeftOut x : loo) {
+                if (Double.isFinite(x.loss())) {
+                    lo = Math.min(lo, x.loss());
+                    hi = Math.max(hi, x.loss());
+                }
+            }
+        }
+        Forecast.Status status = cuts == 0 ? Forecast.Status.INSUFFICIENT
+                : unstable || made.fitStatus() != FitStatus.CONVERGED ? Forecast.Status.UNRELIABLE : Forecast.Status.OK;
+        if (cuts == 0) {
+            warnings.add("no backtest of the MoE law: the interval rests on the prior error rate");
+        }
+        List<Forecast.PanelEntry> panel = new ArrayList<>();
+        for (MoeLawComparison.Row r : comparison.rows()) {
+            double v = Double.NaN;
+            if (r.usable()) {
+                try {
+                    v = r.fit().predict(target);
+                } catch (RuntimeException e) {
+                    v = Double.NaN;
+                }
+            }
+            double bt = r.backtest() == null ? Double.NaN : 100 * r.backtest().meanAbsRelativeError();
+            panel.add(new Forecast.PanelEntry(r.lawName(), v, r.problem() == null ? "ok" : r.problem(),
+                    r.backtest() == null ? 0 : r.backtest().heldOut().size(), bt));
+        }
+        Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts, made.bootstrapSamples()
+                - made.bootstrapFailures(), unstable);
+        String summary = String.format(Locale.ROOT, "MoE law chosen by: %s; its backtest below the largest budget: mean |error| "
+                + "%.2f%% at %.3g×; %d runs over %d budgets", comparison.reason(), 100 * made.backtestMeanAbsRelativeError(),
+                made.backtestComputeRatio(), made.runsUsed(), made.budgets());
+        String hash = scalelab.fitting.ContentHash.sha256(comparison.describe() + "\n" + made.describe());
+        return new Forecast(point, lo, hi, options.level(), new ForecastTarget(target.flops(), target.activeParams(), target.tokens()),
+                target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
+                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1)))),
+                panel, loo, Double.isFinite(looSpread) ? 100 * looSpread : Double.NaN, status, warnings,
+                List.of("moe: " + made.lawName() + ": the MoE law the backtest and BIC support (" + comparison.reason() + ")"),
+                parts, hash, summary);
+    }
+}
