@@ -22,6 +22,7 @@ public final class Main implements Runnable {
         scalelab.cli.fit.AllocateCommand.class,
         scalelab.cli.fit.BacktestCommand.class,
         scalelab.cli.fit.BootstrapCommand.class,
+        scalelab.cli.fit.SimulateCommand.class,
         scalelab.cli.train.TrainCommand.class,
     };
 
