@@ -1,11 +1,12 @@
 // Notebook 1: the published Chinchilla fits, reproduced with every method.
 // Run: ./scalelab notebook chinchilla-fits   (OUT = folder for figures, REPO = repository root; both predefined)
 //
-// VPNLS (least squares and Huber) on the 124-run IsoFLOP reconstruction, against the reference numbers in
-// examples/data/README.md; Approach 3 with Epoch AI's protocol (Huber δ = 1e-3 on log-loss residuals, the 5 highest
-// losses of the 245-point raw reconstruction dropped, multi-start L-BFGS), against Epoch's refit; Approach 2 with its
-// per-budget diagnostics, against the paper's a = 0.49, b = 0.51. Then the IsoFLOP curves, frontier and residuals
-// with the reports module's chart builders.
+// VPNLS (least squares and Huber) on the 124-run IsoFLOP reconstruction, against the reference numbers in the data
+// directory's README ($SCALELAB_DATA, default ../shared/data/README.md); Approach 3 with Epoch AI's protocol (Huber
+// δ = 1e-3 on log-loss residuals, the 5 highest losses of the 245-point raw reconstruction dropped, multi-start
+// L-BFGS), against Epoch's refit; Approach 2 with its per-budget diagnostics, against the paper's a = 0.49, b = 0.51.
+// Then the IsoFLOP curves, frontier and residuals with the reports module's chart builders. The data files are read
+// through DataDirectory: $SCALELAB_DATA, else ../shared/data beside the repository.
 
 import java.util.*;
 import scalelab.fitting.*;
@@ -14,11 +15,11 @@ import scalelab.reports.*;
 import scalelab.reports.charts.*;
 import scalelab.reports.model.*;
 
-RunTable isoflops = RunTableReader.read(REPO.resolve("examples/data/chinchilla-isoflops.csv"));
+RunTable isoflops = RunTableReader.read(DataDirectory.dataFile("chinchilla-isoflops.csv"));
 List<Observation> obs = isoflops.observations();
 BudgetGrouping budgets = isoflops.budgetGrouping();
 List<Observation> raw = Approach3.dropHighestLosses(
-        RunTableReader.read(REPO.resolve("examples/data/chinchilla-raw-with-outliers.csv")).observations(), 5);
+        RunTableReader.read(DataDirectory.dataFile("chinchilla-raw-with-outliers.csv")).observations(), 5);
 System.out.println(budgets.describe());
 System.out.printf("Approach 3 input: %d raw points after dropping the 5 highest losses%n%n", raw.size());
 
@@ -55,7 +56,7 @@ System.out.printf(Locale.ROOT, "%-34s N* ∝ C^%.4f, D* ∝ C^%.4f   (paper: a =
 System.out.printf(Locale.ROOT, "%-34s a = %.4f (VPNLS mse), %.4f (VPNLS huber), %.4f (Approach 3)%n", "  a = β/(α+β) of the surfaces",
         vpMse.paramsExponent(), vpHuber.paramsExponent(), a3.paramsExponent());
 
-// The claims, checked (tolerances as in examples/data/README.md; the Huber optimum lies in a flat valley, so its
+// The claims, checked (tolerances as in ../shared/data/README.md; the Huber optimum lies in a flat valley, so its
 // coefficients agree to ~1%, its exponents to 1e-3).
 if (vpMse.status() != FitStatus.CONVERGED || dMse > 2e-3) throw new AssertionError("VPNLS mse off the reference: " + dMse);
 if (Math.abs(vpHuber.surfaceInFitUnits().alpha() - 0.3621) > 1e-3 || Math.abs(vpHuber.surfaceInFitUnits().beta() - 0.3995) > 1e-3 || dHuber > 0.01)

@@ -34,7 +34,7 @@ String scalelab(String... args) {
 }
 
 // 1. The ladder: the runs at or below 3e20 FLOPs, written as a CSV and imported (one transaction, idempotent).
-RunTable all = RunTableReader.read(REPO.resolve("examples/data/chinchilla-isoflops.csv"));
+RunTable all = RunTableReader.read(DataDirectory.dataFile("chinchilla-isoflops.csv"));
 Path ladderCsv = OUT.resolve(ladder + ".csv");
 StringBuilder csv = new StringBuilder("params,tokens,budget,loss\n");
 double bestAtTarget = Double.POSITIVE_INFINITY;

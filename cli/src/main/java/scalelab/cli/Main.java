@@ -23,6 +23,7 @@ public final class Main implements Runnable {
         scalelab.cli.fit.BacktestCommand.class,
         scalelab.cli.fit.ForecastCommand.class,
         scalelab.cli.fit.BootstrapCommand.class,
+        scalelab.cli.fit.SimulateCommand.class,
         scalelab.cli.train.TrainCommand.class,
     };
 

@@ -2,6 +2,7 @@ package scalelab.fitting;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -45,6 +46,11 @@ public final class IsoFlopSimulator {
                 double loss = truth.loss(n, d);
                 if (design.noiseSd() > 0) {
                     loss += design.noiseSd() * gaussian(rng);
+                    // A loss is positive; say which draw broke that rather than fail in Observation's check.
+                    if (!(loss > 0)) {
+                        throw new IllegalArgumentException(String.format(Locale.ROOT, "noise sd %s drove the loss "
+                                + "at N = %.3e, C = %.3e to %.4g: lower the noise (or raise E)", design.noiseSd(), n, c, loss));
+                    }
                 }
                 out.add(Observation.inBudget(n, d, c, loss));
             }

@@ -1,5 +1,7 @@
 package scalelab.fitting;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,15 +11,51 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Loads the bundled published data for the fitting tests. The fitting module cannot depend on the registry (it is
- * below it), so the tests parse these three well-formed files here; user input goes through RunTableReader.
+ * Loads the published data sets for the fitting tests from the data directory, resolved as
+ * scalelab.registry.io.DataDirectory resolves it (env SCALELAB_DATA, else -Dscalelab.data, else ../shared/data; relative
+ * values from the repository root). The fitting module cannot depend on the registry (it is below it), so the rule is
+ * repeated here and these well-formed files are parsed here; user input goes through RunTableReader. A missing
+ * directory or file fails the test: the published numbers are what these tests check, and a skip would hide that.
  */
-final class TestData {
+public final class TestData {
+    static final String ENV = "SCALELAB_DATA";
+    static final String PROPERTY = "scalelab.data";
+
     private TestData() {}
 
-    static Path file(String name) {
-        String root = System.getProperty("scalelab.repoRoot", "..");
-        return Path.of(root, "examples", "data", name);
+    /** The data directory, checked to exist. */
+    public static Path directory() {
+        String root = System.getProperty("scalelab.home", System.getProperty("scalelab.repoRoot", ""));
+        Path repo = Path.of(root).toAbsolutePath().normalize();
+        String env = System.getenv(ENV), prop = System.getProperty(PROPERTY);
+        String value, origin;
+        if (env != null && !env.isBlank()) {
+            value = env.trim();
+            origin = "$" + ENV;
+        } else if (prop != null && !prop.isBlank()) {
+            value = prop.trim();
+            origin = "-D" + PROPERTY;
+        } else {
+            value = "../shared/data";
+            origin = "the default ../shared/data beside the repository " + repo;
+        }
+        Path dir = repo.resolve(value).normalize();
+        if (!Files.isDirectory(dir)) {
+            fail("the data directory " + dir + " (from " + origin + ") does not exist: set " + ENV + " (or -D" + PROPERTY
+                    + ") to the folder of published data sets, the copy of shared/data whose README gives their provenance");
+        }
+        return dir;
+    }
+
+    /** The published data file {@code name}, checked to exist. */
+    public static Path file(String name) {
+        Path dir = directory();
+        Path f = dir.resolve(name);
+        if (!Files.isRegularFile(f)) {
+            fail("no data file " + name + " in the data directory " + dir + ": set " + ENV + " (or -D" + PROPERTY
+                    + ") to the folder of published data sets");
+        }
+        return f;
     }
 
     static List<Observation> load(String name) {

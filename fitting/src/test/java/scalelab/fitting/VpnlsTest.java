@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** VPNLS against the numbers quoted in examples/data/README.md (exponents and E within 1e-3, objective within 0.1%). */
+/** VPNLS against the numbers quoted in ../shared/data/README.md (exponents and E within 1e-3, objective within 0.1%). */
 class VpnlsTest {
     static final List<Observation> CHINCHILLA = TestData.load("chinchilla-isoflops.csv");
     static final List<Observation> FINEWEB = TestData.load("fineweb-c4-isoflops.csv");

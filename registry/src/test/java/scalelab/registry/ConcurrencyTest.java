@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.RunTableReader;
 
 /** Two real processes on one database file: a clear lock error, and all-or-none imports across a crash. */
@@ -39,7 +40,7 @@ class ConcurrencyTest {
     @Test
     void processKilledMidImportLeavesNothing() throws Exception {
         Path db = dir.resolve("crash.duckdb");
-        Path csv = ImportTest.repoData("chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         Process child = RegistryChild.start("import-and-hang", db.toString(), csv.toString());
         try {
             RegistryChild.await(child, "MID");

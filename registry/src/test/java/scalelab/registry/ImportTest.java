@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.InputFormatException;
 import scalelab.registry.io.RunTable;
 import scalelab.registry.io.RunTableReader;
@@ -15,10 +16,6 @@ import scalelab.registry.io.RunTableReader;
 class ImportTest {
     @TempDir
     Path dir;
-
-    static Path repoData(String name) {
-        return Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data").resolve(name);
-    }
 
     private static final String GOOD = """
             name,params,tokens,budget,loss,architecture,hyperparameters
@@ -35,7 +32,7 @@ class ImportTest {
 
     @Test
     void importsRealPublishedData() {
-        Path csv = repoData("chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
             RunTable table = RunTableReader.read(csv);
             Registry.ImportResult res = r.importRuns(table, "chinchilla");
@@ -158,7 +155,7 @@ class ImportTest {
 
     @Test
     void failureMidImportRollsBackEverything() throws Exception {
-        Path csv = repoData("fineweb-c4-isoflops.csv");
+        Path csv = DataDirectory.dataFile("fineweb-c4-isoflops.csv");
         try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
             RunTable table = RunTableReader.read(csv);
             assertThrows(IllegalStateException.class, () -> r.importRuns(table, "fw", row -> {

@@ -32,6 +32,7 @@ import scalelab.registry.Prediction;
 import scalelab.registry.Predictions;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.FitJson;
 import scalelab.registry.io.RunTableReader;
 import scalelab.reports.charts.Figure;
@@ -46,7 +47,7 @@ import scalelab.reports.model.ReportInput;
  */
 class RegistryReportTest {
     static Path data(String name) {
-        return Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data").resolve(name);
+        return DataDirectory.dataFile(name);
     }
 
     /** The ladder imported, three runs with curves, a VPNLS fit with bootstrap surfaces and an Approach 2 fit stored. */

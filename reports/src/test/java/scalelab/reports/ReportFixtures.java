@@ -1,6 +1,5 @@
 package scalelab.reports;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.TreeMap;
 import scalelab.fitting.ComputeOptimal;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Units;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.RunTableReader;
 import scalelab.reports.model.Allocation;
 import scalelab.reports.model.BacktestRow;
@@ -22,17 +22,12 @@ import scalelab.reports.model.ReportInput;
 import scalelab.reports.model.RunRow;
 
 /**
- * A report input with every section filled: the real Chinchilla IsoFLOP runs, the published VPNLS Huber fit (data
- * README), per-budget parabolas fitted here by least squares, and hand-made targets, ledger, backtests, curves and
- * MoE utilisation so every chart and table is drawn.
+ * A report input with every section filled: the real Chinchilla IsoFLOP runs, the published VPNLS Huber fit (the
+ * data directory's README), per-budget parabolas fitted here by least squares, and hand-made targets, ledger,
+ * backtests, curves and MoE utilisation so every chart and table is drawn.
  */
 final class ReportFixtures {
     private ReportFixtures() {}
-
-    static Path repoRoot() {
-        String root = System.getProperty("scalelab.repoRoot");
-        return root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
-    }
 
     /** The published VPNLS fit of chinchilla-isoflops.csv (Huber δ=1e-3, N/1e6, D/1e9), in raw units. */
     static LossSurface chinchillaVpnls() {
@@ -40,7 +35,7 @@ final class ReportFixtures {
     }
 
     static List<RunRow> chinchillaRuns() {
-        return RunRows.fromTable(RunTableReader.read(repoRoot().resolve("examples/data/chinchilla-isoflops.csv")));
+        return RunRows.fromTable(RunTableReader.read(DataDirectory.dataFile("chinchilla-isoflops.csv")));
     }
 
     static ReportInput full() {

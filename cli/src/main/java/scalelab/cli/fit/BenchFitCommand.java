@@ -16,13 +16,15 @@ import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.LossObjective;
 import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.RunTableReader;
 
 /** {@code scalelab bench fit}: timings of VPNLS fits and bootstrap refits on the 124-run Chinchilla set. */
 @Command(name = "fit", mixinStandardHelpOptions = true,
-        description = "Time VPNLS on the bundled 124-run Chinchilla set: 0.01 and 0.001 grids, and 1000 bootstrap refits.")
+        description = "Time VPNLS on the published 124-run Chinchilla set: 0.01 and 0.001 grids, and 1000 bootstrap refits.")
 public final class BenchFitCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "CSV to fit (default: examples/data/chinchilla-isoflops.csv under scalelab.home)")
+    @Option(names = "--data", description = "CSV to fit (default: chinchilla-isoflops.csv in the data directory, $SCALELAB_DATA "
+            + "or ../shared/data beside the repository)")
     Path data;
 
     @Option(names = "--repeats", defaultValue = "5", description = "timed repeats per figure after a warm-up (median reported)")
@@ -36,8 +38,7 @@ public final class BenchFitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = data != null ? data
-                : Path.of(System.getProperty("scalelab.home", "."), "examples", "data", "chinchilla-isoflops.csv");
+        Path file = data != null ? data : DataDirectory.dataFile("chinchilla-isoflops.csv");
         List<Observation> obs = RunTableReader.read(file).observations();
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "bench fit: %s, %d runs, %d cores, median of %d after warm-up%n", file.getFileName(), obs.size(),

@@ -13,16 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scalelab.registry.io.DataDirectory;
 
 /** The fit commands run in-process, as a user would call them. */
 class FitCommandsTest {
-    static final Path DATA = Path.of(System.getProperty("scalelab.repoRoot", "../"), "examples", "data");
     static final ObjectMapper JSON = new ObjectMapper();
 
 
 
     static String chinchilla() {
-        return DATA.resolve("chinchilla-isoflops.csv").toString();
+        return DataDirectory.dataFile("chinchilla-isoflops.csv").toString();
     }
 
     @Test
@@ -72,7 +72,7 @@ class FitCommandsTest {
     void noBudgetColumnIsGroupedAndReported(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("runs.csv");
         StringBuilder sb = new StringBuilder("loss,params,tokens\n");
-        for (String line : Files.readAllLines(DATA.resolve("chinchilla-isoflops.csv")).subList(1, 125)) {
+        for (String line : Files.readAllLines(DataDirectory.dataFile("chinchilla-isoflops.csv")).subList(1, 125)) {
             String[] c = line.split(",");
             sb.append(c[3]).append(',').append(c[0]).append(',').append(c[1]).append('\n');
         }

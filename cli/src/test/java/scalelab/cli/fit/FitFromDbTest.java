@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import scalelab.registry.FitRecord;
 import scalelab.registry.Prediction;
 import scalelab.registry.Registry;
+import scalelab.registry.io.DataDirectory;
 
 /** {@code fit --from-db --save} through the CLI, then {@code predict} from the stored fit. */
 class FitFromDbTest {
@@ -30,7 +31,7 @@ class FitFromDbTest {
 
     @BeforeEach
     void importChinchilla() {
-        Path csv = Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data/chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         Result r = run("runs", "import", csv.toString(), "--ladder", "chin", "--db", db());
         assertEquals(0, r.exit(), r.err());
     }
@@ -123,7 +124,7 @@ class FitFromDbTest {
         r = run("fit", "--from-db", "--bootstrap-samples", "10", "--db", db());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("add --save"), r.err());
-        Path csv = Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data/chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         r = run("fit", csv.toString(), "--save");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("runs import"), r.err());

@@ -13,6 +13,7 @@ import scalelab.fitting.LossSurface;
 import scalelab.registry.FitRecord;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
+import scalelab.registry.io.DataDirectory;
 
 /** `check --all` says which predictions it could not check, and why, instead of passing over them in silence. */
 class CheckAllCommandTest {
@@ -20,7 +21,7 @@ class CheckAllCommandTest {
     @Test
     void namesEveryUncheckedPredictionAndWhy(@TempDir Path dir) {
         String db = "--db=" + dir.resolve("c.duckdb");
-        Path data = Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data/chinchilla-isoflops.csv");
+        Path data = DataDirectory.dataFile("chinchilla-isoflops.csv");
         assertEquals(0, run("runs", "import", data.toString(), "--ladder", "chin", db).exit());
         try (Registry r = Registry.open(dir.resolve("c.duckdb"))) {
             var set = r.observationSet("chin");

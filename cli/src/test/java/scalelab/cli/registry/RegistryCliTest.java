@@ -24,6 +24,7 @@ import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
+import scalelab.registry.io.DataDirectory;
 
 /** The registry commands end to end through the real CLI, on a temporary database. */
 class RegistryCliTest {
@@ -37,7 +38,7 @@ class RegistryCliTest {
     }
 
     private static Path data(String name) {
-        return Path.of(System.getProperty("scalelab.repoRoot", "..")).resolve("examples/data").resolve(name);
+        return DataDirectory.dataFile(name);
     }
 
     /** Stands in for `scalelab fit --save` (another command): a Chinchilla surface with bootstrap refits. */

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scalelab.registry.io.DataDirectory;
 
 class ReportCommandTest {
     static Path repo() {
@@ -22,7 +23,7 @@ class ReportCommandTest {
 
     @Test
     void reportFromCsvWritesSelfContainedHtmlAndMarkdown(@TempDir Path dir) throws Exception {
-        Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         Result r = run("report", "--from-csv", csv.toString(), "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("report: " + dir.resolve("report.html").toAbsolutePath().normalize()), r.out());
@@ -56,7 +57,7 @@ class ReportCommandTest {
     @Test
     void reportFromTheRegistryAfterFitPredictAndCheck(@TempDir Path dir) throws Exception {
         String db = dir.resolve("r.duckdb").toString();
-        Path csv = repo().resolve("examples/data/chinchilla-isoflops.csv");
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
         assertEquals(0, run("runs", "import", csv.toString(), "--ladder", "chin", "--db", db).exit());
         Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "50", "--db", db);
         assertEquals(0, fit.exit(), fit.err());

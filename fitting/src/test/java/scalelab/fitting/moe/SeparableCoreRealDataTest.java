@@ -7,11 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import scalelab.fitting.TestData;
 
 /**
  * The variable-projection core the MoE laws share (NNLS + grid + Levenberg–Marquardt), checked on real data: the
  * dense special case on the published Chinchilla IsoFLOP runs must reproduce the VPNLS numbers of
- * examples/data/README (N/1e6, D/1e9, all 124 rows).
+ * ../shared/data/README.md (N/1e6, D/1e9, all 124 rows).
  */
 class SeparableCoreRealDataTest {
 
@@ -19,7 +20,7 @@ class SeparableCoreRealDataTest {
     }
 
     private static Fit fitDense(FitObjective objective) throws IOException {
-        Path csv = Path.of(System.getProperty("scalelab.repoRoot", "."), "examples/data/chinchilla-isoflops.csv");
+        Path csv = TestData.file("chinchilla-isoflops.csv");
         List<String> lines = Files.readAllLines(csv);
         assertEquals("params,tokens,budget,loss", lines.get(0));
         int n = lines.size() - 1;

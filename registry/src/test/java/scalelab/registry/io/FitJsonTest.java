@@ -17,11 +17,11 @@ import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
 
 class FitJsonTest {
-    static final Path CHINCHILLA = Path.of(System.getProperty("scalelab.repoRoot", ".."), "examples", "data", "chinchilla-isoflops.csv");
+    static final String CHINCHILLA = "chinchilla-isoflops.csv";
 
     @Test
     void vpnlsFitRoundTripsAndHasTheContractFields() throws Exception {
-        List<Observation> obs = RunTableReader.read(CHINCHILLA).observations();
+        List<Observation> obs = RunTableReader.read(DataDirectory.dataFile(CHINCHILLA)).observations();
         FitResult fit = Vpnls.fit(obs, Vpnls.Options.defaults());
         String json = FitJson.write(fit);
         JsonNode o = new ObjectMapper().readTree(json);
@@ -45,7 +45,7 @@ class FitJsonTest {
 
     @Test
     void approach2FitRoundTripsWithItsBudgets() throws Exception {
-        List<Observation> obs = RunTableReader.read(CHINCHILLA).observations();
+        List<Observation> obs = RunTableReader.read(DataDirectory.dataFile(CHINCHILLA)).observations();
         FitResult fit = Approach2.fit(obs, BudgetGrouping.byLabel(obs));
         String json = FitJson.write(fit);
         JsonNode o = new ObjectMapper().readTree(json);
