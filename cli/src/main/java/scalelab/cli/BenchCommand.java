@@ -12,7 +12,7 @@ public final class BenchCommand implements Runnable {
         BenchMoeFitCommand.class,
         scalelab.cli.registry.RegistryBenchCommand.class,
         scalelab.cli.fit.BenchFitCommand.class,
-        scalelab.cli.forecast.BenchForecastCommand.class,
+        scalelab.cli.fit.BenchForecastCommand.class,
         scalelab.cli.train.BenchTrainCommand.class,
         scalelab.cli.train.BenchTokenizeCommand.class,
     };

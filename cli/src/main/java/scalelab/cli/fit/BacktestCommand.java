@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import scalelab.fitting.forecast.ForecastBenchmark;
+import scalelab.fitting.forecast.ForecastMethod;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
 import scalelab.fitting.forecast.PanelMethods;
@@ -35,7 +36,7 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--method", paramLabel = "M", defaultValue = "forecaster",
             description = "forecaster (the default: backtest-selected, with intervals), a panel method (vpnls-mse, vpnls-huber, "
                     + "vpnls-near2, vpnls-near3, approach3, approach2, asymptote-fitted, asymptote-pinned), a comma list, or "
-                    + "all (the forecaster and every panel method)")
+                    + "all (the forecaster and its panel; approach3, ~100× slower, only by name)")
     String method;
 
     @Option(names = "--target", defaultValue = "top",
@@ -86,26 +87,31 @@ public final class BacktestCommand implements Callable<Integer> {
             String name = s.trim().toLowerCase(Locale.ROOT);
             if (name.equals("all")) {
                 wanted.add("forecaster");
-                PanelMethods.defaultPanel(asymptote, true).forEach(m -> wanted.add(m.name()));
+                PanelMethods.defaultPanel(asymptote, false).forEach(m -> wanted.add(m.name()));
             } else if (name.equals("forecaster")) {
                 wanted.add(name);
             } else {
                 wanted.add(PanelMethods.byName(name, asymptote).name()); // refuses unknown names
             }
         }
-        // The panel: the forecaster's own, plus any method asked for by name (e.g. approach3).
-        List<scalelab.fitting.forecast.ForecastMethod> panel = new ArrayList<>(PanelMethods.defaultPanel(asymptote, false));
-        for (String w : wanted) {
-            if (!w.equals("forecaster") && panel.stream().noneMatch(m -> m.name().equals(w))) {
-                panel.add(PanelMethods.byName(w, asymptote));
+        FitInputs in = FitInputs.load(file, maxBudget, where);
+        Ladder ladder = new Ladder(in.observations(), in.grouping());
+        String name = file.getFileName().toString();
+        List<ForecastBenchmark.Row> rows = new ArrayList<>();
+        if (wanted.contains("forecaster")) {
+            // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
+            Forecaster.Options options = Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, 1);
+            in.located(() -> ForecastBenchmark.run(name, ladder, options, minBudgets, mode)).stream()
+                    .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
+        }
+        List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))
+                .map(w -> PanelMethods.byName(w, asymptote)).toList();
+        if (!methods.isEmpty()) {
+            for (RollingBacktest.Entry e : in.located(() -> RollingBacktest.run(ladder, methods, mode, minBudgets))) {
+                rows.add(new ForecastBenchmark.Row(name, e.method(), e.cutIndex(), e.cut(), e.target(), e.ratio(), e.params(),
+                        e.tokens(), e.predicted(), e.observed(), Double.NaN, Double.NaN, Double.NaN, false, e.note()));
             }
         }
-        Forecaster.Options options = Forecaster.Options.defaults(asymptote).withPanel(panel).withLevel(level)
-                .withBootstrap(wanted.contains("forecaster") ? bootstrap : 0, 1);
-        FitInputs in = FitInputs.load(file, maxBudget, where);
-        List<ForecastBenchmark.Row> rows = in.located(() -> ForecastBenchmark.run(file.getFileName().toString(),
-                new Ladder(in.observations(), in.grouping()), options, minBudgets, mode)).stream()
-                .filter(r -> wanted.contains(r.forecaster())).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -120,9 +126,9 @@ public final class BacktestCommand implements Callable<Integer> {
                     o.put("params", r.params());
                     o.put("tokens", r.tokens());
                 }
-                o.put("predicted", r.predicted());
+                num(o, "predicted", r.predicted());
                 o.put("observed", r.observed());
-                o.put("relative_error_pct", r.relativeErrorPct());
+                num(o, "relative_error_pct", r.relativeErrorPct());
                 num(o, "lo", r.lo());
                 num(o, "hi", r.hi());
                 num(o, "level", r.level());
@@ -144,14 +150,17 @@ public final class BacktestCommand implements Callable<Integer> {
             for (ForecastBenchmark.Row r : rows) {
                 String interval = r.hasInterval() ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", r.lo(), r.hi(),
                         r.covered() ? " " : "!") : "";
-                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9.4f %9.4f %+8.3f %19s  %s%n", r.forecaster(), r.cut(),
-                        r.target(), r.ratio(), r.predicted(), r.observed(), r.relativeErrorPct(), interval, r.note());
+                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9s %9.4f %8s %19s  %s%n", r.forecaster(), r.cut(),
+                        r.target(), r.ratio(), Formats.num(r.predicted()), r.observed(), Double.isFinite(r.predicted())
+                                ? String.format(Locale.ROOT, "%+.3f", r.relativeErrorPct()) : "—", interval, r.note());
             }
             out.println();
-            out.printf(Locale.ROOT, "%-17s %9s %11s %10s %10s%n", "summary", "forecasts", "mean|err|%", "max|err|%", "coverage");
+            out.printf(Locale.ROOT, "%-17s %9s %7s %11s %10s %10s%n", "summary", "forecasts", "failed", "mean|err|%", "max|err|%",
+                    "coverage");
             for (String w : wanted) {
                 ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(w));
-                out.printf(Locale.ROOT, "%-17s %9d %11s %10s %10s%n", w, s.forecasts(), Formats.num(s.meanAbsPct()),
+                long failed = rows.stream().filter(r -> r.forecaster().equals(w) && !Double.isFinite(r.predicted())).count();
+                out.printf(Locale.ROOT, "%-17s %9d %7d %11s %10s %10s%n", w, s.forecasts(), failed, Formats.num(s.meanAbsPct()),
                         Formats.num(s.maxAbsPct()), Double.isNaN(s.coverage()) ? "" : String.format(Locale.ROOT, "%.0f%% of %.0f%%",
                                 100 * s.coverage(), 100 * level));
             }

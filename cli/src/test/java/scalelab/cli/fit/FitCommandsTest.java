@@ -96,22 +96,43 @@ class FitCommandsTest {
             }
             assertEquals(3e21, e.get("target_budget").asDouble());
         }
-        Result text = run("backtest", chinchilla());
+        Result text = run("backtest", chinchilla(), "--bootstrap", "10");
         assertEquals(0, text.exit(), text.err());
-        assertTrue(text.out().contains("vpnls-mse") && text.out().contains("MAE"), text.out());
-        assertTrue(!text.out().contains("where every method predicts"), "one method: no comparison table");
+        assertTrue(text.out().contains("forecaster") && text.out().contains("coverage"), text.out());
     }
 
     @Test
-    void backtestOfAllMethodsPrintsTheReadmeComparisonRow() {
-        Result r = run("backtest", chinchilla(), "--method", "all", "--target", "next");
+    void panelMethodsBacktestAsTheFitterBacktestDid() throws Exception {
+        // The rolling backtest of a panel method is the plain one: fit up to the cut, forecast the next budget.
+        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--target", "next", "--format", "json");
         assertEquals(0, r.exit(), r.err());
-        // the README's row for Chinchilla, next budget (README "Which fit method, and how well it extrapolates")
-        assertTrue(r.out().contains("Mean (max) |relative error| %, over the 6 cuts where every method predicts:\n"
-                + "| data set | target | cuts | vpnls-mse | vpnls-huber | approach3 | approach2 | asymptote-fitted |\n"
-                + "|---|---|---|---|---|---|---|---|\n"
-                + "| chinchilla-isoflops.csv | next | 6 | 0.89 (1.45) | 0.58 (0.97) | 0.60 (0.98) | 1.10 (2.77) | 1.04 (2.80) |\n"),
-                r.out());
+        java.util.List<scalelab.fitting.Observation> obs = scalelab.registry.io.RunTableReader.read(Path.of(chinchilla())).observations();
+        scalelab.fitting.Backtest.Report old = scalelab.fitting.Backtest.run(obs, scalelab.fitting.BudgetGrouping.byLabel(obs),
+                java.util.List.of(scalelab.fitting.Backtest.Method.VPNLS_MSE, scalelab.fitting.Backtest.Method.ASYMPTOTE_FITTED),
+                scalelab.fitting.Backtest.Target.NEXT, scalelab.fitting.Vpnls.Options.defaults(), null, 2);
+        JsonNode list = JSON.readTree(r.out());
+        assertEquals(old.entries().size(), list.size());
+        for (scalelab.fitting.Backtest.Entry e : old.entries()) {
+            JsonNode mine = null;
+            for (JsonNode x : list) {
+                if (x.get("method").asText().equals(e.method()) && x.get("cut").asDouble() == e.cut()
+                        && x.get("target_budget").asDouble() == e.targetBudget()) {
+                    mine = x;
+                }
+            }
+            assertTrue(mine != null, "no entry for " + e);
+            if (e.ok()) {
+                assertEquals(e.predicted(), mine.get("predicted").asDouble(), 1e-12, e.toString());
+            } else {
+                assertTrue(mine.get("predicted").isNull(), "a cut the method cannot fit has no forecast: " + mine);
+            }
+        }
+        Result all = run("backtest", chinchilla(), "--method", "all", "--target", "next", "--bootstrap", "10");
+        assertEquals(0, all.exit(), all.err());
+        for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",
+                "asymptote-fitted"}) {
+            assertTrue(all.out().contains("\n" + m + " "), m + " in the summary: " + all.out());
+        }
     }
 
     @Test

@@ -120,8 +120,9 @@ public final class ForecastBenchmark {
     public record Summary(int forecasts, double meanAbsPct, double maxAbsPct, double coverage, double medianWidthPct,
                           double flagged) {}
 
+    /** Figures over the rows {@code which} accepts that carry a forecast (a method that could not fit is no row here). */
     public static Summary summarise(List<Row> rows, Predicate<Row> which) {
-        List<Row> r = rows.stream().filter(which).toList();
+        List<Row> r = rows.stream().filter(which).filter(x -> Double.isFinite(x.predicted())).toList();
         if (r.isEmpty()) {
             return new Summary(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }

@@ -1,4 +1,4 @@
-package scalelab.cli.forecast;
+package scalelab.cli.fit;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 import scalelab.fitting.forecast.ForecastBenchmark;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
+import scalelab.registry.io.DataDirectory;
 import scalelab.registry.io.RunTable;
 import scalelab.registry.io.RunTableReader;
 
@@ -59,7 +60,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path data = dir != null ? dir : DataSets.directory();
+        Path data = dir != null ? dir : DataDirectory.resolve().require();
         PrintWriter out = spec.commandLine().getOut();
         Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level).withBootstrap(bootstrap, 1);
         if (combineWithin != null) {

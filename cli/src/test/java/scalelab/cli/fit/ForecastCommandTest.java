@@ -1,0 +1,87 @@
+package scalelab.cli.fit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import scalelab.cli.CliRun;
+import scalelab.registry.io.DataDirectory;
+
+/** {@code forecast} and {@code backtest} on the published ladders, as a user calls them. */
+class ForecastCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String data(String name) {
+        return DataDirectory.dataFile(name).toString();
+    }
+
+    @Test
+    void forecastPrintsTheContractsJson() throws Exception {
+        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap", "20",
+                "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode f = JSON.readTree(r.out());
+        for (String k : new String[] {"loss", "lo", "hi", "level", "compute", "params", "tokens", "ratio", "method", "panel",
+                "leave_one_out", "status", "warnings", "assumptions", "interval", "evidence"}) {
+            assertTrue(f.has(k), "missing " + k + " in " + r.out());
+        }
+        assertTrue(f.get("lo").asDouble() < f.get("loss").asDouble() && f.get("loss").asDouble() < f.get("hi").asDouble());
+        assertEquals(0.9, f.get("level").asDouble());
+        assertEquals(5.76e23 / 3e21, f.get("ratio").asDouble(), 1e-9);
+        assertEquals(9, f.get("leave_one_out").size(), "one refit per budget");
+        assertTrue(f.get("panel").size() >= 6);
+        assertTrue(f.get("panel").get(0).get("loss").isNumber());
+        assertTrue(f.get("params").asDouble() > 1e10, "N* of a 5.76e23 FLOP run");
+    }
+
+    @Test
+    void backtestDefaultsToTheForecasterWithIntervals() throws Exception {
+        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap", "10", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode list = JSON.readTree(r.out());
+        assertEquals(7, list.size(), "cuts after 2…8 of 9 budgets, the top one held out");
+        for (JsonNode e : list) {
+            assertEquals("forecaster", e.get("method").asText());
+            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "relative_error_pct", "lo",
+                    "hi", "level", "covered"}) {
+                assertTrue(e.has(k) && !e.get(k).isNull(), "missing " + k + " in " + e);
+            }
+            double p = e.get("predicted").asDouble(), o = e.get("observed").asDouble();
+            assertEquals(100 * (p - o) / o, e.get("relative_error_pct").asDouble(), 1e-9);
+            assertEquals(o >= e.get("lo").asDouble() && o <= e.get("hi").asDouble(), e.get("covered").asBoolean());
+        }
+    }
+
+    @Test
+    void runsTargetForecastsTheLargeGadreRunsFromTheSmallOnes() throws Exception {
+        CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--target", "runs",
+                "--min-budgets", "4", "--bootstrap", "10", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode list = JSON.readTree(r.out());
+        boolean sawLargest = false;
+        for (JsonNode e : list) {
+            assertTrue(e.has("params") && e.has("tokens"));
+            assertTrue(e.get("params").asDouble() > 4.2e8, "held-out runs are larger than the 411M fit set: " + e);
+            sawLargest |= e.get("params").asDouble() > 6e9;
+        }
+        assertTrue(sawLargest, "the 6.9B run is forecast");
+    }
+
+    @Test
+    void badTargetsAndFiltersAreOneClearLine() {
+        CliRun.Result none = CliRun.run("forecast", data("chinchilla-isoflops.csv"));
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("--compute"), none.err());
+        CliRun.Result half = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--params", "1e9");
+        assertEquals(2, half.exit());
+        assertTrue(half.err().contains("--params and --tokens go together"), half.err());
+        CliRun.Result where = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "colour=red");
+        assertEquals(2, where.exit());
+        assertTrue(where.err().contains("colour"), where.err());
+        CliRun.Result method = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--method", "magic");
+        assertEquals(2, method.exit());
+        assertTrue(method.err().contains("unknown forecasting method 'magic'"), method.err());
+    }
+}
