@@ -167,7 +167,27 @@ public final class RegistryReport {
         List<BacktestRow> backtests = backtests(obs, grouping, options.backtestMethods());
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
         return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
-                backtests, curves, MoeReport.load(registry, runs, families, names, moeFits));
+                backtests, curves, MoeReport.load(registry, runs, families, names, moeFits), forecasts(obs, grouping, allocations));
+    }
+
+    /**
+     * The forecaster at each dense prediction's compute (the allocations' targets), else at 10× the largest budget, so
+     * the report always says what the ladder forecasts and how sure it is.
+     */
+    static List<scalelab.reports.model.ForecastView> forecasts(List<Observation> obs, BudgetGrouping grouping,
+                                                                List<Allocation> allocations) {
+        if (obs.isEmpty() || grouping.budgets().isEmpty()) {
+            return List.of();
+        }
+        scalelab.fitting.forecast.Ladder ladder = new scalelab.fitting.forecast.Ladder(obs, grouping);
+        Map<String, Double> targets = new java.util.LinkedHashMap<>();
+        for (Allocation a : allocations) {
+            targets.putIfAbsent(a.target(), a.compute());
+        }
+        if (targets.values().stream().noneMatch(c -> c > ladder.largestBudget())) {
+            targets.put("10× the largest budget", 10 * ladder.largestBudget());
+        }
+        return ForecastSection.of(ladder, targets);
     }
 
     /** Prediction kind of MoE targets in the ledger. */

@@ -65,6 +65,30 @@ abstract class ReportDocument {
             figure("loss-frontier");
         }
 
+        if (!in.forecasts().isEmpty()) {
+            heading("Forecast");
+            paragraph("The default forecaster: every panel method is backtested on this ladder (fit up to a budget, forecast "
+                    + "the larger ones), the methods that forecast it best at ratios like the target's are combined, and the "
+                    + "interval carries their backtest error as well as the bootstrap spread. The shaded band in the "
+                    + "compute-optimal loss chart is this interval along the extrapolated frontier.");
+            for (scalelab.reports.model.ForecastView f : in.forecasts()) {
+                finding("ok".equals(f.status()) ? "ok" : "warn", String.format(java.util.Locale.ROOT,
+                        "%s (C = %s, %.3g× the largest budget): %s, %.0f%% interval [%s, %s], by %s (%s)", f.target(),
+                        ReportWriter.num(f.compute()), f.ratio(), ReportWriter.loss(f.loss()), 100 * f.level(),
+                        ReportWriter.loss(f.lo()), ReportWriter.loss(f.hi()), f.method(), f.status()));
+                paragraph("Interval: " + f.interval() + ". Evidence: " + f.evidence() + ".");
+                table(ReportWriter.forecastPanel(f), false);
+                if (!f.leaveOneOut().isEmpty()) {
+                    paragraph(String.format(java.util.Locale.ROOT, "Leave one budget out: the forecast moves by up to %.2f%%.",
+                            f.looSpreadPct()));
+                    table(ReportWriter.forecastLeaveOneOut(f), f.leaveOneOut().size() > 12);
+                }
+                f.assumptions().forEach(a -> finding("info", "assumes " + a));
+                f.warnings().forEach(w -> finding("warn", w));
+            }
+            figure("loss-frontier");
+        }
+
         heading("Runs");
         table(ReportWriter.runs(in), in.runs().size() > 30);
         figure("isoflop");

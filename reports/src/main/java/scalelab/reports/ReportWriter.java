@@ -238,6 +238,27 @@ public final class ReportWriter {
                 "verdict", "actual", "error"), rows);
     }
 
+    /** The forecaster's panel at one target: each method's own forecast, backtest score and weight. */
+    static Table forecastPanel(scalelab.reports.model.ForecastView f) {
+        List<List<String>> rows = new ArrayList<>();
+        for (scalelab.reports.model.ForecastView.PanelRow p : f.panel()) {
+            rows.add(List.of(p.method(), loss(p.loss()), Double.isNaN(p.backtestRmsPct()) ? "–"
+                    : String.format(Locale.ROOT, "%.2f%%", p.backtestRmsPct()), p.weight() == 0 ? "–"
+                    : String.format(Locale.ROOT, "%.2f", p.weight()), p.note()));
+        }
+        return new Table(List.of("method", "forecast", "backtest error at this ratio", "weight", "note"), rows);
+    }
+
+    /** The forecast refitted with each budget left out. */
+    static Table forecastLeaveOneOut(scalelab.reports.model.ForecastView f) {
+        List<List<String>> rows = new ArrayList<>();
+        for (scalelab.reports.model.ForecastView.LeftOut x : f.leaveOneOut()) {
+            rows.add(List.of(num(x.budget()), loss(x.loss()), Double.isNaN(x.loss()) ? "–"
+                    : String.format(Locale.ROOT, "%+.2f%%", 100 * (x.loss() - f.loss()) / f.loss())));
+        }
+        return new Table(List.of("budget left out (C)", "forecast", "change"), rows);
+    }
+
     static Table backtests(ReportInput in) {
         List<List<String>> rows = new ArrayList<>();
         for (BacktestRow b : in.backtests()) {

@@ -38,6 +38,11 @@ final class ReportFixtures {
         return RunRows.fromTable(RunTableReader.read(DataDirectory.dataFile("chinchilla-isoflops.csv")));
     }
 
+    static scalelab.fitting.forecast.Ladder chinchillaLadder() {
+        var table = RunTableReader.read(DataDirectory.dataFile("chinchilla-isoflops.csv"));
+        return new scalelab.fitting.forecast.Ladder(table.observations(), table.budgetGrouping());
+    }
+
     static ReportInput full() {
         List<RunRow> runs = chinchillaRuns();
         LossSurface f = chinchillaVpnls();
@@ -101,7 +106,8 @@ final class ReportFixtures {
                 new MoeSection.BalancingRow("aux-loss", "moe-aux-loss", 3.41, 1.35, ""),
                 new MoeSection.BalancingRow("loss-free bias", "moe-loss-free", 3.39, 1.12, "fixture values")));
         return new ReportInput("Chinchilla IsoFLOP fit report", "chinchilla-isoflops", runs, "", List.of(vpnls, a3, a2),
-                allocs, ledger, bt, curves, moe);
+                allocs, ledger, bt, curves, moe, ForecastSection.of(chinchillaLadder(),
+                        Map.of("target-1e23", 1e23)));
     }
 
     /** Least-squares parabola loss = p0 + p1·x + p2·x² in x = ln N at each budget (Approach 2's first step). */

@@ -63,6 +63,31 @@ class ReportWriterTest {
     }
 
     @Test
+    void forecastSectionShowsThePanelTheIntervalAndLeaveOneOut(@TempDir Path dir) throws Exception {
+        ReportInput in = ReportFixtures.full();
+        assertEquals(1, in.forecasts().size());
+        var f = in.forecasts().get(0);
+        assertTrue(f.lo() < f.loss() && f.loss() < f.hi());
+        assertEquals(10, f.band().size(), "the band runs from the largest budget to the target");
+        assertEquals(3e21, f.band().get(0).compute(), 1e9);
+        assertEquals(1e23, f.band().get(f.band().size() - 1).compute(), 1e15);
+        for (int i = 1; i < f.band().size(); i++) {
+            var b = f.band().get(i);
+            assertTrue(b.lo() < b.loss() && b.loss() < b.hi(), "band point " + b);
+        }
+        ReportWriter.ReportFiles files = ReportWriter.write(in, dir);
+        String md = Files.readString(files.markdown());
+        assertTrue(md.contains("## Forecast"), md);
+        assertTrue(md.contains("| method | forecast | backtest error at this ratio | weight | note |"), md);
+        for (var p : f.panel()) {
+            assertTrue(md.contains("| " + p.method() + " |"), p.method());
+        }
+        assertTrue(md.contains("Leave one budget out: the forecast moves by up to"), md);
+        assertTrue(md.contains("| budget left out (C) | forecast | change |"), md);
+        assertTrue(files.figures().stream().anyMatch(x -> x.name().equals("loss-frontier")), "the band's chart is drawn");
+    }
+
+    @Test
     void runsOnlyReportDrawsOnlyWhatItHasData(@TempDir Path dir) throws Exception {
         ReportInput in = ReportInput.ofRunsAndFits("runs only", "", ReportFixtures.chinchillaRuns(), List.of());
         ReportWriter.ReportFiles files = ReportWriter.write(in, dir);

@@ -13,6 +13,7 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -24,6 +25,7 @@ import scalelab.fitting.LossSurface;
 import scalelab.reports.model.Allocation;
 import scalelab.reports.model.BacktestRow;
 import scalelab.reports.model.CurvePoint;
+import scalelab.reports.model.ForecastView;
 import scalelab.reports.model.FitSummary;
 import scalelab.reports.model.LedgerRow;
 import scalelab.reports.model.MoeSection;
@@ -56,10 +58,11 @@ public final class ReportCharts {
                     "Compute-optimal N*(C) and D*(C). Solid over the ladder's budgets, dashed where extrapolated; "
                             + "targets with their bootstrap interval as bars; Approach 2 vertices as crosses."));
         }
-        if (primary != null || !in.ledger().isEmpty()) {
+        if (primary != null || !in.ledger().isEmpty() || !in.forecasts().isEmpty()) {
             out.add(ChartFiles.write(lossFrontier(in, budgets), dir, "loss-frontier",
                     "Compute-optimal loss L*(C): the fit, each budget's best run, preregistered predictions with their "
-                            + "intervals, and the actual losses once checked."));
+                            + "intervals, the actual losses once checked, and (shaded) the forecaster's interval along the "
+                            + "extrapolated frontier."));
         }
         if (in.fits().stream().anyMatch(FitSummary::hasSurface) && in.runs().stream().anyMatch(RunRow::hasLoss)) {
             out.add(ChartFiles.write(residuals(in), dir, "residuals",
@@ -365,6 +368,22 @@ public final class ReportCharts {
             predR.setSeriesPaint(preds.getSeriesCount() - 1, ChartStyle.category(3));
             predR.setSeriesShape(preds.getSeriesCount() - 1, ChartStyle.SQUARE);
         }
+        // The forecaster's interval along the extrapolated frontier, shaded (the first target's band).
+        YIntervalSeriesCollection band = new YIntervalSeriesCollection();
+        DeviationRenderer bandR = new DeviationRenderer(true, false);
+        if (!in.forecasts().isEmpty()) {
+            ForecastView f = in.forecasts().get(0);
+            YIntervalSeries s = new YIntervalSeries(String.format(java.util.Locale.ROOT, "forecaster, %.0f%% interval",
+                    100 * f.level()));
+            for (ForecastView.BandPoint b : f.band()) {
+                s.add(b.compute(), b.loss(), b.lo(), b.hi());
+            }
+            band.addSeries(s);
+            bandR.setSeriesPaint(0, ChartStyle.category(4));
+            bandR.setSeriesFillPaint(0, ChartStyle.category(4));
+            bandR.setAlpha(0.25f);
+            cMax = Math.max(cMax, f.compute());
+        }
         LogAxis x = ChartStyle.logAxis("Compute C (FLOPs)");
         ChartStyle.logRange(x, cLo, cMax);
         NumberAxis y = ChartStyle.linearAxis("Loss");
@@ -373,6 +392,8 @@ public final class ReportCharts {
         plot.setRenderer(1, predR);
         plot.setDataset(2, lines);
         plot.setRenderer(2, lineR);
+        plot.setDataset(3, band);
+        plot.setRenderer(3, bandR);
         markBudgetEdge(plot, cHi);
         return ChartStyle.finish(new JFreeChart("Compute-optimal loss and predictions", ChartStyle.TITLE, plot, true),
                 "dotted line: largest budget in the ladder; right of it everything is extrapolation");

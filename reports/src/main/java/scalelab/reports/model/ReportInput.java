@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param backtests   extrapolation errors
  * @param curves      training curves by run name
  * @param moe         MoE findings, or null for dense-only ladders
+ * @param forecasts   the forecaster's answer at each target (empty when the ladder cannot be forecast)
  */
 public record ReportInput(String title, String ladder, List<RunRow> runs, String fitsNote, List<FitSummary> fits,
                           List<Allocation> allocations, List<LedgerRow> ledger, List<BacktestRow> backtests,
-                          Map<String, List<CurvePoint>> curves, MoeSection moe) {
+                          Map<String, List<CurvePoint>> curves, MoeSection moe, List<ForecastView> forecasts) {
     public ReportInput {
         Objects.requireNonNull(title, "title");
         ladder = ladder == null ? "" : ladder;
@@ -32,6 +33,7 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, String
         allocations = List.copyOf(Objects.requireNonNull(allocations, "allocations"));
         ledger = List.copyOf(Objects.requireNonNull(ledger, "ledger"));
         backtests = List.copyOf(Objects.requireNonNull(backtests, "backtests"));
+        forecasts = forecasts == null ? List.of() : List.copyOf(forecasts);
         // Keep the caller's run order for legends; copy each list so the record stays immutable.
         Map<String, List<CurvePoint>> c = new LinkedHashMap<>();
         Objects.requireNonNull(curves, "curves").forEach((k, v) -> c.put(k, List.copyOf(v)));
@@ -49,12 +51,12 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, String
 
     /** Runs, fits, and nothing else yet (no ladder, targets, ledger, backtests, curves or MoE). */
     public static ReportInput ofRunsAndFits(String title, String ladder, List<RunRow> runs, List<FitSummary> fits) {
-        return new ReportInput(title, ladder, runs, "", fits, List.of(), List.of(), List.of(), Map.of(), null);
+        return new ReportInput(title, ladder, runs, "", fits, List.of(), List.of(), List.of(), Map.of(), null, List.of());
     }
 
     /** The same report under another title. */
     public ReportInput withTitle(String newTitle) {
-        return new ReportInput(newTitle, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe);
+        return new ReportInput(newTitle, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe, forecasts);
     }
 
     /** The first fit that has a loss surface, or null. */
