@@ -240,7 +240,7 @@ final class Ledger {
             rs.next();
             legacyChecks = rs.getInt(1);
         }
-        Result r = verifyRows(rows, trusted, keys.head(file).orElse(null), legacyChecks);
+        Result r = verifyRows(rows, trusted, keys.ownKeys(), keys.head(file).orElse(null), legacyChecks);
         return r.v;
     }
 
@@ -249,7 +249,8 @@ final class Ledger {
     /** A row of either table as stored, before validation (so that verify can report rows no longer valid). */
     private record StoredRow(long seq, String label, String previousHash, String entryHash, Supplier<LedgerEntry> parse) {}
 
-    private static Result verifyRows(List<StoredRow> rows, Map<String, String> trusted, LedgerKeys.Head head, int legacyChecks) {
+    private static Result verifyRows(List<StoredRow> rows, Map<String, String> trusted, Map<String, String> ownKeys,
+                                     LedgerKeys.Head head, int legacyChecks) {
         String expectedPrev = Prediction.GENESIS_HASH;
         long expectedSeq = 1;
         long expectedPredictionId = 1;
@@ -287,6 +288,10 @@ final class Ledger {
                 } else if (isV1 && signedSeen) {
                     problem = row.label + ": an unsigned (" + Prediction.FORMAT_V1 + ") entry after signed ones: scalelab files"
                             + " only signed entries now, so this one was written behind its back";
+                } else if (isV1 && head != null && row.seq > head.seq()) {
+                    problem = row.label + ": an unsigned (" + Prediction.FORMAT_V1 + ") entry after entry " + head.seq()
+                            + ", the last this machine recorded: scalelab has filed only signed entries since, so this one"
+                            + " was written behind its back";
                 } else if (isV1 && e instanceof Prediction p && !Long.valueOf(p.id()).equals(p.seq())) {
                     problem = row.label + ": an unsigned entry out of its original position: the ledger was reordered";
                 } else if (!isV1 && e.signature() == null) {
@@ -294,6 +299,10 @@ final class Ledger {
                 } else if (!isV1 && !LedgerKeys.verify(e.publicKey(), e.canonicalContent(), e.signature())) {
                     problem = row.label + ": its signature does not verify under the key it names ("
                             + LedgerKeys.fingerprint(e.publicKey()) + "): the entry was altered or forged after signing";
+                } else if (!isV1 && !trusted.containsKey(e.publicKey()) && ownKeys.containsKey(e.author())) {
+                    problem = row.label + ": it names " + e.author() + " as author, whose key on this machine is "
+                            + LedgerKeys.fingerprint(ownKeys.get(e.author())) + ", but it is signed by another key ("
+                            + LedgerKeys.fingerprint(e.publicKey()) + "): forged in " + e.author() + "'s name";
                 } else if (lastAt != null && e.filedAt().isBefore(lastAt)) {
                     problem = row.label + ": filed at " + e.filedAt() + ", before the entry before it (" + lastAt
                             + "): filing times never go backwards, so it was backdated or inserted";

@@ -161,6 +161,25 @@ public final class LedgerKeys {
         return out;
     }
 
+    /** The authors whose key pairs are on this machine, with their public keys. */
+    public Map<String, String> ownKeys() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.key")) {
+            for (Path f : ds) {
+                Properties p = load(f);
+                if (p.getProperty("author") != null && p.getProperty("public") != null) {
+                    out.put(p.getProperty("author"), p.getProperty("public").strip());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the keys in " + dir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private static java.util.List<Path> iterable(DirectoryStream<Path> ds) {
         java.util.List<Path> l = new java.util.ArrayList<>();
         ds.forEach(l::add);
