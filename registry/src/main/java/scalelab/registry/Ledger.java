@@ -164,6 +164,28 @@ final class Ledger {
         return entry;
     }
 
+    /**
+     * The entry {@link #filePrediction} would file now, without filing it or creating a key: seq, id and
+     * previous_hash as they stand; public key of the author's existing key (null if none yet); no hash or signature.
+     */
+    Prediction preview(Prediction draft) {
+        return registry.sql(() -> {
+            List<StoredRow> rows = storedRows();
+            long seq = rows.isEmpty() ? 1 : rows.get(rows.size() - 1).seq + 1;
+            String prev = rows.isEmpty() ? Prediction.GENESIS_HASH : rows.get(rows.size() - 1).entryHash;
+            long nextId;
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM predictions")) {
+                rs.next();
+                nextId = rs.getLong(1) + 1;
+            }
+            String key = keys.ownKeys().get(draft.author());
+            return new Prediction(nextId, draft.targetName(), draft.kind(), draft.params(), draft.tokens(), draft.compute(),
+                    draft.predictedLoss(), draft.intervalLow(), draft.intervalHigh(), draft.intervalLevel(), draft.intervalNote(),
+                    draft.method(), draft.fitId(), draft.inputHash(), draft.codeVersion(), draft.author(), draft.createdAt(),
+                    draft.supersedes(), prev, null, seq, Prediction.FORMAT, draft.forecast(), key, null);
+        });
+    }
+
     private record Tail(long seq, String hash, Instant filedAt) {}
 
     /**

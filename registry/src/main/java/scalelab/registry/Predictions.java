@@ -228,6 +228,30 @@ public final class Predictions {
         return new Vetting(Status.PREDICTION, used, out);
     }
 
+    /** A target that was answered but not filed: a projection. The message starts "projection (not filed): ". */
+    public static final class NotFiled extends IllegalArgumentException {
+        private final Vetting vetting;
+
+        public NotFiled(Vetting vetting) {
+            super(vetting.describe());
+            this.vetting = vetting;
+        }
+
+        public Vetting vetting() {
+            return vetting;
+        }
+    }
+
+    /** Throws {@link NotFiled} for a projection and IllegalArgumentException (the reasons) for a refused target. */
+    public static void requireFileable(Vetting v) {
+        if (v.status() == Status.PROJECTION) {
+            throw new NotFiled(v);
+        }
+        if (v.status() == Status.REFUSED) {
+            throw new IllegalArgumentException(v.describe());
+        }
+    }
+
     private static String fmt(double v) {
         return v >= 1000 ? String.format(Locale.ROOT, "%.0e", v).replace("e+0", "e").replace("e+", "e") : Double.toString(v);
     }

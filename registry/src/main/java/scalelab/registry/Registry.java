@@ -801,6 +801,14 @@ public final class Registry implements AutoCloseable {
         return ledger.filePrediction(draft);
     }
 
+    /**
+     * What {@link #filePrediction} would file now (for {@code predict --dry-run}): nothing is written and no key is
+     * created; the hash and signature are left out (they are computed when filed, over these fields).
+     */
+    public synchronized Prediction previewPrediction(Prediction draft) {
+        return ledger.preview(draft);
+    }
+
     /** Always refused: a filed prediction is never edited. File a new one that supersedes it. */
     public Prediction updatePrediction(Prediction changed) {
         throw new AppendOnlyException("prediction " + changed.id() + " cannot be changed: the ledger is append-only;"
