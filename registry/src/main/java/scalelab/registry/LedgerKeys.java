@@ -33,7 +33,7 @@ import java.util.TreeMap;
  * The signing keys and the record of filed heads, kept OUTSIDE the database: whoever can write the database file
  * alone can neither sign an entry nor erase what this machine remembers having filed.
  *
- * <p>Layout of the directory ({@code $SCALELAB_KEYS}, else {@code -Dscalelab.keys}, else
+ * <p>Layout of the directory ({@code -Dscalelab.keys}, else {@code $SCALELAB_KEYS}, else
  * {@code ~/.config/scalelab/keys}; created 0700):
  * <ul>
  *   <li>{@code <author>.key} — the author's Ed25519 key pair (0600), created on the author's first filing;</li>
@@ -53,15 +53,15 @@ public final class LedgerKeys {
         this.dir = dir.toAbsolutePath().normalize();
     }
 
-    /** $SCALELAB_KEYS, else the system property scalelab.keys, else ~/.config/scalelab/keys. */
+    /** The system property scalelab.keys (-D, the most specific), else $SCALELAB_KEYS, else ~/.config/scalelab/keys. */
     public static LedgerKeys defaults() {
-        String env = System.getenv(DIR_ENV);
-        if (env != null && !env.isBlank()) {
-            return new LedgerKeys(Path.of(env));
-        }
         String prop = System.getProperty(DIR_PROPERTY);
         if (prop != null && !prop.isBlank()) {
             return new LedgerKeys(Path.of(prop));
+        }
+        String env = System.getenv(DIR_ENV);
+        if (env != null && !env.isBlank()) {
+            return new LedgerKeys(Path.of(env));
         }
         return new LedgerKeys(Path.of(System.getProperty("user.home"), ".config", "scalelab", "keys"));
     }

@@ -254,6 +254,20 @@ public final class Registry implements AutoCloseable {
         });
     }
 
+    /** Every ladder name the registry knows: ladders with a spec or an import, and ladders its runs are filed under. */
+    public synchronized List<String> ladderNames() {
+        return sql(() -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM (SELECT name FROM ladders"
+                    + " UNION SELECT ladder AS name FROM runs WHERE ladder IS NOT NULL) ORDER BY name")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
     private Optional<Long> ladderId(String name) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM ladders WHERE name = ?")) {
             ps.setString(1, name);

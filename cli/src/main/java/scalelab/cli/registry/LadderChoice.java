@@ -17,7 +17,7 @@ public final class LadderChoice {
         if (ladder != null) {
             return ladder;
         }
-        List<String> ladders = registry.ladders();
+        List<String> ladders = registry.ladderNames();
         if (ladders.size() > 1) {
             throw new IllegalArgumentException(registry.file() + " holds " + ladders.size() + " ladders (" + String.join(", ", ladders)
                     + "): " + command + " will not guess which one; pass --ladder NAME");
