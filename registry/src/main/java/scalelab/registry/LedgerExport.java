@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,41 +16,110 @@ import java.util.Map;
 
 /**
  * The public copy of the ledger (what a lab posts, e.g. as a GitHub issue) and its parser. Each entry prints its
- * canonical fields exactly as hashed plus its entry hash, so anyone can recompute every hash from the public copy,
- * and {@link #compare} can later show whether the database still agrees with what was published.
+ * canonical fields exactly as hashed plus its entry hash and signature, and the export lists the authors' public
+ * keys, so anyone can recompute every hash and check every signature from the public copy alone, and
+ * {@link #compare} can later show whether the database still agrees with what was published.
  */
 public final class LedgerExport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String ENTRY_HEADING = "## Prediction ";
+    static final String TITLE = "# Preregistered scaling-law predictions";
+    /** Format tag of the JSON export (the Markdown export is recognised by its title). */
+    public static final String EXPORT_FORMAT = "scalelab-ledger-export-v2";
+    private static final String PREDICTION_HEADING = "## Prediction ";
+    private static final String CHECK_HEADING = "## Check ";
+    private static final String KEYS_HEADING = "## Public keys";
 
     private LedgerExport() {}
 
     /** One entry as read back from a public copy. */
-    public record PublicEntry(long id, Map<String, String> fields, String statedHash) {
+    public record PublicEntry(String format, Map<String, String> fields, String statedHash, String signature) {
+        /** The entry's chain position (a v1 entry's id is its position). */
+        public long seq() {
+            return Long.parseLong(fields.getOrDefault("seq", fields.get("id")));
+        }
+
+        /** The prediction or check id. */
+        public long id() {
+            return Long.parseLong(fields.get("id"));
+        }
+
+        public boolean isCheck() {
+            return PredictionCheck.FORMAT.equals(format);
+        }
+
         /** SHA-256 of the canonical text of the fields as published. */
         public String recomputedHash() {
-            return Prediction.sha256(Prediction.canonicalContent(fields));
+            return Prediction.sha256(Prediction.canonicalContent(format, fields));
+        }
+
+        /** Whether the published signature verifies under the published public key (false for unsigned entries). */
+        public boolean signatureValid() {
+            return LedgerKeys.verify(fields.get("public_key"), Prediction.canonicalContent(format, fields), signature);
         }
     }
 
-    public static String markdown(List<Prediction> ledger, LedgerVerification verification) {
+    /**
+     * A parsed public copy.
+     *
+     * @param entries    the entries in the order published
+     * @param publicKeys the authors' public keys it publishes (Base64 key → author)
+     */
+    public record PublicCopy(List<PublicEntry> entries, Map<String, String> publicKeys) {}
+
+    public static String markdown(List<? extends LedgerEntry> ledger, LedgerVerification verification) {
+        long checks = ledger.stream().filter(e -> e instanceof PredictionCheck).count();
         StringBuilder sb = new StringBuilder();
-        sb.append("# Preregistered scaling-law predictions\n\n");
-        sb.append("Exported from a scalelab prediction ledger: ").append(ledger.size()).append(" entries, head hash `")
+        sb.append(TITLE).append("\n\n");
+        sb.append("Exported from a scalelab prediction ledger: ").append(ledger.size()).append(" entries (")
+                .append(ledger.size() - checks).append(" predictions, ").append(checks).append(" checks), head hash `")
                 .append(verification.headHash()).append("`")
                 .append(verification.intact() ? " (chain verified)." : " (CHAIN BROKEN at entry " + verification.firstBrokenId() + ").")
                 .append("\n\n");
-        sb.append("Each entry's `entry_hash` is the SHA-256 of the UTF-8 text `").append(Prediction.FORMAT)
-                .append("` + newline, then one `field=value` line (newline-terminated) per row of its table above `entry_hash`,")
-                .append(" in order, values exactly as shown (with `\\|` read as `|`). `previous_hash` links each entry to the one before.\n");
-        for (Prediction p : ledger) {
-            sb.append('\n').append(ENTRY_HEADING).append(p.id()).append(": ").append(escape(p.targetName())).append("\n\n");
-            sb.append(summary(p)).append("\n\n");
+        sb.append("Each entry's `entry_hash` is the SHA-256 of the UTF-8 text of its `format` row + newline, then one")
+                .append(" `field=value` line (newline-terminated) per row of its table between `format` and `entry_hash`,")
+                .append(" in order, values exactly as shown (with `\\|` read as `|`). `previous_hash` links each entry to the")
+                .append(" one before. Entries of format `").append(Prediction.FORMAT).append("` and `").append(PredictionCheck.FORMAT)
+                .append("` are signed: `signature` is the Ed25519 signature (Base64) of that same text by `public_key`")
+                .append(" (Base64 X.509), one of the authors' keys listed below. `").append(Prediction.FORMAT_V1)
+                .append("` entries were filed before signing and are protected by the chain alone.\n");
+        Map<String, String> keys = publicKeys(ledger);
+        if (!keys.isEmpty()) {
+            sb.append('\n').append(KEYS_HEADING).append("\n\n| author | public_key | fingerprint |\n| --- | --- | --- |\n");
+            keys.forEach((k, author) -> sb.append("| ").append(escape(author)).append(" | ").append(k).append(" | ")
+                    .append(LedgerKeys.fingerprint(k)).append(" |\n"));
+        }
+        for (LedgerEntry e : ledger) {
+            Map<String, String> fields;
+            if (e instanceof Prediction p) {
+                sb.append('\n').append(PREDICTION_HEADING).append(p.id()).append(": ").append(escape(p.targetName())).append("\n\n");
+                sb.append(summary(p)).append("\n\n");
+                fields = p.canonicalFields();
+            } else {
+                PredictionCheck c = (PredictionCheck) e;
+                sb.append('\n').append(CHECK_HEADING).append(c.id()).append(" of prediction ").append(c.predictionId()).append("\n\n");
+                sb.append(summary(c)).append("\n\n");
+                fields = c.canonicalFields();
+            }
             sb.append("| field | value |\n| --- | --- |\n");
-            p.canonicalFields().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(escape(v)).append(" |\n"));
-            sb.append("| entry_hash | ").append(p.entryHash()).append(" |\n");
+            sb.append("| format | ").append(e.format()).append(" |\n");
+            fields.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(escape(v)).append(" |\n"));
+            sb.append("| entry_hash | ").append(e.entryHash()).append(" |\n");
+            if (e.signature() != null) {
+                sb.append("| signature | ").append(e.signature()).append(" |\n");
+            }
         }
         return sb.toString();
+    }
+
+    /** The public keys that signed entries of {@code ledger}, with the author each first signed as. */
+    static Map<String, String> publicKeys(List<? extends LedgerEntry> ledger) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (LedgerEntry e : ledger) {
+            if (e.publicKey() != null) {
+                keys.putIfAbsent(e.publicKey(), e.author());
+            }
+        }
+        return keys;
     }
 
     /** One readable sentence about a prediction (not hashed: the table below it is). */
@@ -64,58 +134,139 @@ public final class LedgerExport {
                 p.supersedes() == null ? "" : "; supersedes prediction " + p.supersedes());
     }
 
-    public static String json(List<Prediction> ledger, LedgerVerification verification) {
+    /** One readable sentence about a check (not hashed: the table below it is). */
+    public static String summary(PredictionCheck c) {
+        String source = c.runId() == null ? "a loss given by hand" : "run " + c.runId();
+        return String.format(Locale.ROOT, "Check of prediction %d against %s: actual loss **%.4f**, predicted %.4f, error %.2f%%,"
+                        + " %s; %s; filed %s by %s.", c.predictionId(), source, c.actualLoss(), c.predictedLoss(),
+                100 * c.relativeError(), c.verdict(), timing(c), c.checkedAt(), escape(String.valueOf(c.author())));
+    }
+
+    /** Whether the check's run is known to have started after the prediction was filed, in words. */
+    public static String timing(PredictionCheck c) {
+        if (!c.chained()) {
+            return "checked before checks were chained: run start not recorded";
+        }
+        if (c.startedAfterFiling() == null) {
+            return c.runId() == null ? "no run to time, so not shown preregistered" : "run start unknown, so not shown preregistered";
+        }
+        return c.startedAfterFiling() ? "run started " + c.runStartedAt() + ", after the prediction was filed: preregistered"
+                : "run started " + c.runStartedAt() + ", BEFORE the prediction was filed: not preregistered";
+    }
+
+    public static String json(List<? extends LedgerEntry> ledger, LedgerVerification verification) {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", Prediction.FORMAT);
+        root.put("format", EXPORT_FORMAT);
         root.put("entries", ledger.size());
         root.put("head_hash", verification.headHash());
         root.put("chain_intact", verification.intact());
-        ArrayNode arr = root.putArray("predictions");
-        for (Prediction p : ledger) {
+        ArrayNode keys = root.putArray("public_keys");
+        publicKeys(ledger).forEach((k, author) -> keys.addObject().put("author", author).put("public_key", k)
+                .put("fingerprint", LedgerKeys.fingerprint(k)));
+        ArrayNode arr = root.putArray("ledger");
+        for (LedgerEntry e : ledger) {
             ObjectNode o = arr.addObject();
+            o.put("format", e.format());
             // Canonical strings, exactly as hashed (numbers as text keep every digit).
-            p.canonicalFields().forEach(o::put);
-            o.put("entry_hash", p.entryHash());
+            (e instanceof Prediction p ? p.canonicalFields() : ((PredictionCheck) e).canonicalFields()).forEach(o::put);
+            o.put("entry_hash", e.entryHash());
+            if (e.signature() != null) {
+                o.put("signature", e.signature());
+            }
         }
         try {
             return JSON.writeValueAsString(root) + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
         }
+    }
+
+    /**
+     * Reads a public copy (JSON when {@code json}, else Markdown). Refuses text that is not a ledger export — an empty
+     * file or a README would otherwise "match" as a copy of 0 entries.
+     */
+    public static PublicCopy parse(String text, boolean json) {
+        if (json) {
+            JsonNode root;
+            try {
+                root = JSON.readTree(text);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("not a scalelab ledger export: not JSON (" + e.getMessage() + ")");
+            }
+            if (root == null || !root.isObject() || !root.path("format").asText("").startsWith("scalelab-")) {
+                throw new IllegalArgumentException("not a scalelab ledger export: no \"format\" of a scalelab ledger export");
+            }
+            Map<String, String> keys = new LinkedHashMap<>();
+            for (JsonNode k : root.path("public_keys")) {
+                keys.put(k.path("public_key").asText(), k.path("author").asText());
+            }
+            return new PublicCopy(parseJson(text), keys);
+        }
+        String first = text.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        if (!first.strip().equals(TITLE)) {
+            throw new IllegalArgumentException("not a scalelab ledger export: a Markdown export begins with '" + TITLE + "'"
+                    + (first.isEmpty() ? ", but the file is empty" : ", this begins with '" + abbreviate(first) + "'"));
+        }
+        return new PublicCopy(parseMarkdown(text), markdownKeys(text));
+    }
+
+    private static String abbreviate(String s) {
+        String t = s.strip();
+        return t.length() > 60 ? t.substring(0, 60) + "…" : t;
+    }
+
+    private static Map<String, String> markdownKeys(String text) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        boolean inKeys = false;
+        for (String line : text.split("\r?\n", -1)) {
+            if (line.startsWith("## ")) {
+                inKeys = line.strip().equals(KEYS_HEADING);
+            } else if (inKeys && line.startsWith("|")) {
+                List<String> cells = splitRow(line);
+                if (cells.size() == 3 && !cells.get(0).equals("author") && !cells.get(0).startsWith("---")) {
+                    keys.put(cells.get(1), cells.get(0));
+                }
+            }
+        }
+        return keys;
     }
 
     /** Reads the entries back from a Markdown export (ignores everything but the entry headings and tables). */
     public static List<PublicEntry> parseMarkdown(String text) {
         List<PublicEntry> out = new ArrayList<>();
         Map<String, String> fields = null;
-        String hash = null;
+        String[] meta = null; // format, hash, signature
         int lineNo = 0;
         for (String line : text.split("\r?\n", -1)) {
             lineNo++;
-            if (line.startsWith(ENTRY_HEADING)) {
+            if (line.startsWith("## ")) {
                 if (fields != null) {
-                    out.add(entry(fields, hash, lineNo));
+                    out.add(entry(meta, fields, lineNo));
                 }
-                fields = new LinkedHashMap<>();
-                hash = null;
+                boolean entry = line.startsWith(PREDICTION_HEADING) || line.startsWith(CHECK_HEADING);
+                fields = entry ? new LinkedHashMap<>() : null;
+                meta = entry ? new String[] {line.startsWith(CHECK_HEADING) ? PredictionCheck.FORMAT : Prediction.FORMAT_V1, null, null} : null;
             } else if (fields != null && line.startsWith("|")) {
                 List<String> cells = splitRow(line);
                 if (cells.size() != 2) {
                     throw new IllegalArgumentException("line " + lineNo + ": expected a two-column table row, got: " + line);
                 }
                 String k = cells.get(0), v = cells.get(1);
-                if (k.equals("field") || k.startsWith("---")) {
-                    continue;
-                }
-                if (k.equals("entry_hash")) {
-                    hash = v;
-                } else {
-                    fields.put(k, v);
+                switch (k) {
+                    case "field" -> { }
+                    case "format" -> meta[0] = v;
+                    case "entry_hash" -> meta[1] = v;
+                    case "signature" -> meta[2] = v;
+                    default -> {
+                        if (!k.startsWith("---")) {
+                            fields.put(k, v);
+                        }
+                    }
                 }
             }
         }
         if (fields != null) {
-            out.add(entry(fields, hash, lineNo));
+            out.add(entry(meta, fields, lineNo));
         }
         return out;
     }
@@ -127,62 +278,101 @@ public final class LedgerExport {
         } catch (IOException e) {
             throw new IllegalArgumentException("not a JSON ledger export: " + e.getMessage());
         }
-        JsonNode preds = root == null ? null : root.get("predictions");
-        if (preds == null || !preds.isArray()) {
-            throw new IllegalArgumentException("not a JSON ledger export: no \"predictions\" array");
+        // "ledger" since checks joined the chain; "predictions" in exports made before.
+        JsonNode entries = root == null ? null : root.has("ledger") ? root.get("ledger") : root.get("predictions");
+        if (entries == null || !entries.isArray()) {
+            throw new IllegalArgumentException("not a JSON ledger export: no \"ledger\" (or \"predictions\") array");
         }
         List<PublicEntry> out = new ArrayList<>();
-        for (JsonNode p : preds) {
+        for (JsonNode p : entries) {
             Map<String, String> fields = new LinkedHashMap<>();
-            String hash = null;
+            String[] meta = {Prediction.FORMAT_V1, null, null};
             for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("entry_hash")) {
-                    hash = e.getValue().asText();
-                } else {
-                    fields.put(e.getKey(), e.getValue().asText());
+                switch (e.getKey()) {
+                    case "format" -> meta[0] = e.getValue().asText();
+                    case "entry_hash" -> meta[1] = e.getValue().asText();
+                    case "signature" -> meta[2] = e.getValue().asText();
+                    default -> fields.put(e.getKey(), e.getValue().asText());
                 }
             }
-            out.add(entry(fields, hash, 0));
+            out.add(entry(meta, fields, 0));
         }
         return out;
     }
 
     /**
-     * Compares a public copy with the database's ledger. Returns the problems found, empty when every published
-     * entry hashes to its stated hash and equals the database's entry with the same id.
+     * Compares a public copy with the database's ledger. Returns the problems found, empty when the published entries
+     * form an intact chain from the first entry (hashes, links, signatures by the keys it publishes, times never going
+     * backwards) and each equals the database's entry at the same position. The database may hold later entries.
      */
-    public static List<String> compare(List<PublicEntry> published, List<Prediction> ledger) {
+    public static List<String> compare(List<PublicEntry> published, List<? extends LedgerEntry> ledger) {
+        return compare(new PublicCopy(published, null), ledger);
+    }
+
+    /** {@link #compare(List, List)}; with {@code copy.publicKeys()} non-null, signed entries must use one of them. */
+    public static List<String> compare(PublicCopy copy, List<? extends LedgerEntry> ledger) {
         List<String> problems = new ArrayList<>();
-        Map<Long, Prediction> byId = new LinkedHashMap<>();
-        ledger.forEach(p -> byId.put(p.id(), p));
-        for (PublicEntry e : published) {
+        Map<Long, LedgerEntry> bySeq = new LinkedHashMap<>();
+        ledger.forEach(e -> bySeq.put(e.seq(), e));
+        String prev = Prediction.GENESIS_HASH;
+        Instant lastAt = null;
+        long expected = 1;
+        for (PublicEntry e : copy.entries()) {
+            long seq = e.seq();
+            String label = "published entry " + seq;
+            if (seq != expected) {
+                problems.add(label + ": expected entry " + expected + " here (the public copy is not a whole chain from entry 1)");
+            }
             String recomputed = e.recomputedHash();
             if (!recomputed.equals(e.statedHash())) {
-                problems.add("published entry " + e.id() + ": its fields hash to " + recomputed + " but it states " + e.statedHash()
+                problems.add(label + ": its fields hash to " + recomputed + " but it states " + e.statedHash()
                         + " (the public copy was edited)");
             }
-            Prediction db = byId.get(e.id());
+            if (!prev.equals(e.fields().get("previous_hash"))) {
+                problems.add(label + ": previous_hash does not link to the entry before it in the public copy");
+            }
+            if (!Prediction.FORMAT_V1.equals(e.format())) {
+                if (!e.signatureValid()) {
+                    problems.add(label + ": its signature does not verify under its public key");
+                } else if (copy.publicKeys() != null && !copy.publicKeys().containsKey(e.fields().get("public_key"))) {
+                    problems.add(label + ": signed by a key the public copy does not list");
+                }
+            }
+            try {
+                Instant at = Instant.parse(e.fields().get("created_at"));
+                if (lastAt != null && at.isBefore(lastAt)) {
+                    problems.add(label + ": filed at " + at + ", before the entry before it (" + lastAt + ")");
+                }
+                lastAt = at;
+            } catch (RuntimeException ex) {
+                problems.add(label + ": created_at is not an ISO-8601 instant");
+            }
+            LedgerEntry db = bySeq.get(seq);
             if (db == null) {
-                problems.add("published entry " + e.id() + " is missing from the database");
+                problems.add(label + " is missing from the database (deleted, or the ledger was truncated)");
             } else if (!db.entryHash().equals(e.statedHash())) {
-                problems.add("entry " + e.id() + ": the database's hash " + db.entryHash() + " differs from the published "
+                problems.add("entry " + seq + ": the database's hash " + db.entryHash() + " differs from the published "
                         + e.statedHash());
             }
+            prev = e.statedHash();
+            expected = seq + 1;
         }
         return problems;
     }
 
-    private static PublicEntry entry(Map<String, String> fields, String hash, int lineNo) {
-        if (hash == null) {
+    private static PublicEntry entry(String[] meta, Map<String, String> fields, int lineNo) {
+        if (meta[1] == null) {
             throw new IllegalArgumentException("entry ending before line " + lineNo + " has no entry_hash row");
         }
         String id = fields.get("id");
         try {
-            return new PublicEntry(Long.parseLong(id), fields, hash);
+            Long.parseLong(id);
+            Long.parseLong(fields.getOrDefault("seq", id));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("entry ending before line " + lineNo + " has no numeric id (got " + id + ")");
         }
+        return new PublicEntry(meta[0], fields, meta[1], meta[2]);
     }
 
     private static String escape(String v) {

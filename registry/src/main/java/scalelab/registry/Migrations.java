@@ -128,7 +128,34 @@ final class Migrations {
                       step BIGINT NOT NULL,
                       layer INTEGER NOT NULL,
                       expert INTEGER NOT NULL,
-                      share DOUBLE NOT NULL)""")));
+                      share DOUBLE NOT NULL)""")),
+            // Predictions and checks become one signed chain ordered by seq. Entries filed before keep their v1
+            // content (seq = id: no check was chained then) and verify as unsigned; checks stored before stay outside
+            // the chain (seq NULL). created_at of a chained check is the exact ISO-8601 text that was hashed.
+            new Migration(3, "signed ledger: predictions and checks in one chain; run start and finish times", List.of(
+                    "ALTER TABLE predictions ADD COLUMN seq BIGINT",
+                    "ALTER TABLE predictions ADD COLUMN format VARCHAR",
+                    "ALTER TABLE predictions ADD COLUMN forecast VARCHAR",
+                    "ALTER TABLE predictions ADD COLUMN public_key VARCHAR",
+                    "ALTER TABLE predictions ADD COLUMN signature VARCHAR",
+                    "UPDATE predictions SET seq = id, format = 'scalelab-prediction-v1', forecast = 'null'",
+                    "ALTER TABLE checks ADD COLUMN seq BIGINT",
+                    "ALTER TABLE checks ADD COLUMN format VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN prediction_hash VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN run_spec_hash VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN run_started_at VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN run_finished_at VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN started_after_filing BOOLEAN",
+                    "ALTER TABLE checks ADD COLUMN target_match VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN mismatch_allowed BOOLEAN",
+                    "ALTER TABLE checks ADD COLUMN author VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN created_at VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN previous_hash VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN entry_hash VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN public_key VARCHAR",
+                    "ALTER TABLE checks ADD COLUMN signature VARCHAR",
+                    "ALTER TABLE runs ADD COLUMN started_at TIMESTAMP",
+                    "ALTER TABLE runs ADD COLUMN finished_at TIMESTAMP")));
 
     static int latestVersion() {
         return ALL.get(ALL.size() - 1).version();

@@ -33,16 +33,39 @@ import java.util.Map;
  * @param supersedes     id of the prediction this one replaces, or null
  * @param previousHash   entry hash of the previous ledger entry ({@link #GENESIS_HASH} for the first)
  * @param entryHash      SHA-256 of {@link #canonicalContent()} (which includes previousHash)
+ * @param seq            position in the ledger's one chain of predictions and checks (equals id for v1 entries),
+ *                       null for a draft
+ * @param format         {@link #FORMAT_V1} (unsigned entries filed before signing) or {@link #FORMAT} (signed)
+ * @param forecast       v2: a one-line JSON text describing how the number was forecast (method or combination,
+ *                       evidence hash, interval construction, assumptions), or "null" when absent (as in v1 entries)
+ * @param publicKey      v2: the author's Ed25519 public key (Base64 X.509), hashed with the entry; null for v1 and drafts
+ * @param signature      v2: Ed25519 signature of {@link #canonicalContent()} by that key (Base64); null for v1 and drafts
  */
 public record Prediction(Long id, String targetName, String kind, double params, double tokens, double compute,
                          double predictedLoss, Double intervalLow, Double intervalHigh, Double intervalLevel,
                          String intervalNote, String method, long fitId, String inputHash, String codeVersion,
-                         String author, Instant createdAt, Long supersedes, String previousHash, String entryHash) {
+                         String author, Instant createdAt, Long supersedes, String previousHash, String entryHash,
+                         Long seq, String format, String forecast, String publicKey, String signature)
+        implements LedgerEntry {
 
     /** The previous hash of the first entry. */
     public static final String GENESIS_HASH = "0".repeat(64);
-    /** First line of the canonical serialisation: changing the format means a new version tag. */
-    public static final String FORMAT = "scalelab-prediction-v1";
+    /** The canonical format of entries filed before signing (no seq, forecast, public key): still verifiable. */
+    public static final String FORMAT_V1 = "scalelab-prediction-v1";
+    /** First line of the canonical serialisation of new entries: changing the format means a new version tag. */
+    public static final String FORMAT = "scalelab-prediction-v2";
+    /** The forecast field of an entry without one. */
+    public static final String NO_FORECAST = "null";
+
+    /** A draft (or, with id and hashes, a v2 entry without key) in the old shape: forecast "null", unsigned. */
+    public Prediction(Long id, String targetName, String kind, double params, double tokens, double compute,
+                      double predictedLoss, Double intervalLow, Double intervalHigh, Double intervalLevel,
+                      String intervalNote, String method, long fitId, String inputHash, String codeVersion,
+                      String author, Instant createdAt, Long supersedes, String previousHash, String entryHash) {
+        this(id, targetName, kind, params, tokens, compute, predictedLoss, intervalLow, intervalHigh, intervalLevel,
+                intervalNote, method, fitId, inputHash, codeVersion, author, createdAt, supersedes, previousHash, entryHash,
+                id, FORMAT, NO_FORECAST, null, null);
+    }
 
     public Prediction {
         requireText("targetName", targetName);
@@ -75,6 +98,37 @@ public record Prediction(Long id, String targetName, String kind, double params,
         }
         // The database keeps microseconds: truncate so the hash of a stored entry equals the hash computed here.
         createdAt = createdAt.truncatedTo(ChronoUnit.MICROS);
+        if (!FORMAT.equals(format) && !FORMAT_V1.equals(format)) {
+            throw new IllegalArgumentException("prediction format must be " + FORMAT + " or " + FORMAT_V1 + ", got " + format);
+        }
+        requireText("forecast", forecast);
+        if (FORMAT_V1.equals(format) && !NO_FORECAST.equals(forecast)) {
+            throw new IllegalArgumentException("a " + FORMAT_V1 + " entry has no forecast field, got " + forecast);
+        }
+    }
+
+    /** This draft with a forecast description (one line of JSON, hashed and signed with the entry). */
+    public Prediction withForecast(String forecastJson) {
+        if (filed()) {
+            throw new AppendOnlyException("prediction " + id + " is already a ledger entry: its forecast cannot change");
+        }
+        return new Prediction(id, targetName, kind, params, tokens, compute, predictedLoss, intervalLow, intervalHigh,
+                intervalLevel, intervalNote, method, fitId, inputHash, codeVersion, author, createdAt, supersedes,
+                previousHash, entryHash, seq, format, forecastJson == null ? NO_FORECAST : forecastJson, publicKey, signature);
+    }
+
+    public boolean signed() {
+        return signature != null;
+    }
+
+    @Override
+    public String kindOfEntry() {
+        return "prediction";
+    }
+
+    @Override
+    public String label() {
+        return "entry " + seq + " (prediction " + id + ", '" + targetName + "')";
     }
 
     public boolean hasInterval() {
@@ -85,14 +139,18 @@ public record Prediction(Long id, String targetName, String kind, double params,
         return id != null && entryHash != null;
     }
 
-    /** This draft as the ledger entry at position {@code newId} after the entry with hash {@code prevHash}. */
-    Prediction asEntry(long newId, String prevHash) {
+    /**
+     * This draft as the signed v2 ledger entry number {@code newId} at chain position {@code newSeq}, after the entry
+     * with hash {@code prevHash}: the public key is part of the hashed content, the signature covers all of it.
+     */
+    Prediction asEntry(long newSeq, long newId, String prevHash, LedgerKeys.Signer signer) {
         Prediction unhashed = new Prediction(newId, targetName, kind, params, tokens, compute, predictedLoss,
                 intervalLow, intervalHigh, intervalLevel, intervalNote, method, fitId, inputHash, codeVersion, author,
-                createdAt, supersedes, prevHash, null);
+                createdAt, supersedes, prevHash, null, newSeq, FORMAT, forecast, signer.publicKey(), null);
+        String content = unhashed.canonicalContent();
         return new Prediction(newId, targetName, kind, params, tokens, compute, predictedLoss, intervalLow,
                 intervalHigh, intervalLevel, intervalNote, method, fitId, inputHash, codeVersion, author, createdAt,
-                supersedes, prevHash, sha256(unhashed.canonicalContent()));
+                supersedes, prevHash, sha256(content), newSeq, FORMAT, forecast, signer.publicKey(), signer.sign(content));
     }
 
     /**
@@ -102,6 +160,10 @@ public record Prediction(Long id, String targetName, String kind, double params,
      */
     public Map<String, String> canonicalFields() {
         Map<String, String> f = new LinkedHashMap<>();
+        boolean v2 = FORMAT.equals(format);
+        if (v2) {
+            f.put("seq", String.valueOf(seq));
+        }
         f.put("id", String.valueOf(id));
         f.put("target_name", targetName);
         f.put("kind", kind);
@@ -120,25 +182,30 @@ public record Prediction(Long id, String targetName, String kind, double params,
         f.put("author", author);
         f.put("created_at", createdAt.toString());
         f.put("supersedes", String.valueOf(supersedes));
+        if (v2) {
+            f.put("forecast", forecast);
+            f.put("public_key", String.valueOf(publicKey));
+        }
         f.put("previous_hash", String.valueOf(previousHash));
         return f;
     }
 
-    /** "scalelab-prediction-v1\nid=1\ntarget_name=...\n..." — what {@link #entryHash} is the SHA-256 of. */
+    /** "scalelab-prediction-v2\nseq=1\nid=1\ntarget_name=...\n..." — what {@link #entryHash} is the SHA-256 of. */
+    @Override
     public String canonicalContent() {
-        return canonicalContent(canonicalFields());
+        return canonicalContent(format, canonicalFields());
     }
 
     /** The canonical text of a field map as produced by {@link #canonicalFields()} (used by the export parser). */
-    public static String canonicalContent(Map<String, String> fields) {
-        StringBuilder sb = new StringBuilder(FORMAT).append('\n');
+    public static String canonicalContent(String format, Map<String, String> fields) {
+        StringBuilder sb = new StringBuilder(format).append('\n');
         fields.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         return sb.toString();
     }
 
-    /** The hash this entry's content computes to now (differs from {@link #entryHash} if the row was altered). */
-    public String recomputeHash() {
-        return sha256(canonicalContent());
+    @Override
+    public Instant filedAt() {
+        return createdAt;
     }
 
     public static String sha256(String text) {

@@ -3,6 +3,7 @@ package scalelab.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import scalelab.fitting.ComputeOptimal;
@@ -77,6 +78,11 @@ public final class Predictions {
             throw new IllegalArgumentException("give the target as --params N --tokens D, or --compute C (compute-optimal allocation)");
         }
         double predicted = s.loss(n, d);
+        if (!Double.isFinite(predicted) || predicted <= 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "fit %d (%s) predicts loss %s at N = %.4g, D = %.4g:"
+                    + " not a finite positive loss, so there is nothing to preregister; nothing filed", fit.id(), fit.method(),
+                    predicted, n, d));
+        }
         Double low = null, high = null, lvl = null;
         String note;
         List<LossSurface> boot = fit.bootstrapSurfaces();
@@ -96,6 +102,158 @@ public final class Predictions {
                 : String.format(Locale.ROOT, "%s-N%.3g-D%.3g", kind, n, d);
         return new Prediction(null, name, kind, n, d, c, predicted, low, high, lvl, note, fit.method(), fit.id(),
                 fit.inputHash(), codeVersion, author, now, supersedes, null, null);
+    }
+
+    // ---------------------------------------------------------------- prediction or projection
+
+    /** Tokens per parameter a target may have without {@code --allow-implausible}. */
+    public static final double MIN_TOKENS_PER_PARAM = 0.1;
+    public static final double MAX_TOKENS_PER_PARAM = 1e4;
+    /** Largest relative difference between a target's C and 6·N·D without {@code --allow-implausible}. */
+    public static final double FLOP_TOLERANCE = 0.05;
+    /** Largest C / (the fitted data's largest budget) without {@code --allow-implausible}. */
+    public static final double MAX_EXTRAPOLATION = 1e4;
+
+    /**
+     * What the fitted data cover, as far as telling a prediction from a projection needs.
+     *
+     * @param runs      finished runs the fit was made on
+     * @param maxBudget the largest IsoFLOP budget among them (FLOPs)
+     */
+    public record DataRange(int runs, double maxBudget) {}
+
+    /**
+     * Overrides the user gave, each recorded in the entry when used.
+     *
+     * @param allowProjection  file a target the data already cover (C not above their largest budget)
+     * @param allowImplausible file a target outside the plausibility bounds (tokens per parameter, C against 6·N·D,
+     *                         extrapolation ratio)
+     * @param reason           the user's reason, recorded with the override (may be null)
+     */
+    public record Overrides(boolean allowProjection, boolean allowImplausible, String reason) {
+        public static final Overrides NONE = new Overrides(false, false, null);
+    }
+
+    public enum Status {
+        /** Beyond the fitted data and plausible (or overridden): may be filed. */
+        PREDICTION,
+        /** Inside (or below) the fitted data: answered, never filed. */
+        PROJECTION,
+        /** Implausible, or the data's range is unknown: refused with the reasons. */
+        REFUSED
+    }
+
+    /**
+     * The verdict on a draft: what it is, why, and (for {@link Status#PREDICTION}) the draft to file, its note
+     * amended with every override used.
+     */
+    public record Vetting(Status status, List<String> reasons, Prediction draft) {
+        public boolean fileable() {
+            return status == Status.PREDICTION;
+        }
+
+        /** "projection (not filed): ..." or "refused: ...", one line. */
+        public String describe() {
+            return switch (status) {
+                case PREDICTION -> "prediction" + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")");
+                case PROJECTION -> "projection (not filed): " + String.join("; ", reasons);
+                case REFUSED -> "refused, nothing filed: " + String.join("; ", reasons);
+            };
+        }
+    }
+
+    /**
+     * Tells a prediction from a projection and refuses targets the data cannot support. A prediction's C lies above
+     * the largest budget the fit saw; anything else is a projection (answered, never filed) unless
+     * {@code allowProjection}. A target with tokens per parameter outside [{@value #MIN_TOKENS_PER_PARAM},
+     * {@value #MAX_TOKENS_PER_PARAM}], C more than {@value #FLOP_TOLERANCE} (relative) away from 6·N·D, or C more than
+     * {@value #MAX_EXTRAPOLATION}× the largest budget is refused unless {@code allowImplausible}. Overrides used are
+     * appended to the draft's interval note, which the entry hash and signature cover.
+     *
+     * @param range null when the fit records no runs this registry knows: then nothing can be called a prediction
+     */
+    public static Vetting vet(Prediction draft, DataRange range, Overrides overrides) {
+        Overrides o = overrides == null ? Overrides.NONE : overrides;
+        List<String> used = new ArrayList<>();
+        String because = o.reason() == null || o.reason().isBlank() ? "" : " (" + oneLine(o.reason()) + ")";
+        double n = draft.params(), d = draft.tokens(), c = draft.compute();
+        String target = String.format(Locale.ROOT, "C = %.4g FLOPs (N = %.4g, D = %.4g)", c, n, d);
+        if (range == null || range.runs() == 0) {
+            String why = "fit " + draft.fitId() + " records no runs this registry holds, so the largest budget it saw is"
+                    + " unknown and " + target + " cannot be shown to lie beyond its data";
+            if (!o.allowProjection()) {
+                return new Vetting(Status.REFUSED, List.of(why + "; pass --allow-projection to file it anyway, recorded"), null);
+            }
+            used.add("override --allow-projection" + because + ": " + why);
+        } else if (!(c > range.maxBudget())) {
+            String why = String.format(Locale.ROOT, "%s is not above the largest budget the fit saw (%.4g FLOPs over %d runs):"
+                    + " the data already cover it", target, range.maxBudget(), range.runs());
+            if (!o.allowProjection()) {
+                return new Vetting(Status.PROJECTION, List.of(why + String.format(Locale.ROOT, "; L(N, D) = %.4f", draft.predictedLoss())),
+                        null);
+            }
+            used.add("override --allow-projection" + because + ": " + why);
+        }
+        List<String> implausible = new ArrayList<>();
+        double tpp = d / n;
+        if (tpp < MIN_TOKENS_PER_PARAM || tpp > MAX_TOKENS_PER_PARAM) {
+            implausible.add(String.format(Locale.ROOT, "%.3g tokens per parameter lies outside [%s, %s]", tpp,
+                    fmt(MIN_TOKENS_PER_PARAM), fmt(MAX_TOKENS_PER_PARAM)));
+        }
+        double sixND = 6 * n * d;
+        if (Math.abs(c - sixND) / sixND > FLOP_TOLERANCE) {
+            implausible.add(String.format(Locale.ROOT, "C = %.4g differs from 6·N·D = %.4g by %.1f%% (tolerance %.0f%%)", c, sixND,
+                    100 * Math.abs(c - sixND) / sixND, 100 * FLOP_TOLERANCE));
+        }
+        if (range != null && range.runs() > 0 && c / range.maxBudget() > MAX_EXTRAPOLATION) {
+            implausible.add(String.format(Locale.ROOT, "C is %.3g× the largest budget fitted (%.4g), beyond the %s× the data can back",
+                    c / range.maxBudget(), range.maxBudget(), fmt(MAX_EXTRAPOLATION)));
+        }
+        if (!implausible.isEmpty()) {
+            if (!o.allowImplausible()) {
+                List<String> r = new ArrayList<>(implausible);
+                r.add("pass --allow-implausible to file it anyway, recorded");
+                return new Vetting(Status.REFUSED, r, null);
+            }
+            used.add("override --allow-implausible" + because + ": " + String.join("; ", implausible));
+        }
+        Prediction out = draft;
+        if (!used.isEmpty()) {
+            out = new Prediction(draft.id(), draft.targetName(), draft.kind(), n, d, c, draft.predictedLoss(), draft.intervalLow(),
+                    draft.intervalHigh(), draft.intervalLevel(), draft.intervalNote() + "; " + String.join("; ", used),
+                    draft.method(), draft.fitId(), draft.inputHash(), draft.codeVersion(), draft.author(), draft.createdAt(),
+                    draft.supersedes(), draft.previousHash(), draft.entryHash(), draft.seq(), draft.format(), draft.forecast(),
+                    draft.publicKey(), draft.signature());
+        }
+        return new Vetting(Status.PREDICTION, used, out);
+    }
+
+    /** A target that was answered but not filed: a projection. The message starts "projection (not filed): ". */
+    public static final class NotFiled extends IllegalArgumentException {
+        private final Vetting vetting;
+
+        public NotFiled(Vetting vetting) {
+            super(vetting.describe());
+            this.vetting = vetting;
+        }
+
+        public Vetting vetting() {
+            return vetting;
+        }
+    }
+
+    /** Throws {@link NotFiled} for a projection and IllegalArgumentException (the reasons) for a refused target. */
+    public static void requireFileable(Vetting v) {
+        if (v.status() == Status.PROJECTION) {
+            throw new NotFiled(v);
+        }
+        if (v.status() == Status.REFUSED) {
+            throw new IllegalArgumentException(v.describe());
+        }
+    }
+
+    private static String fmt(double v) {
+        return v >= 1000 ? String.format(Locale.ROOT, "%.0e", v).replace("e+0", "e").replace("e+", "e") : Double.toString(v);
     }
 
     /**

@@ -55,10 +55,12 @@ public final class Registry implements AutoCloseable {
 
     private final Path file;
     private final DuckDBConnection conn;
+    private final Ledger ledger;
 
-    private Registry(Path file, DuckDBConnection conn) {
+    private Registry(Path file, DuckDBConnection conn, LedgerKeys keys) {
         this.file = file;
         this.conn = conn;
+        this.ledger = new Ledger(this, conn, file, keys);
     }
 
     // ---------------------------------------------------------------- opening
@@ -79,8 +81,16 @@ public final class Registry implements AutoCloseable {
         return Path.of(DEFAULT_FILE);
     }
 
-    /** Opens (creating if needed) the database file and brings its schema up to date. */
+    /**
+     * Opens (creating if needed) the database file and brings its schema up to date; ledger keys and head records in
+     * {@link LedgerKeys#defaults()}.
+     */
     public static Registry open(Path db) {
+        return open(db, LedgerKeys.defaults());
+    }
+
+    /** {@link #open(Path)} with the ledger's keys and head records in {@code keys}. */
+    public static Registry open(Path db, LedgerKeys keys) {
         Path abs = db.toAbsolutePath().normalize();
         try {
             if (abs.getParent() != null) {
@@ -95,9 +105,13 @@ public final class Registry implements AutoCloseable {
         } catch (SQLException e) {
             throw openError(abs, e);
         }
-        Registry r = new Registry(abs, c);
+        Registry r = new Registry(abs, c, keys);
         try {
-            r.migrate();
+            if (r.migrate().contains(SIGNED_LEDGER_VERSION)) {
+                // Entries filed before signing are protected by the chain alone: remember the head this machine saw,
+                // so that unsigned entries appended or removed later behind scalelab's back are caught here.
+                r.ledger.recordHeadOfUpgradedLedger();
+            }
         } catch (RuntimeException e) {
             r.close();
             throw e;
@@ -135,7 +149,12 @@ public final class Registry implements AutoCloseable {
         });
     }
 
-    private void migrate() {
+    /** The migration that made the ledger one signed chain of predictions and checks. */
+    private static final int SIGNED_LEDGER_VERSION = 3;
+
+    /** Applies the missing migrations; returns the versions applied now. */
+    private List<Integer> migrate() {
+        List<Integer> applied = new ArrayList<>();
         sql(() -> {
             try (Statement s = conn.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)");
@@ -165,7 +184,20 @@ public final class Registry implements AutoCloseable {
                 }
                 return null;
             });
+            applied.add(m.version());
         }
+        if (!applied.isEmpty()) {
+            // Write the new schema into the file now: DuckDB 1.4 cannot replay a WAL holding ALTER TABLE ... ADD COLUMN
+            // ("GetDefaultDatabase with no default database set"), so a crash before the next checkpoint would leave
+            // a database that no longer opens.
+            sql(() -> {
+                try (Statement s = conn.createStatement()) {
+                    s.execute("CHECKPOINT");
+                }
+                return null;
+            });
+        }
+        return applied;
     }
 
     @Override
@@ -222,6 +254,20 @@ public final class Registry implements AutoCloseable {
         });
     }
 
+    /** Every ladder name the registry knows: ladders with a spec or an import, and ladders its runs are filed under. */
+    public synchronized List<String> ladderNames() {
+        return sql(() -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM (SELECT name FROM ladders"
+                    + " UNION SELECT ladder AS name FROM runs WHERE ladder IS NOT NULL) ORDER BY name")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
     private Optional<Long> ladderId(String name) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM ladders WHERE name = ?")) {
             ps.setString(1, name);
@@ -248,7 +294,7 @@ public final class Registry implements AutoCloseable {
 
     private static final String RUN_COLUMNS = "id, ladder, name, spec_hash, spec_json, architecture, params, total_params, tokens,"
             + " budget_flops, planned_flops, counted_flops, hyperparameters_json, status, status_message, final_loss, best_loss,"
-            + " wall_seconds, code_version, created_at, updated_at";
+            + " wall_seconds, code_version, created_at, updated_at, started_at, finished_at";
 
     /**
      * Stores a run keyed by its spec hash and returns its id. Idempotent: if a run with this spec hash exists, it is
@@ -332,7 +378,7 @@ public final class Registry implements AutoCloseable {
         if (runs.isEmpty()) {
             return;
         }
-        String row = "(" + String.join(", ", java.util.Collections.nCopies(21, "?")) + ")";
+        String row = "(" + String.join(", ", java.util.Collections.nCopies(23, "?")) + ")";
         String sql = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES " + String.join(", ", java.util.Collections.nCopies(runs.size(), row));
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
             int c = 1;
@@ -359,6 +405,8 @@ public final class Registry implements AutoCloseable {
                 ps.setString(c++, r.codeVersion());
                 ps.setObject(c++, ts(r.createdAt() == null ? now : r.createdAt()));
                 ps.setObject(c++, ts(r.updatedAt() == null ? now : r.updatedAt()));
+                ps.setObject(c++, r.startedAt() == null ? null : ts(r.startedAt()));
+                ps.setObject(c++, r.finishedAt() == null ? null : ts(r.finishedAt()));
             }
             ps.executeUpdate();
         }
@@ -382,12 +430,23 @@ public final class Registry implements AutoCloseable {
         return ladderOrNull == null ? queryRuns("ORDER BY id") : queryRuns("WHERE ladder = ? ORDER BY id", ladderOrNull);
     }
 
+    /**
+     * Marks the run as training. The first time records its start (UTC, now): a retry or resume keeps the first start,
+     * so a run begun before a prediction was filed never counts as preregistered.
+     */
     public synchronized void markRunning(long id) {
         updateRun(id, Set.of(RunStatus.PLANNED, RunStatus.FAILED, RunStatus.RUNNING), RunStatus.RUNNING,
-                "status = 'RUNNING', status_message = NULL", List.of());
+                "status = 'RUNNING', status_message = NULL, started_at = coalesce(started_at, ?)", List.of(ts(Instant.now())));
     }
 
+    /** {@link #finishRun(long, double, double, double, double, Instant)} finishing now. */
     public synchronized void finishRun(long id, double finalLoss, double bestLoss, double countedFlops, double wallSeconds) {
+        finishRun(id, finalLoss, bestLoss, countedFlops, wallSeconds, Instant.now());
+    }
+
+    /** Records the run's results and when it finished ({@code finishedAt}, UTC). */
+    public synchronized void finishRun(long id, double finalLoss, double bestLoss, double countedFlops, double wallSeconds,
+                                       Instant finishedAt) {
         requirePositive("final loss", finalLoss);
         requirePositive("best loss", bestLoss);
         requirePositive("counted FLOPs", countedFlops);
@@ -395,8 +454,8 @@ public final class Registry implements AutoCloseable {
             throw new IllegalArgumentException("wall seconds must be finite and non-negative, got " + wallSeconds);
         }
         updateRun(id, Set.of(RunStatus.RUNNING, RunStatus.PLANNED), RunStatus.FINISHED,
-                "status = 'FINISHED', status_message = NULL, final_loss = ?, best_loss = ?, counted_flops = ?, wall_seconds = ?",
-                List.of(finalLoss, bestLoss, countedFlops, wallSeconds));
+                "status = 'FINISHED', status_message = NULL, final_loss = ?, best_loss = ?, counted_flops = ?, wall_seconds = ?,"
+                        + " finished_at = ?", List.of(finalLoss, bestLoss, countedFlops, wallSeconds, ts(finishedAt)));
     }
 
     public synchronized void failRun(long id, String message) {
@@ -448,7 +507,7 @@ public final class Registry implements AutoCloseable {
                             rs.getString(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
                             rs.getDouble(11), getDouble(rs, 12), rs.getString(13), RunStatus.valueOf(rs.getString(14)),
                             rs.getString(15), getDouble(rs, 16), getDouble(rs, 17), getDouble(rs, 18), rs.getString(19),
-                            instant(rs, 20), instant(rs, 21)));
+                            instant(rs, 20), instant(rs, 21), instant(rs, 22), instant(rs, 23)));
                 }
             }
             return out;
@@ -719,62 +778,49 @@ public final class Registry implements AutoCloseable {
         return out;
     }
 
-    // ---------------------------------------------------------------- prediction ledger
+    /**
+     * What a fit's data cover: its runs this registry holds, and their largest budget; null when it records none
+     * (then no target can be shown to lie beyond its data).
+     */
+    public synchronized Predictions.DataRange dataRange(FitRecord fit) {
+        if (fit.runIds().isEmpty()) {
+            return null;
+        }
+        return sql(() -> {
+            String ids = String.join(", ", fit.runIds().stream().map(String::valueOf).toList());
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*), max(budget_flops) FROM runs WHERE id IN (" + ids + ")")) {
+                rs.next();
+                int n = rs.getInt(1);
+                return n == 0 ? null : new Predictions.DataRange(n, rs.getDouble(2));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- prediction ledger (see Ledger)
+
+    /** Where this registry's signing keys and head records live (outside the database). */
+    public LedgerKeys keys() {
+        return ledger.keys();
+    }
 
     /**
-     * Appends a prediction to the ledger: assigns the next id, links it to the previous entry's hash and hashes it.
-     * The draft must not carry an id (a filed entry cannot be filed again); {@code supersedes}, when set, must name an
-     * existing entry, which stays in the ledger unchanged.
+     * Appends a prediction to the ledger: assigns the next id and chain position, links it to the previous entry's
+     * hash, hashes it and signs it with the author's key (kept outside the database; created on first filing). The
+     * draft must not carry an id (a filed entry cannot be filed again); {@code supersedes}, when set, must name an
+     * existing entry, which stays in the ledger unchanged. Refused, with nothing written, when the ledger does not
+     * verify or the draft's filing time is before the last entry's.
      */
     public synchronized Prediction filePrediction(Prediction draft) {
-        if (draft.id() != null || draft.entryHash() != null) {
-            throw new AppendOnlyException("prediction " + draft.id() + " is already a ledger entry: the ledger is append-only;"
-                    + " file a new prediction that supersedes it instead");
-        }
-        return transaction(() -> {
-            long nextId = 1;
-            String prev = Prediction.GENESIS_HASH;
-            try (Statement s = conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT id, entry_hash FROM predictions ORDER BY id DESC LIMIT 1")) {
-                if (rs.next()) {
-                    nextId = rs.getLong(1) + 1;
-                    prev = rs.getString(2);
-                }
-            }
-            if (draft.supersedes() != null && (draft.supersedes() < 1 || draft.supersedes() >= nextId)) {
-                throw new IllegalArgumentException("prediction " + draft.supersedes() + " does not exist: nothing to supersede");
-            }
-            Prediction entry = draft.asEntry(nextId, prev);
-            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                int i = 1;
-                ps.setLong(i++, entry.id());
-                ps.setString(i++, entry.targetName());
-                ps.setString(i++, entry.kind());
-                ps.setDouble(i++, entry.params());
-                ps.setDouble(i++, entry.tokens());
-                ps.setDouble(i++, entry.compute());
-                ps.setDouble(i++, entry.predictedLoss());
-                setDouble(ps, i++, entry.intervalLow());
-                setDouble(ps, i++, entry.intervalHigh());
-                setDouble(ps, i++, entry.intervalLevel());
-                ps.setString(i++, entry.intervalNote());
-                ps.setString(i++, entry.method());
-                ps.setLong(i++, entry.fitId());
-                ps.setString(i++, entry.inputHash());
-                ps.setString(i++, entry.codeVersion());
-                ps.setString(i++, entry.author());
-                ps.setString(i++, entry.createdAt().toString());
-                if (entry.supersedes() == null) {
-                    ps.setNull(i++, Types.BIGINT);
-                } else {
-                    ps.setLong(i++, entry.supersedes());
-                }
-                ps.setString(i++, entry.previousHash());
-                ps.setString(i, entry.entryHash());
-                ps.executeUpdate();
-            }
-            return entry;
-        });
+        return ledger.filePrediction(draft);
+    }
+
+    /**
+     * What {@link #filePrediction} would file now (for {@code predict --dry-run}): nothing is written and no key is
+     * created; the hash and signature are left out (they are computed when filed, over these fields).
+     */
+    public synchronized Prediction previewPrediction(Prediction draft) {
+        return ledger.preview(draft);
     }
 
     /** Always refused: a filed prediction is never edited. File a new one that supersedes it. */
@@ -794,13 +840,17 @@ public final class Registry implements AutoCloseable {
      * {@link #verifyLedger()} says which entry and why.
      */
     public synchronized Optional<Prediction> prediction(long id) {
-        List<Prediction> l = sql(() -> queryPredictions("WHERE id = " + id)).stream().map(StoredPrediction::parse).toList();
-        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        return ledger.prediction(id);
     }
 
-    /** The whole ledger in order. Throws on a row altered into an invalid prediction (see {@link #verifyLedger()}). */
+    /** The predictions in order. Throws on a row altered into an invalid prediction (see {@link #verifyLedger()}). */
     public synchronized List<Prediction> predictions() {
-        return sql(() -> queryPredictions("")).stream().map(StoredPrediction::parse).toList();
+        return ledger.predictions("");
+    }
+
+    /** Every chained entry (predictions and checks) in chain order, as the export publishes them. */
+    public synchronized List<LedgerEntry> ledgerEntries() {
+        return ledger.entries();
     }
 
     /** Ids of the predictions that supersede {@code id} (empty if it is current). */
@@ -819,100 +869,59 @@ public final class Registry implements AutoCloseable {
         });
     }
 
-    /** Recomputes the hash chain from the first entry and reports the first entry that does not verify. */
+    /**
+     * Verifies the ledger from its first entry: chain links and hashes, every signature, filing times never going
+     * backwards, and the last head this machine recorded for this database; reports the first entry that fails, and
+     * the signing keys this machine does not vouch for.
+     */
     public synchronized LedgerVerification verifyLedger() {
-        List<StoredPrediction> rows = sql(() -> queryPredictions(""));
-        String expectedPrev = Prediction.GENESIS_HASH;
-        long expectedId = 1;
-        for (StoredPrediction row : rows) {
-            String label = "entry " + row.id + " ('" + row.targetName + "')";
-            if (row.id != expectedId) {
-                return new LedgerVerification(rows.size(), row.id, "expected entry " + expectedId + " next but found entry "
-                        + row.id + ": an entry was deleted or renumbered", expectedPrev);
-            }
-            if (!expectedPrev.equals(row.previousHash)) {
-                return new LedgerVerification(rows.size(), row.id, label + ": previous_hash " + abbrev(row.previousHash)
-                        + " does not match the hash of the entry before it (" + abbrev(expectedPrev)
-                        + "): the chain was altered", expectedPrev);
-            }
-            Prediction p;
-            try {
-                p = row.parse();
-            } catch (RuntimeException e) {
-                return new LedgerVerification(rows.size(), row.id, label + ": the stored row is no longer a valid prediction ("
-                        + e.getMessage() + "): it was altered after filing", expectedPrev);
-            }
-            String recomputed = p.recomputeHash();
-            if (!recomputed.equals(row.entryHash)) {
-                return new LedgerVerification(rows.size(), row.id, label + ": its content hashes to " + abbrev(recomputed)
-                        + " but the recorded entry hash is " + abbrev(row.entryHash) + ": the row was altered after filing", expectedPrev);
-            }
-            expectedPrev = row.entryHash;
-            expectedId++;
-        }
-        return new LedgerVerification(rows.size(), null, null, expectedPrev);
+        return ledger.verify(Map.of());
     }
 
-    private static String abbrev(String hash) {
-        return hash == null ? "null" : hash.length() > 16 ? hash.substring(0, 16) + "…" : hash;
-    }
-
-    /** A predictions row as stored, before validation (so that verify can report rows no longer valid). */
-    private record StoredPrediction(long id, String targetName, String kind, double params, double tokens, double compute,
-                                    double predictedLoss, Double intervalLow, Double intervalHigh, Double intervalLevel,
-                                    String intervalNote, String method, long fitId, String inputHash, String codeVersion,
-                                    String author, String createdAt, Long supersedes, String previousHash, String entryHash) {
-        Prediction parse() {
-            Instant created;
-            try {
-                created = Instant.parse(createdAt);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("created_at is not an ISO-8601 instant: " + createdAt);
-            }
-            return new Prediction(id, targetName, kind, params, tokens, compute, predictedLoss, intervalLow, intervalHigh,
-                    intervalLevel, intervalNote, method, fitId, inputHash, codeVersion, author, created, supersedes,
-                    previousHash, entryHash);
-        }
-    }
-
-    private List<StoredPrediction> queryPredictions(String where) throws SQLException {
-        List<StoredPrediction> out = new ArrayList<>();
-        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT id, target_name, kind, params, tokens,"
-                + " compute, predicted_loss, interval_low, interval_high, interval_level, interval_note, method, fit_id, input_hash,"
-                + " code_version, author, created_at, supersedes, previous_hash, entry_hash FROM predictions " + where + " ORDER BY id")) {
-            while (rs.next()) {
-                long sup = rs.getLong(18);
-                Long supersedes = rs.wasNull() ? null : sup;
-                out.add(new StoredPrediction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getDouble(5),
-                        rs.getDouble(6), rs.getDouble(7), getDouble(rs, 8), getDouble(rs, 9), getDouble(rs, 10),
-                        rs.getString(11), rs.getString(12), rs.getLong(13), rs.getString(14), rs.getString(15),
-                        rs.getString(16), rs.getString(17), supersedes, rs.getString(19), rs.getString(20)));
-            }
-        }
-        return out;
+    /** {@link #verifyLedger()} also trusting {@code publicKeys} (Base64 key → author), e.g. those of a public copy. */
+    public synchronized LedgerVerification verifyLedger(Map<String, String> publicKeys) {
+        return ledger.verify(publicKeys);
     }
 
     // ---------------------------------------------------------------- checks
 
-    /** Checks prediction {@code predictionId} against finished run {@code runId} and stores the check. */
+    /** {@link #checkAgainstRun(long, long, boolean)} refusing a run that does not match the target. */
     public synchronized PredictionCheck checkAgainstRun(long predictionId, long runId) {
+        return checkAgainstRun(predictionId, runId, false);
+    }
+
+    /**
+     * Checks prediction {@code predictionId} against finished run {@code runId} and files the check in the ledger
+     * (a new entry: an earlier check of the same prediction stays). The run must match the target (see
+     * {@link PredictionCheck#match}) unless {@code allowMismatch}, which the entry records.
+     */
+    public synchronized PredictionCheck checkAgainstRun(long predictionId, long runId, boolean allowMismatch) {
         Prediction p = prediction(predictionId).orElseThrow(() -> new IllegalArgumentException("no prediction with id " + predictionId));
         RunRecord run = run(runId).orElseThrow(() -> new IllegalArgumentException("no run with id " + runId));
         if (run.status() != RunStatus.FINISHED || run.finalLoss() == null) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + ": it has no final loss to check against yet");
         }
-        return storeCheck(PredictionCheck.of(p, runId, run.finalLoss()));
+        PredictionCheck.TargetMatch m = PredictionCheck.match(p, run);
+        if (!m.matches() && !allowMismatch) {
+            throw new IllegalArgumentException("prediction " + predictionId + " (" + p.targetName() + "): " + m.description()
+                    + "; nothing filed: check it against its own target run, or pass --allow-mismatch to file the check"
+                    + " with the mismatch recorded");
+        }
+        String match = m.matches() ? m.description() : "mismatch allowed: " + m.description();
+        return ledger.fileCheck(PredictionCheck.draft(p, run, run.finalLoss(), match, !m.matches(), Provenance.author()));
     }
 
     /** Checks a prediction against a loss measured elsewhere (a run trained outside this registry). */
     public synchronized PredictionCheck checkAgainstLoss(long predictionId, double actualLoss) {
         Prediction p = prediction(predictionId).orElseThrow(() -> new IllegalArgumentException("no prediction with id " + predictionId));
-        return storeCheck(PredictionCheck.of(p, null, actualLoss));
+        return ledger.fileCheck(PredictionCheck.draft(p, null, actualLoss,
+                "no registry run: loss given by hand, so neither the target nor the start time can be checked", false,
+                Provenance.author()));
     }
 
     /**
      * Checks every prediction whose target run (a run named like the target, or with the target as spec hash) has
-     * finished and that was not yet checked against that run. Returns the new checks.
+     * finished, matches the target, and was not yet checked against that prediction. Returns the new checks.
      */
     public synchronized List<PredictionCheck> checkAll() {
         List<PredictionCheck> out = new ArrayList<>();
@@ -923,8 +932,8 @@ public final class Registry implements AutoCloseable {
                 done.add(c.runId());
             }
             for (RunRecord r : targets) {
-                if (r.status() == RunStatus.FINISHED && !done.contains(r.id())) {
-                    out.add(storeCheck(PredictionCheck.of(p, r.id(), r.finalLoss())));
+                if (r.status() == RunStatus.FINISHED && !done.contains(r.id()) && PredictionCheck.match(p, r).matches()) {
+                    out.add(checkAgainstRun(p.id(), r.id(), false));
                     done.add(r.id());
                 }
             }
@@ -939,63 +948,13 @@ public final class Registry implements AutoCloseable {
         return targets;
     }
 
-    /** Checks of one prediction, oldest first. */
+    /** Checks of one prediction, oldest first: the whole history (chained checks, and any stored before chaining). */
     public synchronized List<PredictionCheck> checks(long predictionId) {
-        return queryChecks("WHERE prediction_id = " + predictionId);
+        return ledger.checks("WHERE prediction_id = " + predictionId);
     }
 
     public synchronized List<PredictionCheck> checks() {
-        return queryChecks("");
-    }
-
-    private PredictionCheck storeCheck(PredictionCheck c) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        long id = transaction(() -> {
-            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO checks (prediction_id, run_id, actual_loss, predicted_loss,"
-                    + " absolute_error, relative_error, inside_interval, verdict, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
-                ps.setLong(1, c.predictionId());
-                if (c.runId() == null) {
-                    ps.setNull(2, Types.BIGINT);
-                } else {
-                    ps.setLong(2, c.runId());
-                }
-                ps.setDouble(3, c.actualLoss());
-                ps.setDouble(4, c.predictedLoss());
-                ps.setDouble(5, c.absoluteError());
-                ps.setDouble(6, c.relativeError());
-                if (c.insideInterval() == null) {
-                    ps.setNull(7, Types.BOOLEAN);
-                } else {
-                    ps.setBoolean(7, c.insideInterval());
-                }
-                ps.setString(8, c.verdict().name());
-                ps.setObject(9, ts(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
-        return new PredictionCheck(id, c.predictionId(), c.runId(), c.actualLoss(), c.predictedLoss(), c.absoluteError(),
-                c.relativeError(), c.insideInterval(), c.verdict(), now);
-    }
-
-    private List<PredictionCheck> queryChecks(String where) {
-        return sql(() -> {
-            List<PredictionCheck> out = new ArrayList<>();
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT id, prediction_id, run_id, actual_loss,"
-                    + " predicted_loss, absolute_error, relative_error, inside_interval, verdict, checked_at FROM checks " + where + " ORDER BY id")) {
-                while (rs.next()) {
-                    long run = rs.getLong(3);
-                    Long runId = rs.wasNull() ? null : run;
-                    boolean in = rs.getBoolean(8);
-                    Boolean inside = rs.wasNull() ? null : in;
-                    out.add(new PredictionCheck(rs.getLong(1), rs.getLong(2), runId, rs.getDouble(4), rs.getDouble(5),
-                            rs.getDouble(6), rs.getDouble(7), inside, PredictionCheck.Verdict.valueOf(rs.getString(9)), instant(rs, 10)));
-                }
-            }
-            return out;
-        });
+        return ledger.checks("");
     }
 
     // ---------------------------------------------------------------- import / export
@@ -1147,11 +1106,11 @@ public final class Registry implements AutoCloseable {
 
     /** A unit of SQL work. */
     @FunctionalInterface
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T run() throws SQLException;
     }
 
-    private <T> T sql(SqlWork<T> work) {
+    <T> T sql(SqlWork<T> work) {
         try {
             return work.run();
         } catch (SQLException e) {
@@ -1160,7 +1119,7 @@ public final class Registry implements AutoCloseable {
     }
 
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if anything throws. */
-    private <T> T transaction(SqlWork<T> work) {
+    <T> T transaction(SqlWork<T> work) {
         try {
             conn.setAutoCommit(false);
         } catch (SQLException e) {
@@ -1186,21 +1145,21 @@ public final class Registry implements AutoCloseable {
         }
     }
 
-    private static LocalDateTime ts(Instant t) {
+    static LocalDateTime ts(Instant t) {
         return LocalDateTime.ofInstant(t.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 
-    private static Instant instant(ResultSet rs, int col) throws SQLException {
+    static Instant instant(ResultSet rs, int col) throws SQLException {
         LocalDateTime t = rs.getObject(col, LocalDateTime.class);
         return t == null ? null : t.toInstant(ZoneOffset.UTC);
     }
 
-    private static Double getDouble(ResultSet rs, int col) throws SQLException {
+    static Double getDouble(ResultSet rs, int col) throws SQLException {
         double v = rs.getDouble(col);
         return rs.wasNull() ? null : v;
     }
 
-    private static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+    static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {
         if (v == null) {
             ps.setNull(i, Types.DOUBLE);
         } else {

@@ -24,12 +24,28 @@ import java.time.Instant;
  * @param bestLoss            best held-out loss seen, null unless known
  * @param wallSeconds         training wall time, null unless known
  * @param codeVersion         git commit (or "unknown") of the code that planned or trained the run
+ * @param startedAt           UTC time the registry was first told the run started training, null when unknown
+ *                            (imported runs, runs recorded only once finished): a check compares it with the
+ *                            prediction's filing time
+ * @param finishedAt          UTC time the run finished (its result.json's time when recorded from a run directory),
+ *                            null when unknown
  */
 public record RunRecord(Long id, String ladder, String name, String specHash, String specJson, String architecture,
                         double params, double totalParams, double tokens, double budgetFlops, double plannedFlops,
                         Double countedFlops, String hyperparametersJson, RunStatus status, String statusMessage,
                         Double finalLoss, Double bestLoss, Double wallSeconds, String codeVersion, Instant createdAt,
-                        Instant updatedAt) {
+                        Instant updatedAt, Instant startedAt, Instant finishedAt) {
+
+    /** A run record without start and finish times (what the registry stored before it kept them). */
+    public RunRecord(Long id, String ladder, String name, String specHash, String specJson, String architecture,
+                     double params, double totalParams, double tokens, double budgetFlops, double plannedFlops,
+                     Double countedFlops, String hyperparametersJson, RunStatus status, String statusMessage,
+                     Double finalLoss, Double bestLoss, Double wallSeconds, String codeVersion, Instant createdAt,
+                     Instant updatedAt) {
+        this(id, ladder, name, specHash, specJson, architecture, params, totalParams, tokens, budgetFlops, plannedFlops,
+                countedFlops, hyperparametersJson, status, statusMessage, finalLoss, bestLoss, wallSeconds, codeVersion,
+                createdAt, updatedAt, null, null);
+    }
 
     public RunRecord {
         if (specHash == null || specHash.isBlank()) {

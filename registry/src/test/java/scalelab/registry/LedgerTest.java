@@ -121,7 +121,7 @@ class LedgerTest {
     }
 
     @Test
-    void rewrittenRowWithRecomputedHashBreaksTheNextLink() throws Exception {
+    void rewrittenRowWithRecomputedHashFailsItsSignature() throws Exception {
         Path db = dir.resolve("l.duckdb");
         Prediction second;
         try (Registry r = Registry.open(db)) {
@@ -130,17 +130,20 @@ class LedgerTest {
             second = file(r, fit, "b", 2e9, 2e10, null);
             file(r, fit, "c", 3e9, 2e10, null);
         }
-        Prediction forged = new Prediction(null, second.targetName(), second.kind(), second.params(), second.tokens(),
+        // An insider recomputes the hash of the edited row (the recipe is public) but cannot sign it: the old signature
+        // no longer matches the content, and before signing the next link would have broken anyway.
+        Prediction edited = new Prediction(second.id(), second.targetName(), second.kind(), second.params(), second.tokens(),
                 second.compute(), 2.0, null, null, null, second.intervalNote(), second.method(), second.fitId(),
-                second.inputHash(), second.codeVersion(), second.author(), second.createdAt(), null, null, null)
-                .asEntry(2, second.previousHash());
+                second.inputHash(), second.codeVersion(), second.author(), second.createdAt(), null, second.previousHash(), null,
+                second.seq(), second.format(), second.forecast(), second.publicKey(), second.signature());
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db); Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE predictions SET predicted_loss = 2.0, entry_hash = '" + forged.entryHash() + "' WHERE id = 2");
+            s.executeUpdate("UPDATE predictions SET predicted_loss = 2.0, interval_low = NULL, interval_high = NULL,"
+                    + " interval_level = NULL, entry_hash = '" + edited.recomputeHash() + "' WHERE id = 2");
         }
         try (Registry r = Registry.open(db)) {
             LedgerVerification v = r.verifyLedger();
-            assertEquals(3L, v.firstBrokenId(), v.problem());
-            assertTrue(v.problem().contains("previous_hash"), v.problem());
+            assertEquals(2L, v.firstBrokenId(), v.problem());
+            assertTrue(v.problem().contains("signature does not verify"), v.problem());
         }
     }
 
@@ -185,8 +188,9 @@ class LedgerTest {
             String edited = md.replace("| predicted_loss | " + loss + " |", "| predicted_loss | 1.5 |");
             assertNotEquals(md, edited);
             List<String> problems = LedgerExport.compare(LedgerExport.parseMarkdown(edited), r.predictions());
-            assertEquals(1, problems.size(), problems.toString());
-            assertTrue(problems.get(0).startsWith("published entry 2"), problems.get(0));
+            assertEquals(2, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith("published entry 2: its fields hash to"), problems.get(0));
+            assertTrue(problems.get(1).startsWith("published entry 2: its signature does not verify"), problems.get(1));
         }
     }
 

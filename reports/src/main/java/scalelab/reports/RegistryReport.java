@@ -418,15 +418,49 @@ public final class RegistryReport {
                     String.valueOf(p.fitId()), p.entryHash(), "pending" + superseded, Double.NaN, Double.NaN);
         }
         PredictionCheck c = checks.get(checks.size() - 1);
-        String verdict = switch (c.verdict()) {
+        // Every check is kept in the ledger: the row shows the latest verdict and, when there were several, the history.
+        String verdict = verdictWords(c) + superseded + "; " + preregistration(c);
+        if (checks.size() > 1) {
+            verdict += "; " + checks.size() + " checks: " + String.join(" → ", checks.stream().map(k -> String.format(Locale.ROOT,
+                    "%s %.4f", shortVerdict(k), k.actualLoss())).toList());
+        }
+        // Signed, so the page says whether the law was optimistic; its magnitude is the registry's relative error.
+        double errPct = 100 * (p.predictedLoss() - c.actualLoss()) / c.actualLoss();
+        return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
+                String.valueOf(p.fitId()), p.entryHash(), verdict, c.actualLoss(), errPct);
+    }
+
+    private static String verdictWords(PredictionCheck c) {
+        return switch (c.verdict()) {
             case WITHIN_INTERVAL -> "inside interval";
             case OUTSIDE_INTERVAL -> "outside interval";
             case NO_INTERVAL -> "checked (no interval)";
         };
-        // Signed, so the page says whether the law was optimistic; its magnitude is the registry's relative error.
-        double errPct = 100 * (p.predictedLoss() - c.actualLoss()) / c.actualLoss();
-        return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
-                String.valueOf(p.fitId()), p.entryHash(), verdict + superseded, c.actualLoss(), errPct);
+    }
+
+    private static String shortVerdict(PredictionCheck c) {
+        return switch (c.verdict()) {
+            case WITHIN_INTERVAL -> "inside";
+            case OUTSIDE_INTERVAL -> "outside";
+            case NO_INTERVAL -> "checked";
+        };
+    }
+
+    /** "preregistered" only when the run is known to have started after the prediction was filed. */
+    static String preregistration(PredictionCheck c) {
+        if (c.preregistered()) {
+            return "preregistered (run started after filing)";
+        }
+        if (!c.chained()) {
+            return "not shown preregistered (checked before run start times were recorded)";
+        }
+        if (c.runId() == null) {
+            return "not shown preregistered (loss given by hand)";
+        }
+        if (c.startedAfterFiling() == null) {
+            return "not shown preregistered (run start unknown)";
+        }
+        return "NOT preregistered: run started before filing";
     }
 
     /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */

@@ -59,8 +59,9 @@ abstract class ReportDocument {
 
         if (!in.ledger().isEmpty()) {
             heading("Preregistered predictions");
-            paragraph("Each prediction was filed in the hash-chained ledger before its target run was trained; "
-                    + "the hash lets anyone compare a public copy with the database.");
+            paragraph("Each prediction and each check is a signed entry of the hash-chained ledger; the hash lets anyone "
+                    + "compare a public copy with the database. A verdict says \"preregistered\" only when the checked run "
+                    + "started after the prediction was filed; a second check adds a verdict and the row shows the history.");
             table(ReportWriter.ledger(in), false);
             figure("loss-frontier");
         }

@@ -85,6 +85,7 @@ class RegistryReportTest {
             FitRecord vp = r.fit(ids[0]).orElseThrow();
             checked = r.filePrediction(Predictions.draft(vp, new Predictions.Target("target-5.76e23", "dense", null, null, 5.76e23),
                     0.95, null, "test", "tester", Instant.now()));
+            r.checkAgainstLoss(checked.id(), checked.predictedLoss() * 1.5);
             r.checkAgainstLoss(checked.id(), checked.predictedLoss() * 1.001);
             r.filePrediction(Predictions.draft(vp, new Predictions.Target("target-1e22", "dense", null, null, 1e22), 0.95, null,
                     "test", "tester", Instant.now()));
@@ -114,7 +115,10 @@ class RegistryReportTest {
         assertEquals(checked.entryHash(), l1.hash());
         assertTrue(l1.checked());
         assertEquals(100 * (1 / 1.001 - 1), l1.relativeErrorPct(), 1e-9, "(predicted − actual)/actual, signed");
-        assertTrue(Set.of("inside interval", "outside interval").contains(l1.verdict()), l1.verdict());
+        assertTrue(l1.verdict().startsWith("inside interval") || l1.verdict().startsWith("outside interval"), l1.verdict());
+        assertTrue(l1.verdict().contains("not shown preregistered (loss given by hand)"), l1.verdict());
+        assertTrue(l1.verdict().contains("2 checks: outside " + String.format(java.util.Locale.ROOT, "%.4f", checked.predictedLoss() * 1.5)
+                + " → "), "both verdicts kept, oldest first: " + l1.verdict());
         assertEquals("pending", l2.verdict());
         assertFalse(l2.checked());
 
@@ -141,6 +145,33 @@ class RegistryReportTest {
         assertEquals(files.figures().size(), images);
         for (String s : List.of(checked.entryHash(), "pending", "approach3", "computed for this report", "target-5.76e23")) {
             assertTrue(html.contains(Html.esc(s)), "HTML lacks " + s);
+        }
+    }
+
+    @Test
+    void verdictSaysPreregisteredOnlyWhenTheRunStartedAfterFiling(@TempDir Path dir) throws Exception {
+        try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
+            long early = r.upsertRun(scalelab.registry.RunRecord.planned("t", "big", "spec-early", "{}", "dense", 1e9, 1e9, 2e10,
+                    1.2e20, 1.2e20, null, "x"));
+            r.markRunning(early);
+            Thread.sleep(5);
+            long fitId = r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", new scalelab.fitting.LossSurface(1.69, 406.4,
+                    410.7, 0.34, 0.28), 1e-4, "h", List.of(), "t", "{}", List.of(), null));
+            Prediction p = r.filePrediction(Predictions.draft(r.fit(fitId).orElseThrow(),
+                    new Predictions.Target("big", "dense", 1e9, 2e10, null), 0.95, null, "test", "tester", Instant.now()));
+            Thread.sleep(5);
+            long late = r.upsertRun(scalelab.registry.RunRecord.planned("t2", "big", "spec-late", "{}", "dense", 1e9, 1e9, 2e10,
+                    1.2e20, 1.2e20, null, "x"));
+            r.markRunning(late);
+            r.finishRun(early, 2.5, 2.5, 1.2e20, 1);
+            r.finishRun(late, 2.5, 2.5, 1.2e20, 1);
+            r.checkAgainstRun(p.id(), early);
+            String before = RegistryReport.ledgerRow(r, p).verdict();
+            assertTrue(before.contains("NOT preregistered: run started before filing"), before);
+            assertFalse(before.contains("preregistered (run started after filing)"), before);
+            r.checkAgainstRun(p.id(), late);
+            String after = RegistryReport.ledgerRow(r, p).verdict();
+            assertTrue(after.contains("; preregistered (run started after filing)"), after);
         }
     }
 

@@ -73,8 +73,24 @@ public final class RunRegistration {
         if (!shares.isEmpty() && registry.expertShares(id).isEmpty()) {
             registry.appendExpertShares(id, shares);
         }
-        registry.finishRun(id, result.finalEvalLoss(), result.bestEvalLoss(), result.countedFlops(), result.wallSeconds());
+        registry.finishRun(id, result.finalEvalLoss(), result.bestEvalLoss(), result.countedFlops(), result.wallSeconds(),
+                finishedAt(runDir));
         return true;
+    }
+
+    /**
+     * When the run finished: the time its result.json was written (the run directory may be registered long after,
+     * e.g. by a ladder's sink catching up), else now. The start is recorded by {@link #started}, when the registry is
+     * told before the first step; a run registered only once finished has no known start and is never reported as
+     * preregistered.
+     */
+    static java.time.Instant finishedAt(Path runDir) {
+        Path result = runDir.resolve(TrainingResult.FILE_NAME);
+        try {
+            return Files.isRegularFile(result) ? Files.getLastModifiedTime(result).toInstant() : java.time.Instant.now();
+        } catch (IOException e) {
+            return java.time.Instant.now(); // the result itself was read by the caller; its time is a detail
+        }
     }
 
     /** The run directory's expert-shares.csv (step, layer, expert_0 … expert_{E-1}); empty for dense runs. */

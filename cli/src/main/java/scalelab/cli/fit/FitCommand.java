@@ -28,7 +28,8 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--from-db", description = "fit the finished runs stored in the registry instead of a file")
     boolean fromDb;
 
-    @Option(names = "--ladder", paramLabel = "NAME", description = "with --from-db: only this ladder's runs (default: all runs)")
+    @Option(names = "--ladder", paramLabel = "NAME",
+            description = "with --from-db: this ladder's runs (may be left out only when the registry holds one ladder)")
     String ladder;
 
     @Option(names = "--db", paramLabel = "FILE", description = "with --from-db: database file (default: $SCALELAB_DB, else ./scalelab.duckdb)")
@@ -115,6 +116,7 @@ public final class FitCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Registry registry = Registry.open(Registry.resolvePath(db))) {
+            String ladder = scalelab.cli.registry.LadderChoice.require(registry, this.ladder, "fit --from-db");
             FitAndStore.Outcome o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
             if (format.equals("json")) {
                 var json = FitJson.toJson(o.fit());

@@ -35,6 +35,7 @@ import scalelab.registry.FitRecord;
 import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Predictions;
+import scalelab.training.ModelConfig;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
@@ -203,10 +204,20 @@ public final class QuickstartCommand implements Callable<Integer> {
                     out().println("the quickstart files its prediction from fit #" + fit.id() + " anyway (as predict"
                             + " --allow-unconverged); the ledger entry records " + fit.status());
                 }
-                prediction = registry.filePrediction(Predictions.draft(fit,
+                Prediction draft = Predictions.draft(fit,
                         new Predictions.Target(targetName, "dense", (double) targetRun.activeParams(), (double) targetRun.tokens(),
                                 targetRun.plannedFlops()),
-                        0.95, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now()));
+                        0.95, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now());
+                // The target's C is its planned FLOPs by the ladder's convention, which counts attention: at these widths
+                // that is well above 6·N·D, so the plausibility check's FLOP tolerance is overridden, and the entry says so.
+                Predictions.Vetting vetting = Predictions.vet(draft, registry.dataRange(fit), new Predictions.Overrides(false, true,
+                        "the quickstart's C is the target run's planned FLOPs (" + ModelConfig.FLOP_CONVENTION
+                                + "), which 6·N·D leaves out"));
+                Predictions.requireFileable(vetting);
+                if (!vetting.reasons().isEmpty()) {
+                    out().println("filed with " + String.join("; ", vetting.reasons()));
+                }
+                prediction = registry.filePrediction(vetting.draft());
             }
             out().printf(Locale.ROOT, "prediction #%d (%s): %s (width %d: N_active=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
                             + "  entry hash %s%n", prediction.id(), prediction.method(), targetName, targetRun.width(),

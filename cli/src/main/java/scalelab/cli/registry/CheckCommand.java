@@ -17,7 +17,10 @@ import scalelab.registry.RunRecord;
 /** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Check predictions against actual losses: absolute and relative error, inside the interval, verdict.",
-                "  check --prediction ID --run RUN_ID   against a finished run in the registry",
+                "Each check is a new signed ledger entry; an earlier check of the same prediction stays.",
+                "  check --prediction ID --run RUN_ID   against a finished run in the registry: its kind, N (N_active),",
+                "                                       D and C must match the target within 1% (--allow-mismatch records",
+                "                                       an exception)",
                 "  check --prediction ID --loss X       against a loss measured elsewhere",
                 "  check --all                          every prediction whose target run (by name or spec hash) has finished"})
 public final class CheckCommand implements Callable<Integer> {
@@ -41,6 +44,10 @@ public final class CheckCommand implements Callable<Integer> {
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Actual actual;
+
+        @Option(names = "--allow-mismatch",
+                description = "With --run: check even a run that does not match the target (the entry records the mismatch).")
+        boolean allowMismatch;
     }
 
     static final class Actual {
@@ -65,7 +72,11 @@ public final class CheckCommand implements Callable<Integer> {
                     out.println("no new checks: no prediction has a finished target run that was not checked yet");
                 }
             } else {
-                checks = List.of(mode.one.actual.runId != null ? r.checkAgainstRun(mode.one.predictionId, mode.one.actual.runId)
+                if (mode.one.allowMismatch && mode.one.actual.runId == null) {
+                    throw new IllegalArgumentException("--allow-mismatch applies to --run: a loss given with --loss has no run to match");
+                }
+                checks = List.of(mode.one.actual.runId != null
+                        ? r.checkAgainstRun(mode.one.predictionId, mode.one.actual.runId, mode.one.allowMismatch)
                         : r.checkAgainstLoss(mode.one.predictionId, mode.one.actual.loss));
             }
             for (PredictionCheck c : checks) {
@@ -98,9 +109,13 @@ public final class CheckCommand implements Callable<Integer> {
                 continue;
             }
             List<RunRecord> targets = r.targetRuns(p);
+            List<String> mismatched = targets.stream().filter(t -> t.status() == scalelab.registry.RunStatus.FINISHED)
+                    .map(t -> PredictionCheck.match(p, t)).filter(m -> !m.matches()).map(PredictionCheck.TargetMatch::description).toList();
             String why = targets.isEmpty()
                     ? "no run is named '" + p.targetName() + "' (or has it as spec hash); check it with --prediction "
                     + p.id() + " --run RUN_ID or --loss X"
+                    : !mismatched.isEmpty() ? String.join("; ", mismatched) + " (check it anyway with --prediction " + p.id()
+                    + " --run RUN_ID --allow-mismatch, recorded)"
                     : "its target run" + (targets.size() > 1 ? "s are " : " is ")
                     + targets.stream().map(t -> t.id() + " " + t.status().name().toLowerCase(Locale.ROOT)).toList();
             lines.add(String.format(Locale.ROOT, "prediction %d (%s) not checked yet: %s", p.id(), p.targetName(), why));
@@ -113,9 +128,14 @@ public final class CheckCommand implements Callable<Integer> {
                 ? String.format(Locale.ROOT, "%.0f%% interval [%.4f, %.4f] %s", 100 * p.intervalLevel(), p.intervalLow(),
                 p.intervalHigh(), c.insideInterval() ? "contains it" : "misses it")
                 : "no interval";
-        return String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error %+.4f (%.2f%%), %s -> %s",
+        String line = String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error %+.4f (%.2f%%), %s -> %s",
                 c.id(), p.id(), p.targetName(), c.predictedLoss(), c.actualLoss(),
                 c.runId() == null ? "given with --loss" : "run " + c.runId(), c.actualLoss() - c.predictedLoss(),
                 100 * c.relativeError(), interval, c.verdict());
+        if (!c.chained()) {
+            return line;
+        }
+        return line + "\n  " + c.targetMatch() + "\n  " + scalelab.registry.LedgerExport.timing(c)
+                + "\n  ledger entry " + c.seq() + ", hash " + c.entryHash();
     }
 }

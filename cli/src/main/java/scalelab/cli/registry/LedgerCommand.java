@@ -11,6 +11,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.util.Map;
+import scalelab.registry.LedgerEntry;
 import scalelab.registry.LedgerExport;
 import scalelab.registry.LedgerVerification;
 import scalelab.registry.Prediction;
@@ -29,8 +31,10 @@ public final class LedgerCommand implements Runnable {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Recompute the hash chain; report the first broken entry (exit 1).",
-                    "With --public, also check a published export (Markdown or JSON) against the database."})
+            description = {"Verify the ledger: hash chain, signatures, filing times never going backwards, and the last",
+                    "entry this machine filed (recorded outside the database); exit 1 naming the first entry that fails,",
+                    "or when entries are signed by keys this machine does not hold.",
+                    "With --public, also check a published export (Markdown or JSON) and trust the keys it publishes."})
     static final class Verify implements Callable<Integer> {
         @Mixin
         DbOption db;
@@ -44,24 +48,51 @@ public final class LedgerCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            LedgerExport.PublicCopy copy = null;
+            if (publicCopy != null) {
+                // Read before opening the database: a file that is not an export is refused, not "matched".
+                try {
+                    copy = LedgerExport.parse(Files.readString(publicCopy), publicCopy.toString().toLowerCase(Locale.ROOT).endsWith(".json"));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(publicCopy + ": " + e.getMessage() + "; give the file `scalelab ledger"
+                            + " export` wrote");
+                }
+            }
             try (Registry r = db.open()) {
-                LedgerVerification v = r.verifyLedger();
+                LedgerVerification v = r.verifyLedger(copy == null ? Map.of() : copy.publicKeys());
                 int exit = 0;
                 if (v.intact()) {
-                    out.println("ledger intact: " + v.entries() + " entries, head hash " + v.headHash());
+                    out.println("ledger intact: " + v.entries() + " entries (" + (v.entries() - v.checkEntries()) + " predictions, "
+                            + v.checkEntries() + " checks), head hash " + v.headHash());
                 } else {
                     out.println("ledger BROKEN at entry " + v.firstBrokenId() + ": " + v.problem());
                     exit = 1;
                 }
-                if (publicCopy != null) {
-                    String text = Files.readString(publicCopy);
-                    List<LedgerExport.PublicEntry> published = publicCopy.toString().toLowerCase(Locale.ROOT).endsWith(".json")
-                            ? LedgerExport.parseJson(text) : LedgerExport.parseMarkdown(text);
+                if (v.unsignedEntries() > 0) {
+                    out.println("unsigned: " + v.unsignedEntries() + " entries filed before signing (" + Prediction.FORMAT_V1
+                            + "): only the hash chain and a public copy vouch for them");
+                }
+                if (v.legacyChecks() > 0) {
+                    out.println("unchained: " + v.legacyChecks() + " checks stored before checks joined the chain: nothing vouches"
+                            + " for them");
+                }
+                if (!v.trusted()) {
+                    v.untrustedKeys().forEach((fp, author) -> out.println("UNTRUSTED key " + fp + " (entries by " + author
+                            + "): this machine does not hold it, so its signatures prove nothing here; put the author's public"
+                            + " key (from their export) in " + r.keys().dir().resolve(author + ".pub") + ", or verify with"
+                            + " --public EXPORT"));
+                    exit = 1;
+                }
+                out.println("head record: " + v.headNote());
+                if (copy != null) {
                     // Compare against the rows as stored, without requiring them to parse (a broken row is reported above).
-                    List<String> problems = v.intact() ? LedgerExport.compare(published, r.predictions())
+                    List<String> problems = v.intact() ? LedgerExport.compare(copy, r.ledgerEntries())
                             : List.of("not compared: fix or explain the broken chain first");
                     if (problems.isEmpty()) {
-                        out.println("public copy " + publicCopy + " matches the database: " + published.size() + " entries");
+                        out.println("public copy " + publicCopy + " matches the database: its " + copy.entries().size()
+                                + " entries are entries 1–" + copy.entries().size() + " here, hashes and signatures verified"
+                                + (v.entries() > copy.entries().size() ? "; " + (v.entries() - copy.entries().size())
+                                + " entries were filed after it" : ""));
                     } else {
                         problems.forEach(p -> out.println("public copy " + publicCopy + ": " + p));
                         exit = 1;
@@ -98,7 +129,7 @@ public final class LedgerCommand implements Runnable {
                     throw new IllegalStateException("ledger broken at entry " + v.firstBrokenId() + ": " + v.problem()
                             + " (`scalelab ledger verify` for details); refusing to export a copy that would not verify");
                 }
-                List<Prediction> ledger = r.predictions();
+                List<LedgerEntry> ledger = r.ledgerEntries();
                 text = switch (format.toLowerCase(Locale.ROOT)) {
                     case "markdown", "md" -> LedgerExport.markdown(ledger, v);
                     case "json" -> LedgerExport.json(ledger, v);

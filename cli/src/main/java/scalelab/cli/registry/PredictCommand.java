@@ -18,18 +18,21 @@ import scalelab.training.moe.MoePredictions;
 
 /** {@code scalelab predict}: files a preregistered prediction in the ledger from a stored fit. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"File a preregistered prediction (append-only, hash-chained ledger) from a stored fit.",
+        description = {"File a preregistered prediction (append-only, hash-chained, signed ledger) from a stored fit.",
                 "Target: --params N --tokens D, or --compute C alone for the compute-optimal allocation at C.",
+                "A prediction's C lies above the largest budget of the runs fitted; a target inside the data is a",
+                "projection: answered, not filed (exit 0). Implausible targets are refused (exit 2).",
                 "MoE target: --target moe:experts=E,top_k=K,active=N_act,tokens=D[,granularity=G] fits the MoE laws to the",
                 "ladder's finished dense + MoE runs, keeps the law the data support, and files its prediction."})
 public final class PredictCommand implements Callable<Integer> {
     @Mixin
     DbOption db;
 
-    @Option(names = "--fit", paramLabel = "ID", description = "Stored fit to predict from (default: the latest fit).")
+    @Option(names = "--fit", paramLabel = "ID", description = "Stored fit to predict from (default: the latest fit of the ladder).")
     Long fitId;
 
-    @Option(names = "--ladder", paramLabel = "NAME", description = "Without --fit: the latest fit of this ladder.")
+    @Option(names = "--ladder", paramLabel = "NAME",
+            description = "Without --fit: the latest fit of this ladder (may be left out only when the registry holds one ladder).")
     String ladder;
 
     @Option(names = "--compute", paramLabel = "C", description = "Target compute in FLOPs.")
@@ -76,8 +79,27 @@ public final class PredictCommand implements Callable<Integer> {
                     + " the status). A FAILED fit is always refused.")
     boolean allowUnconverged;
 
+    @Option(names = "--allow-projection",
+            description = "File even a target whose C is not above the largest budget fitted (a projection); the entry records it.")
+    boolean allowProjection;
+
+    @Option(names = "--allow-implausible",
+            description = "File even a target outside the plausibility bounds (tokens per parameter in [0.1, 1e4], C within 5%"
+                    + " of 6·N·D, C at most 1e4× the largest budget fitted); the entry records which and why.")
+    boolean allowImplausible;
+
+    @Option(names = "--because", paramLabel = "TEXT", description = "The reason for an --allow-* override, recorded with it.")
+    String because;
+
+    @Option(names = "--dry-run", description = "Print exactly the entry that would be filed, and file nothing.")
+    boolean dryRun;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private Predictions.Overrides overrides() {
+        return new Predictions.Overrides(allowProjection, allowImplausible, because);
+    }
 
     @Override
     public Integer call() {
@@ -89,13 +111,29 @@ public final class PredictCommand implements Callable<Integer> {
             return predictMoe(out);
         }
         try (Registry r = db.open()) {
-            FitRecord fit = fitId != null
-                    ? r.fit(fitId).orElseThrow(() -> new IllegalArgumentException("no fit with id " + fitId + " in " + r.file()))
-                    : r.latestFit(ladder).orElseThrow(() -> new IllegalArgumentException("no stored fit"
-                    + (ladder == null ? "" : " for ladder " + ladder) + " in " + r.file() + ": run `scalelab fit --save` first"));
+            FitRecord fit;
+            if (fitId != null) {
+                fit = r.fit(fitId).orElseThrow(() -> new IllegalArgumentException("no fit with id " + fitId + " in " + r.file()));
+            } else {
+                String lad = LadderChoice.require(r, ladder, "predict without --fit");
+                fit = r.latestFit(lad).orElseThrow(() -> new IllegalArgumentException("no stored fit"
+                        + (lad == null ? "" : " for ladder " + lad) + " in " + r.file() + ": run `scalelab fit --save` first"));
+            }
             // draft() refuses a FAILED fit, and an unconverged one without the flag, before anything is written.
-            Prediction draft = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
+            Prediction unvetted = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
                     supersedes, allowUnconverged, Provenance.codeVersion(), Provenance.author(), Instant.now());
+            Predictions.Vetting vetting = Predictions.vet(unvetted, r.dataRange(fit), overrides());
+            if (vetting.status() == Predictions.Status.PROJECTION) {
+                out.println(vetting.describe());
+                out.flush();
+                return 0;
+            }
+            Predictions.requireFileable(vetting);
+            Prediction draft = vetting.draft();
+            if (dryRun) {
+                printDryRun(out, r.previewPrediction(draft));
+                return 0;
+            }
             Prediction p = r.filePrediction(draft);
             out.println("filed prediction " + p.id() + ": " + p.targetName());
             if (!"CONVERGED".equals(fit.status())) {
@@ -110,6 +148,16 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The entry as it would be filed: every hashed field, exactly as the hash and signature would cover them. */
+    static void printDryRun(PrintWriter out, Prediction preview) {
+        out.println("dry run: nothing filed; this entry would be filed (then hashed and signed):");
+        out.println("format=" + preview.format());
+        preview.canonicalFields().forEach((k, v) -> out.println(k + "=" + ("public_key".equals(k) && preview.publicKey() == null
+                ? "(the key of " + preview.author() + ", created on first filing)" : v)));
+        out.println(LedgerExport.summary(preview));
+        out.flush();
+    }
+
     private int predictMoe(PrintWriter out) {
         if (fitId != null || params != null || tokens != null || compute != null || supersedes != null) {
             throw new IllegalArgumentException("--target takes its N_act and D from the target string and fits the ladder's"
@@ -118,9 +166,21 @@ public final class PredictCommand implements Callable<Integer> {
         if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.95) {
             throw new IllegalArgumentException("--target files 95% intervals of kind moe: drop --kind and --level");
         }
+        if (dryRun) {
+            throw new IllegalArgumentException("--dry-run applies to dense targets from a stored fit; an MoE --target fits and"
+                    + " stores its law fit on the way");
+        }
         MoeTarget moeTarget = MoeTarget.parse(target);
         try (Registry r = db.open()) {
-            MoePredictions.Filed filed = MoePredictions.file(r, ladder, moeTarget, balance, samples, seed, name, allowUnconverged);
+            String lad = LadderChoice.require(r, ladder, "predict --target");
+            MoePredictions.Filed filed;
+            try {
+                filed = MoePredictions.file(r, lad, moeTarget, balance, samples, seed, name, allowUnconverged, overrides());
+            } catch (Predictions.NotFiled projection) {
+                out.println(projection.getMessage());
+                out.flush();
+                return 0;
+            }
             Prediction p = filed.prediction();
             out.println(filed.comparison().describe());
             out.println(filed.moePrediction().describe());

@@ -65,6 +65,16 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name, boolean allowUnconverged) {
+        return file(registry, ladder, target, balance, samples, seed, name, allowUnconverged, Predictions.Overrides.NONE);
+    }
+
+    /**
+     * {@link #file(Registry, String, MoeTarget, String, int, long, String, boolean)} with the overrides of
+     * {@link Predictions#vet}: a target whose C is not above the largest budget of the runs fitted is a projection,
+     * answered by {@link Predictions.NotFiled} (nothing stored), and an implausible one is refused, unless overridden.
+     */
+    public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
+                             String name, boolean allowUnconverged, Predictions.Overrides overrides) {
         if (!"quantile".equals(balance) && !"aux".equals(balance)) {
             throw new IllegalArgumentException("MoE balance must be quantile or aux, got " + balance);
         }
@@ -108,6 +118,14 @@ public final class MoePredictions {
                 made.fitMessage(), allowUnconverged);
 
         String inputHash = inputHash(observations);
+        String targetName = name == null || name.isBlank() ? target.describe() : name.strip();
+        double maxBudget = finished.stream().filter(r -> runIds.contains(r.id())).mapToDouble(RunRecord::budgetFlops).max().orElse(0);
+        // Vetted before saveFit too: a projection or an implausible target leaves no orphan fit behind.
+        Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
+                target.flops(), made.predictedLoss(), made.lower(), made.upper(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
+                inputHash, "v", "vetting", Instant.now(), null, null, null),
+                new Predictions.DataRange(runIds.size(), maxBudget), overrides);
+        Predictions.requireFileable(vetting);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, balance), List.of(), Instant.now());
         long fitId = registry.saveFit(fit);
@@ -118,7 +136,10 @@ public final class MoePredictions {
         if (caveat != null) {
             note = note + "; " + caveat;
         }
-        Prediction draft = new Prediction(null, name == null || name.isBlank() ? target.describe() : name.strip(), "moe",
+        if (!vetting.reasons().isEmpty()) {
+            note = note + "; " + String.join("; ", vetting.reasons());
+        }
+        Prediction draft = new Prediction(null, targetName, "moe",
                 target.activeParams(), target.tokens(), target.flops(), made.predictedLoss(), made.lower(), made.upper(),
                 LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
                 null, null);
