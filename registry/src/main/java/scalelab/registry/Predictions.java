@@ -21,6 +21,25 @@ public final class Predictions {
      */
     public record Target(String name, String kind, Double params, Double tokens, Double compute) {}
 
+    /**
+     * The draft with the forecaster's number in place of its fit's own: the point, the interval and its level, the
+     * method (or weighted combination), a note on how the interval was built and the forecast's status, the target's
+     * N and D when the forecaster chose them (compute-optimal targets), and {@code forecastJson} — the forecast's
+     * evidence, panel, leave-one-budget-out and assumptions — in the entry's hashed, signed forecast field.
+     */
+    public static Prediction withForecast(Prediction draft, scalelab.fitting.forecast.Forecast f, String forecastJson) {
+        boolean chosenSize = !f.target().atGivenSize() && Double.isFinite(f.params()) && Double.isFinite(f.tokens());
+        String note = f.interval().describe(f.level()) + "; forecast status " + f.status().name().toLowerCase(java.util.Locale.ROOT)
+                + (f.warnings().isEmpty() ? "" : " (" + f.warnings().size() + " warning(s) in the forecast field)");
+        if (draft.intervalNote().contains("--allow-unconverged")) {
+            note = note + "; " + draft.intervalNote();
+        }
+        return new Prediction(draft.id(), draft.targetName(), draft.kind(), chosenSize ? f.params() : draft.params(),
+                chosenSize ? f.tokens() : draft.tokens(), draft.compute(), f.loss(), f.lo(), f.hi(), f.level(), note,
+                "forecaster: " + f.method(), draft.fitId(), draft.inputHash(), draft.codeVersion(), draft.author(),
+                draft.createdAt(), draft.supersedes(), draft.previousHash(), draft.entryHash()).withForecast(forecastJson);
+    }
+
     /** {@link #draft(FitRecord, Target, double, Long, boolean, String, String, Instant)} refusing unconverged fits. */
     public static Prediction draft(FitRecord fit, Target target, double level, Long supersedes, String codeVersion,
                                    String author, Instant now) {

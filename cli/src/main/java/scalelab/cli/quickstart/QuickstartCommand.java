@@ -7,6 +7,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import scalelab.cli.fit.ForecastCommand;
+import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.ForecastTarget;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.registry.io.ForecastJson;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -194,6 +199,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                             + " (as predict --allow-unconverged); the ledger entry records " + moeFiled.moePrediction().fitStatus());
                 }
                 out().println(moeFiled.comparison().describe());
+                printForecast(moeFiled.forecast());
                 prediction = moeFiled.prediction();
             } else {
                 FitRecord fit = registry.latestFit(ladder.name()).orElseThrow();
@@ -207,7 +213,13 @@ public final class QuickstartCommand implements Callable<Integer> {
                 Prediction draft = Predictions.draft(fit,
                         new Predictions.Target(targetName, "dense", (double) targetRun.activeParams(), (double) targetRun.tokens(),
                                 targetRun.plannedFlops()),
-                        0.95, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now());
+                        FORECAST_LEVEL, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now());
+                // The number filed is the default forecaster's, for the target run's own N and D, as `predict` files it.
+                Forecast forecast = Forecaster.forecast(ForecastCommand.registryLadder(registry, ladder.name()),
+                        new ForecastTarget(targetRun.plannedFlops(), targetRun.activeParams(), targetRun.tokens()),
+                        Forecaster.Options.defaults(null).withLevel(FORECAST_LEVEL));
+                printForecast(forecast);
+                draft = Predictions.withForecast(draft, forecast, ForecastJson.line(forecast));
                 // The target's C is its planned FLOPs by the ladder's convention, which counts attention: at these widths
                 // that is well above 6·N·D, so the plausibility check's FLOP tolerance is overridden, and the entry says so.
                 Predictions.Vetting vetting = Predictions.vet(draft, registry.dataRange(fit), new Predictions.Overrides(false, true,
@@ -219,7 +231,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                 }
                 prediction = registry.filePrediction(vetting.draft());
             }
-            out().printf(Locale.ROOT, "prediction #%d (%s): %s (width %d: N_active=%d, D=%d, C=%.4g) loss %.4f nats/token, 95%% interval %s%n"
+            out().printf(Locale.ROOT, "prediction #%d (%s): %s (width %d: N_active=%d, D=%d, C=%.4g) loss %.4f nats/token, "
+                            + (prediction.hasInterval() ? Math.round(100 * prediction.intervalLevel()) + "%% " : "") + "interval %s%n"
                             + "  entry hash %s%n", prediction.id(), prediction.method(), targetName, targetRun.width(),
                     targetRun.activeParams(), targetRun.tokens(), targetRun.plannedFlops(), prediction.predictedLoss(),
                     interval(prediction), prediction.entryHash());
@@ -287,6 +300,17 @@ public final class QuickstartCommand implements Callable<Integer> {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bin/fetch-corpus failed (exit " + p.exitValue() + "); it needs npm and the npm registry");
         }
+    }
+
+    /** Interval level of the quickstart's forecasts (the forecaster's default). */
+    static final double FORECAST_LEVEL = 0.9;
+
+    /** What the forecaster said: its number and interval, the method, the leave-one-budget-out spread and any warning. */
+    private void printForecast(Forecast f) {
+        out().printf(Locale.ROOT, "forecast %.4f, %.0f%% interval [%.4f, %.4f] by %s (%s); leave one budget out moves it by up to %s%n",
+                f.loss(), 100 * f.level(), f.lo(), f.hi(), f.method(), f.status().name().toLowerCase(Locale.ROOT),
+                Double.isNaN(f.looSpreadPct()) ? "– (too few budgets)" : String.format(Locale.ROOT, "%.2f%%", f.looSpreadPct()));
+        f.warnings().forEach(w -> out().println("warning: " + w));
     }
 
     private static String interval(Prediction p) {

@@ -2,6 +2,11 @@ package scalelab.cli.registry;
 
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Locale;
+import scalelab.cli.fit.ForecastCommand;
+import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.ForecastTarget;
+import scalelab.fitting.forecast.Forecaster;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,6 +18,7 @@ import scalelab.registry.Prediction;
 import scalelab.registry.Predictions;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
+import scalelab.registry.io.ForecastJson;
 import scalelab.fitting.moe.MoeTarget;
 import scalelab.training.moe.MoePredictions;
 
@@ -51,8 +57,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--kind", paramLabel = "dense|moe", defaultValue = "dense", description = "Target architecture (default: ${DEFAULT-VALUE}).")
     String kind;
 
-    @Option(names = "--level", paramLabel = "P", defaultValue = "0.95",
-            description = "Interval level over the fit's bootstrap surfaces (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--level", paramLabel = "P", defaultValue = "0.9",
+            description = "Interval level: the forecaster's (default), or over the bootstrap surfaces of --fit (default: ${DEFAULT-VALUE}).")
     double level;
 
     @Option(names = "--supersedes", paramLabel = "ID", description = "Id of an earlier prediction this one replaces (both stay).")
@@ -102,7 +108,7 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (!"dense".equals(kind) && !"moe".equals(kind)) {
             throw new IllegalArgumentException("--kind must be dense or moe, got " + kind);
         }
@@ -112,16 +118,27 @@ public final class PredictCommand implements Callable<Integer> {
         }
         try (Registry r = db.open()) {
             FitRecord fit;
+            String lad = null;
             if (fitId != null) {
                 fit = r.fit(fitId).orElseThrow(() -> new IllegalArgumentException("no fit with id " + fitId + " in " + r.file()));
             } else {
-                String lad = LadderChoice.require(r, ladder, "predict without --fit");
+                lad = LadderChoice.require(r, ladder, "predict without --fit");
+                String named = lad;
                 fit = r.latestFit(lad).orElseThrow(() -> new IllegalArgumentException("no stored fit"
-                        + (lad == null ? "" : " for ladder " + lad) + " in " + r.file() + ": run `scalelab fit --save` first"));
+                        + (named == null ? "" : " for ladder " + named) + " in " + r.file() + ": run `scalelab fit --save` first"));
             }
             // draft() refuses a FAILED fit, and an unconverged one without the flag, before anything is written.
             Prediction unvetted = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
                     supersedes, allowUnconverged, Provenance.codeVersion(), Provenance.author(), Instant.now());
+            if (fitId == null && lad != null) {
+                // The number filed is the forecaster's, from the same runs the stored fit used (fit id and input hash
+                // point at them); --fit ID files that one fit's own surface instead.
+                Forecast f = forecast(r, lad, unvetted);
+                out.println("forecast: " + f.method() + " (" + f.status().name().toLowerCase(Locale.ROOT) + "); leave one budget out "
+                        + "moves it by up to " + (Double.isNaN(f.looSpreadPct()) ? "–" : String.format(Locale.ROOT, "%.2f%%", f.looSpreadPct())));
+                f.warnings().forEach(w -> out.println("warning: " + w));
+                unvetted = Predictions.withForecast(unvetted, f, ForecastJson.line(f));
+            }
             Predictions.Vetting vetting = Predictions.vet(unvetted, r.dataRange(fit), overrides());
             if (vetting.status() == Predictions.Status.PROJECTION) {
                 out.println(vetting.describe());
@@ -158,12 +175,19 @@ public final class PredictCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /** The default forecaster at the draft's target, from the ladder's finished dense runs. */
+    private Forecast forecast(Registry r, String lad, Prediction draft) {
+        ForecastTarget t = params != null ? new ForecastTarget(draft.compute(), draft.params(), draft.tokens())
+                : ForecastTarget.computeOptimal(draft.compute());
+        return Forecaster.forecast(ForecastCommand.registryLadder(r, lad), t, Forecaster.Options.defaults(null).withLevel(level));
+    }
+
     private int predictMoe(PrintWriter out) {
         if (fitId != null || params != null || tokens != null || compute != null || supersedes != null) {
             throw new IllegalArgumentException("--target takes its N_act and D from the target string and fits the ladder's"
                     + " runs itself: drop --fit, --params, --tokens, --compute and --supersedes");
         }
-        if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.95) {
+        if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.9) {
             throw new IllegalArgumentException("--target files 95% intervals of kind moe: drop --kind and --level");
         }
         if (dryRun) {

@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.MoeForecaster;
+import scalelab.registry.io.ForecastJson;
 import scalelab.fitting.moe.MoeBacktest;
 import scalelab.fitting.moe.MoeLawComparison;
 import scalelab.fitting.moe.MoeLawFitter;
@@ -35,14 +39,14 @@ import scalelab.training.RunSpecYaml;
  */
 public final class MoePredictions {
     /** Interval level of filed MoE predictions. */
-    public static final double LEVEL = 0.95;
+    public static final double LEVEL = 0.9;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private MoePredictions() {}
 
     /** What was filed, and the evidence behind it (for printing). */
     public record Filed(Prediction prediction, long fitId, MoeLawComparison.Result comparison, MoePrediction moePrediction,
-                        List<MoeObservation> observations) {}
+                        List<MoeObservation> observations, Forecast forecast) {}
 
     /**
      * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
@@ -113,6 +117,11 @@ public final class MoePredictions {
             throw new IllegalArgumentException("the bootstrap gave no finite interval for " + target.describe() + ": " + made.describe());
         }
 
+        // The number filed is the forecaster's: the supported law's point, with an interval that carries its backtest
+        // error (scaled to the target's ratio) as well as the bootstrap spread, and leave-one-budget-out.
+        Forecast forecast = MoeForecaster.forecast(observations, target, Forecaster.Options.defaults(null)
+                .withLevel(LEVEL).withBootstrap(samples, seed), samples);
+
         // Before saveFit: a refused prediction must leave neither a ledger entry nor an orphan fit behind.
         String caveat = Predictions.requireUsable("the " + made.lawName() + " fit of " + where, made.fitStatus().name(),
                 made.fitMessage(), allowUnconverged);
@@ -122,17 +131,16 @@ public final class MoePredictions {
         double maxBudget = finished.stream().filter(r -> runIds.contains(r.id())).mapToDouble(RunRecord::budgetFlops).max().orElse(0);
         // Vetted before saveFit too: a projection or an implausible target leaves no orphan fit behind.
         Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
-                target.flops(), made.predictedLoss(), made.lower(), made.upper(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
+                target.flops(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
                 inputHash, "v", "vetting", Instant.now(), null, null, null),
                 new Predictions.DataRange(runIds.size(), maxBudget), overrides);
         Predictions.requireFileable(vetting);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, balance), List.of(), Instant.now());
         long fitId = registry.saveFit(fit);
-        String method = "moe: " + made.lawName();
-        String note = String.format(Locale.ROOT, "percentile interval over %d bootstrap refits (%d failed, seed %d) of %s;"
-                        + " law chosen by: %s", made.bootstrapSamples(), made.bootstrapFailures(), seed, made.lawName(),
-                comparison.reason());
+        String method = "forecaster: " + forecast.method();
+        String note = forecast.interval().describe(LEVEL) + "; forecast status "
+                + forecast.status().name().toLowerCase(Locale.ROOT) + "; law chosen by: " + comparison.reason();
         if (caveat != null) {
             note = note + "; " + caveat;
         }
@@ -140,10 +148,10 @@ public final class MoePredictions {
             note = note + "; " + String.join("; ", vetting.reasons());
         }
         Prediction draft = new Prediction(null, targetName, "moe",
-                target.activeParams(), target.tokens(), target.flops(), made.predictedLoss(), made.lower(), made.upper(),
+                target.activeParams(), target.tokens(), target.flops(), forecast.loss(), forecast.lo(), forecast.hi(),
                 LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
-                null, null);
-        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations));
+                null, null).withForecast(ForecastJson.line(forecast));
+        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations), forecast);
     }
 
     /**

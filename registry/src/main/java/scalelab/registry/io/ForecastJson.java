@@ -1,0 +1,94 @@
+package scalelab.registry.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
+import scalelab.fitting.forecast.Forecast;
+
+/**
+ * A forecast as JSON: the object {@code scalelab forecast --format json} prints and, on one line, what a ledger entry's
+ * hashed forecast field holds (method or combination, evidence, interval construction, panel, leave-one-out,
+ * assumptions, warnings).
+ */
+public final class ForecastJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ForecastJson() {}
+
+    /** The forecast as a JSON object (numbers as numbers; NaN as null). */
+    public static ObjectNode object(ObjectMapper mapper, Forecast f) {
+        ObjectNode o = mapper.createObjectNode();
+        num(o, "loss", f.loss());
+        num(o, "lo", f.lo());
+        num(o, "hi", f.hi());
+        o.put("level", f.level());
+        o.put("compute", f.target().compute());
+        num(o, "params", f.params());
+        num(o, "tokens", f.tokens());
+        o.put("compute_optimal", !f.target().atGivenSize());
+        o.put("ratio", f.ratio());
+        o.put("method", f.method());
+        o.put("status", f.status().name().toLowerCase(Locale.ROOT));
+        ArrayNode w = o.putArray("weights");
+        for (Forecast.Weight x : f.weights()) {
+            ObjectNode e = w.addObject();
+            e.put("method", x.method());
+            e.put("weight", x.weight());
+            num(e, "backtest_rms_pct", x.rmsErrorPct());
+        }
+        ArrayNode panel = o.putArray("panel");
+        for (Forecast.PanelEntry p : f.panel()) {
+            ObjectNode e = panel.addObject();
+            e.put("method", p.method());
+            num(e, "loss", p.loss());
+            e.put("backtest_forecasts", p.backtestForecasts());
+            num(e, "backtest_rms_pct", p.backtestRmsPct());
+            if (p.note() != null) {
+                e.put("note", p.note());
+            }
+        }
+        ArrayNode loo = o.putArray("leave_one_out");
+        for (Forecast.LeftOut x : f.leaveOneOut()) {
+            ObjectNode e = loo.addObject();
+            e.put("budget", x.budget());
+            num(e, "loss", x.loss());
+        }
+        num(o, "leave_one_out_spread_pct", f.looSpreadPct());
+        ArrayNode warnings = o.putArray("warnings");
+        f.warnings().forEach(warnings::add);
+        ArrayNode assumptions = o.putArray("assumptions");
+        f.assumptions().forEach(assumptions::add);
+        ObjectNode interval = o.putObject("interval");
+        interval.put("construction", f.interval().describe(f.level()));
+        interval.put("model_error_pct", f.interval().modelErrorPct());
+        interval.put("bootstrap_pct", f.interval().bootstrapPct());
+        interval.put("quantile", f.interval().quantile());
+        interval.put("degrees_of_freedom", f.interval().degreesOfFreedom());
+        interval.put("backtest_cuts", f.interval().backtestCuts());
+        interval.put("bootstrap_samples", f.interval().bootstrapSamples());
+        interval.put("widened_to_leave_one_out", f.interval().widened());
+        ObjectNode evidence = o.putObject("evidence");
+        evidence.put("sha256", f.evidenceSha256());
+        evidence.put("summary", f.evidenceSummary());
+        return o;
+    }
+
+    /** The same object on one line (the ledger's forecast field). */
+    public static String line(Forecast f) {
+        try {
+            return MAPPER.writeValueAsString(object(MAPPER, f));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void num(ObjectNode o, String k, double v) {
+        if (Double.isFinite(v)) {
+            o.put(k, v);
+        } else {
+            o.putNull(k);
+        }
+    }
+}
