@@ -16,7 +16,9 @@ import org.tribuo.regression.evaluation.RegressionSufficientStatistics;
 
 /**
  * Extrapolation honesty: fit on the budgets up to a cut, predict the compute-optimal loss of a held-out larger
- * budget, and compare with that budget's observed minimum loss. Repeated over every cut and every method.
+ * budget, and compare with that budget's observed minimum loss. Repeated over every cut and every method. The report's
+ * backtest table uses it; forecasts are chosen by {@link scalelab.fitting.forecast.Forecaster}, whose panel is
+ * backtested by {@link scalelab.fitting.forecast.RollingBacktest} (the same protocol, tested equal).
  */
 public final class Backtest {
     private Backtest() {}
@@ -25,7 +27,7 @@ public final class Backtest {
     public enum Method {
         /** VPNLS, Huber (δ from the options if they are Huber, else 1e-3); L*(C) from the surface. */
         VPNLS_HUBER("vpnls-huber"),
-        /** VPNLS, least squares: the project default (smallest backtest errors on the shared data sets). */
+        /** VPNLS, least squares. */
         VPNLS_MSE("vpnls-mse"),
         /** Chinchilla/Epoch Approach 3. */
         APPROACH3("approach3"),
@@ -52,12 +54,6 @@ public final class Backtest {
                     + "approach3, approach2, asymptote-fitted, asymptote-pinned)");
         }
     }
-
-    /**
-     * The project's default method, chosen by backtests on the two shared real data sets (see README: the method with
-     * the smallest mean |relative error| over the cuts where every method predicts).
-     */
-    public static final String DEFAULT_METHOD_NAME = "vpnls-mse";
 
     /** Which held-out budget each cut predicts. */
     public enum Target {

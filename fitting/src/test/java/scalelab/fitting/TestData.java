@@ -58,7 +58,7 @@ public final class TestData {
         return f;
     }
 
-    static List<Observation> load(String name) {
+    public static List<Observation> load(String name) {
         try {
             List<String> lines = Files.readAllLines(file(name));
             List<String> header = Arrays.asList(lines.get(0).split(","));

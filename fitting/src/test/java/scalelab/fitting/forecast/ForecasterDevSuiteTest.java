@@ -1,0 +1,59 @@
+package scalelab.fitting.forecast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.Observation;
+import scalelab.fitting.TestData;
+
+/** The forecaster's behaviour on the published ladders of the development suite ($SCALELAB_DATA). */
+class ForecasterDevSuiteTest {
+    static Ladder ladder(String file) {
+        List<Observation> obs = TestData.load(file);
+        return new Ladder(obs, BudgetGrouping.byLabel(obs));
+    }
+
+    @Test
+    void onChinchillaTheBiasedVertexLawIsNotChosenAndTheForecastIsStable() {
+        Forecast f = Forecaster.forecast(ladder("chinchilla-isoflops.csv"), ForecastTarget.computeOptimal(5.76e23),
+                Forecaster.Options.defaults(null).withBootstrap(20, 1));
+        // Chinchilla's ±16× grids bias Approach 2's vertices (Czech et al. 2026): its backtests say so.
+        assertFalse(f.weights().stream().anyMatch(w -> w.method().equals("approach2")), f.weights().toString());
+        double vertex = f.panel().stream().filter(p -> p.method().equals("approach2")).findFirst().orElseThrow().backtestRmsPct();
+        for (Forecast.Weight w : f.weights()) {
+            assertTrue(w.rmsErrorPct() < vertex, w + " scores better than approach2 (" + vertex + ")");
+        }
+        assertEquals(9, f.leaveOneOut().size());
+        assertTrue(f.looSpreadPct() < Forecaster.UNSTABLE_SPREAD * 100, "spread " + f.looSpreadPct());
+        assertTrue(f.warnings().stream().noneMatch(w -> w.startsWith("unstable")), f.warnings().toString());
+        assertTrue(f.interval().backtestCuts() >= 7);
+    }
+
+    @Test
+    void theMisTunedLadderIsMostlyFlaggedAndItsIntervalsStillCover() {
+        List<ForecastBenchmark.Row> rows = ForecastBenchmark.run("porian-rw-kaplan", ladder("porian-rw-kaplan.csv"),
+                Forecaster.Options.defaults(null).withBootstrap(0, 1), 3);
+        ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals("forecaster"));
+        assertTrue(s.forecasts() >= 15, "forecasts " + s.forecasts());
+        assertTrue(s.flagged() >= 0.5, "share flagged " + s.flagged());
+        assertTrue(s.coverage() >= 0.8, "coverage " + s.coverage());
+        long covered = rows.stream().filter(r -> r.forecaster().equals("forecaster") && r.covered()).count();
+        assertEquals(covered / (double) s.forecasts(), s.coverage(), 1e-12, "coverage is the share of held-out budgets inside");
+    }
+
+    @Test
+    void theForecasterIsNeverTheWorstMethodOfItsPanelOnAWellTunedLadder() {
+        // Selection must add value: on Porian's tuned ladder the forecaster beats the full-surface fits it could have defaulted to.
+        List<ForecastBenchmark.Row> rows = ForecastBenchmark.run("porian-rw-tuned-const", ladder("porian-rw-tuned-const.csv"),
+                Forecaster.Options.defaults(null).withBootstrap(0, 1), 3);
+        double mine = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals("forecaster")).meanAbsPct();
+        for (String m : List.of("vpnls-mse", "vpnls-huber")) {
+            double theirs = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(m)).meanAbsPct();
+            assertTrue(mine < theirs, "forecaster " + mine + "% vs " + m + " " + theirs + "%");
+        }
+    }
+}
