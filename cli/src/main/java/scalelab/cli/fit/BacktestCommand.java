@@ -44,9 +44,6 @@ public final class BacktestCommand implements Callable<Integer> {
                     + "or runs (every run of a larger model size, at its own N and D) (default: ${DEFAULT-VALUE})")
     String target;
 
-    @Option(names = "--asymptote", paramLabel = "L", description = "L∞ for asymptote-pinned (Marin pins 1.6 for its loss)")
-    Double asymptote;
-
     @Option(names = "--min-budgets", defaultValue = "2",
             description = "fewest budgets (--target runs: model sizes) a cut fits on (default: ${DEFAULT-VALUE})")
     int minBudgets;
@@ -57,14 +54,11 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--where", paramLabel = "COL=VALUE", description = "only rows whose column COL is VALUE (e.g. dataset=rpj)")
     String where;
 
-    @Option(names = "--level", defaultValue = "0.9", description = "the forecaster's interval level (default: ${DEFAULT-VALUE})")
-    double level;
-
-    @Option(names = "--bootstrap", defaultValue = "100", description = "the forecaster's bootstrap refits (default: ${DEFAULT-VALUE})")
-    int bootstrap;
-
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
     String format;
+
+    @picocli.CommandLine.Mixin
+    ForecasterOptions forecaster;
 
     @Spec
     CommandSpec spec;
@@ -87,11 +81,11 @@ public final class BacktestCommand implements Callable<Integer> {
             String name = s.trim().toLowerCase(Locale.ROOT);
             if (name.equals("all")) {
                 wanted.add("forecaster");
-                PanelMethods.defaultPanel(asymptote, false).forEach(m -> wanted.add(m.name()));
+                PanelMethods.defaultPanel(forecaster.asymptote, false).forEach(m -> wanted.add(m.name()));
             } else if (name.equals("forecaster")) {
                 wanted.add(name);
             } else {
-                wanted.add(PanelMethods.byName(name, asymptote).name()); // refuses unknown names
+                wanted.add(PanelMethods.byName(name, forecaster.asymptote).name()); // refuses unknown names
             }
         }
         FitInputs in = FitInputs.load(file, maxBudget, where);
@@ -100,12 +94,12 @@ public final class BacktestCommand implements Callable<Integer> {
         List<ForecastBenchmark.Row> rows = new ArrayList<>();
         if (wanted.contains("forecaster")) {
             // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
-            Forecaster.Options options = Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, 1);
+            Forecaster.Options options = forecaster.options();
             in.located(() -> ForecastBenchmark.run(name, ladder, options, minBudgets, mode)).stream()
                     .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
         }
         List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))
-                .map(w -> PanelMethods.byName(w, asymptote)).toList();
+                .map(w -> PanelMethods.byName(w, forecaster.asymptote)).toList();
         if (!methods.isEmpty()) {
             for (RollingBacktest.Entry e : in.located(() -> RollingBacktest.run(ladder, methods, mode, minBudgets))) {
                 rows.add(new ForecastBenchmark.Row(name, e.method(), e.cutIndex(), e.cut(), e.target(), e.ratio(), e.params(),
@@ -162,7 +156,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 long failed = rows.stream().filter(r -> r.forecaster().equals(w) && !Double.isFinite(r.predicted())).count();
                 out.printf(Locale.ROOT, "%-17s %9d %7d %11s %10s %10s%n", w, s.forecasts(), failed, Formats.num(s.meanAbsPct()),
                         Formats.num(s.maxAbsPct()), Double.isNaN(s.coverage()) ? "" : String.format(Locale.ROOT, "%.0f%% of %.0f%%",
-                                100 * s.coverage(), 100 * level));
+                                100 * s.coverage(), 100 * forecaster.level));
             }
             out.println("(error = 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
                     + "observation outside the interval)");

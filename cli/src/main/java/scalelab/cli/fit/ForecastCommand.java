@@ -50,23 +50,14 @@ public final class ForecastCommand implements Callable<Integer> {
                     + "granularity and total_params) by the MoE law its backtest and BIC support")
     String moeTarget;
 
-    @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
-    double level;
-
-    @Option(names = "--asymptote", paramLabel = "L", description = "add Marin's law with L∞ pinned at L to the panel (recorded as an assumption)")
-    Double asymptote;
-
-    @Option(names = "--bootstrap", defaultValue = "100", description = "bootstrap refits for the interval's noise term (default: ${DEFAULT-VALUE})")
-    int bootstrap;
-
-    @Option(names = "--seed", defaultValue = "1", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
-    long seed;
-
     @Option(names = "--where", paramLabel = "COL=VALUE", description = "with a file: only rows whose column COL is VALUE (e.g. dataset=rpj)")
     String where;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
     String format;
+
+    @picocli.CommandLine.Mixin
+    ForecasterOptions forecaster;
 
     @Spec
     CommandSpec spec;
@@ -74,7 +65,7 @@ public final class ForecastCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Formats.check(format);
-        Forecaster.Options options = Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, seed);
+        Forecaster.Options options = forecaster.options();
         Forecast f;
         if (moeTarget != null) {
             if (file == null || compute != null || params != null || tokens != null) {
@@ -83,7 +74,7 @@ public final class ForecastCommand implements Callable<Integer> {
             }
             FitInputs in = FitInputs.load(file, null, where);
             MoeTarget t = MoeTarget.parse(moeTarget);
-            f = in.located(() -> MoeForecaster.forecast(MoeRuns.of(in), t, options, Math.max(bootstrap, 20)));
+            f = in.located(() -> MoeForecaster.forecast(MoeRuns.of(in), t, options, Math.max(forecaster.bootstrap, 20)));
             print(f);
             return 0;
         }

@@ -84,7 +84,7 @@ public final class Forecaster {
     }
 
     /** Leave-one-budget-out spread (relative) above which a forecast is called unstable, whatever its model error. */
-    public static final double UNSTABLE_SPREAD = 0.01;
+    public static final double UNSTABLE_SPREAD = Stability.UNSTABLE_SPREAD;
 
     private Forecaster() {}
 
@@ -277,8 +277,6 @@ public final class Forecaster {
                     loo.add(new Forecast.LeftOut(ladder.budget(b), v));
                 }
             }
-            double looSpread = loo.stream().mapToDouble(Forecast.LeftOut::loss).filter(Double::isFinite)
-                    .map(v -> Math.abs(v - point) / point).max().orElse(Double.NaN);
 
             // 6. Interval and verdict.
             double dof = Math.max(1, cuts.size() + options.priorCuts() - 1);
@@ -298,19 +296,10 @@ public final class Forecaster {
                 warnings.add("budgets without an interior minimum (parabola with no minimum inside the sampled sizes): "
                         + String.join(", ", noMinimum));
             }
-            // Unstable: one budget moves the point by more than a standard error of the model, and by over 1%.
-            boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(model, UNSTABLE_SPREAD);
-            if (unstable) {
-                warnings.add(String.format(Locale.ROOT, "unstable: leaving one budget out moves the forecast by up to %.2f%%, "
-                        + "more than its model error (%.2f%%, one standard error); the interval was widened to cover every "
-                        + "leave-one-out forecast", 100 * looSpread, 100 * model));
-                for (Forecast.LeftOut x : loo) {
-                    if (Double.isFinite(x.loss())) {
-                        lo = Math.min(lo, x.loss());
-                        hi = Math.max(hi, x.loss());
-                    }
-                }
-            }
+            Stability stability = Stability.of(loo, point, model, lo, hi, warnings);
+            boolean unstable = stability.unstable();
+            lo = stability.lo();
+            hi = stability.hi();
             String growthWarning = growthWarning(ratioError);
             if (growthWarning != null) {
                 warnings.add(growthWarning);
@@ -365,7 +354,7 @@ public final class Forecaster {
                     ladder.observations().size(), ladder.budgetCount(), n == 0 ? "n/a" : pct(Math.sqrt(sumSq / n)));
             double[] size = allocation(target, weights);
             return new Forecast(point, lo, hi, options.level(), target, size[0], size[1], ratio, method, weights, panel, loo,
-                    Double.isFinite(looSpread) ? 100 * looSpread : Double.NaN, status, warnings, assumptions, parts,
+                    stability.spreadPct(), status, warnings, assumptions, parts,
                     evidenceHash(), summary);
         }
 

@@ -75,20 +75,10 @@ public final class MoeForecaster {
                 return new Forecast.LeftOut(b, v);
             }).toList();
         }
-        double looSpread = loo.stream().mapToDouble(Forecast.LeftOut::loss).filter(Double::isFinite)
-                .map(v -> Math.abs(v - point) / point).max().orElse(Double.NaN);
-        boolean unstable = Double.isFinite(looSpread) && looSpread > Math.max(model, Forecaster.UNSTABLE_SPREAD);
-        if (unstable) {
-            warnings.add(String.format(Locale.ROOT, "unstable: leaving one budget out moves the forecast by up to %.2f%%, "
-                    + "more than its model error (%.2f%%, one standard error); the interval was widened to cover every "
-                    + "leave-one-out forecast", 100 * looSpread, 100 * model));
-            for (Forecast.LeftOut x : loo) {
-                if (Double.isFinite(x.loss())) {
-                    lo = Math.min(lo, x.loss());
-                    hi = Math.max(hi, x.loss());
-                }
-            }
-        }
+        Stability stability = Stability.of(loo, point, model, lo, hi, warnings);
+        boolean unstable = stability.unstable();
+        lo = stability.lo();
+        hi = stability.hi();
         Forecast.Status status = cuts == 0 ? Forecast.Status.INSUFFICIENT
                 : unstable || made.fitStatus() != FitStatus.CONVERGED ? Forecast.Status.UNRELIABLE : Forecast.Status.OK;
         if (cuts == 0) {
@@ -117,7 +107,7 @@ public final class MoeForecaster {
         return new Forecast(point, lo, hi, options.level(), new ForecastTarget(target.flops(), target.activeParams(), target.tokens()),
                 target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
                 List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1)))),
-                panel, loo, Double.isFinite(looSpread) ? 100 * looSpread : Double.NaN, status, warnings,
+                panel, loo, stability.spreadPct(), status, warnings,
                 List.of("moe: " + made.lawName() + ": the MoE law the backtest and BIC support (" + comparison.reason() + ")"),
                 parts, hash, summary);
     }

@@ -1,0 +1,26 @@
+package scalelab.cli.fit;
+
+import picocli.CommandLine.Option;
+import scalelab.fitting.forecast.Forecaster;
+
+/** The options {@code forecast} and {@code backtest} share: the forecaster's level, bootstrap and pinned asymptote. */
+public final class ForecasterOptions {
+    @Option(names = "--level", defaultValue = "0.9", description = "the forecaster's interval level (default: ${DEFAULT-VALUE})")
+    double level;
+
+    @Option(names = "--bootstrap", defaultValue = "100",
+            description = "the forecaster's bootstrap refits, for the interval's noise term (default: ${DEFAULT-VALUE})")
+    int bootstrap;
+
+    @Option(names = "--seed", defaultValue = "1", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--asymptote", paramLabel = "L",
+            description = "add Marin's law with L∞ pinned at L to the panel (asymptote-pinned; recorded as an assumption)")
+    Double asymptote;
+
+    /** The default forecaster with these settings. */
+    Forecaster.Options options() {
+        return Forecaster.Options.defaults(asymptote).withLevel(level).withBootstrap(bootstrap, seed);
+    }
+}
