@@ -112,17 +112,25 @@ public final class LedgerKeys {
                     p.store(w, "scalelab ledger signing key of " + author + ": keep it private (never in the database)");
                 }
                 try {
-                    // No replace: if another process created the key meanwhile, its key wins and ours is dropped.
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+                    // A hard link never replaces: if another process created the key meanwhile, its key wins and ours
+                    // is dropped (a rename would silently replace a key that may already have signed entries).
+                    Files.createLink(file, tmp);
                 } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // the other process's key stands
+                } catch (UnsupportedOperationException e) {
+                    Files.move(tmp, file);
+                } finally {
                     Files.deleteIfExists(tmp);
                 }
-                Files.writeString(dir.resolve(fileStem(author) + ".pub"), p.getProperty("public") + "\n");
             }
             Properties p = load(file);
             String priv = p.getProperty("private"), pub = p.getProperty("public");
             if (priv == null || pub == null) {
                 throw new IllegalStateException("key file " + file + " has no private/public key: restore it from a backup");
+            }
+            Path pubFile = dir.resolve(fileStem(author) + ".pub");
+            if (!Files.exists(pubFile)) {
+                Files.writeString(pubFile, pub + "\n");
             }
             PrivateKey key = KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(priv)));
             return new Signer(author, key, pub);
@@ -222,8 +230,17 @@ public final class LedgerKeys {
         return Optional.ofNullable(heads().get(key(db))).map(LedgerKeys::parseHead);
     }
 
+    /** One JVM may not hold two locks on the same file (OverlappingFileLockException): registries take turns here first. */
+    private static final Object HEADS_LOCK = new Object();
+
     /** Records {@code head} as the last entry this machine filed in {@code db} (atomically, under a file lock). */
-    public synchronized void recordHead(Path db, Head head) {
+    public void recordHead(Path db, Head head) {
+        synchronized (HEADS_LOCK) {
+            recordHeadLocked(db, head);
+        }
+    }
+
+    private void recordHeadLocked(Path db, Head head) {
         try {
             createDir();
             try (FileChannel lockCh = FileChannel.open(dir.resolve("heads.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -68,8 +68,18 @@ class QuickstartTest {
             assertEquals(1, checks.size());
             assertEquals(targets.get(0).id(), checks.get(0).runId());
             assertTrue(reg.verifyLedger().intact(), "ledger chain intact");
+            assertTrue(reg.verifyLedger().trusted(), "signed by this machine's key");
+            assertTrue(checks.get(0).chained() && checks.get(0).preregistered(),
+                    "the target run started after the prediction was filed: " + checks.get(0));
+            assertTrue(reg.predictions().get(0).signed());
         }
         String html = Files.readString(tmp.resolve("report/report.html"));
+        assertTrue(html.contains("preregistered (run started after filing)"), "the report says so");
+        Path md = tmp.resolve("ledger.md");
+        assertEquals(0, run("ledger", "export", "--db", db.toString(), "--out", md.toString()).exit());
+        Result verified = run("ledger", "verify", "--db", db.toString(), "--public", md.toString());
+        assertEquals(0, verified.exit(), verified.out());
+        assertTrue(verified.out().contains("ledger intact: 2 entries (1 predictions, 1 checks)"), verified.out());
         assertTrue(html.contains("data:image/png;base64,"), "charts inline");
         assertFalse(html.matches("(?s).*src=\"(?!data:).*"), "no image from a file or the network");
 
