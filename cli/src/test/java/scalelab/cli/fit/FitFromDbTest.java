@@ -62,7 +62,7 @@ class FitFromDbTest {
     }
 
     @Test
-    void savedFitCarriesRunsHashAndBootstrapSoPredictionsHaveIntervals() {
+    void savedFitCarriesRunsHashAndBootstrapSoPredictionsHaveIntervals() throws Exception {
         Result fit = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "200", "--seed", "3", "--db", db());
         assertEquals(0, fit.exit(), fit.err());
         assertTrue(fit.out().contains("124 finished runs") && fit.out().contains("status     converged"), fit.out());
@@ -71,7 +71,11 @@ class FitFromDbTest {
 
         Result p = run("predict", "--compute", "5.76e23", "--db", db());
         assertEquals(0, p.exit(), p.err());
-        assertTrue(p.out().contains("from vpnls fit " + id) && p.out().contains("95% interval"), p.out());
+        // Filed: the forecaster's number and 90% interval, pointing at the stored fit of the same runs.
+        assertTrue(p.out().contains("from forecaster: ") && p.out().contains(" fit " + id + ";") && p.out().contains("90% interval"),
+                p.out());
+        Result forecast = run("forecast", "--ladder", "chin", "--compute", "5.76e23", "--db", db(), "--format", "json");
+        assertEquals(0, forecast.exit(), forecast.err());
 
         try (Registry r = Registry.open(Path.of(db()))) {
             FitRecord f = r.fit(id).orElseThrow();
@@ -83,8 +87,12 @@ class FitFromDbTest {
             assertEquals("vpnls", scalelab.registry.io.FitJson.parse(f.resultJson(), null).method());
             Prediction pred = r.predictions().get(0);
             assertTrue(pred.hasInterval() && pred.intervalLow() < pred.predictedLoss() && pred.predictedLoss() < pred.intervalHigh());
-            // Chinchilla's published frontier: ~2.0 nats at Gopher's budget.
-            assertEquals(2.02, pred.predictedLoss(), 0.05);
+            // The same number `forecast` answers for the same ladder and target (one path for every prediction) …
+            assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(forecast.out()).get("loss").asDouble(), pred.predictedLoss(), 1e-12);
+            assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(forecast.out()).get("hi").asDouble(), pred.intervalHigh(), 1e-12);
+            // … and a plausible one: Chinchilla's published frontier is ~2.0 nats at Gopher's budget.
+            assertEquals(2.0, pred.predictedLoss(), 0.1);
+            assertTrue(pred.forecast().contains("\"evidence\""), pred.forecast());
         }
     }
 

@@ -76,7 +76,9 @@ class MoePredictionsTest {
             double truth = TRUE_LAW.loss(n, c / (6 * n), 8);
             assertEquals(truth, p.predictedLoss(), 0.005 * truth, "held-out 30x point within 0.5%");
             assertTrue(p.hasInterval() && p.intervalLow() <= p.predictedLoss() && p.predictedLoss() <= p.intervalHigh());
-            assertTrue(p.method().startsWith("moe: "), p.method());
+            assertTrue(p.method().startsWith("forecaster: moe: "), p.method());
+            assertEquals(0.9, p.intervalLevel(), 0);
+            assertTrue(p.forecast().contains("\"interval\"") && p.forecast().contains("\"leave_one_out\""), p.forecast());
             assertTrue(p.method().contains(filed.comparison().supportedLaw()));
             // only dense + quantile runs were fitted: 20 dense + 3 × 20 MoE
             assertEquals(80, filed.observations().size());
@@ -87,7 +89,7 @@ class MoePredictionsTest {
             assertEquals(80, fit.runIds().size());
             assertEquals("synthetic", fit.ladder());
             assertTrue(fit.resultJson().contains("\"supported_law\""));
-            assertTrue(registry.verifyLedger().toString().length() > 0);
+            assertTrue(registry.verifyLedger().intact(), registry.verifyLedger().toString());
         }
     }
 
