@@ -130,13 +130,13 @@ public final class PredictCommand implements Callable<Integer> {
             // draft() refuses a FAILED fit, and an unconverged one without the flag, before anything is written.
             Prediction unvetted = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
                     supersedes, allowUnconverged, Provenance.codeVersion(), Provenance.author(), Instant.now());
-            if (fitId == null && lad != null) {
+            Forecast f = null;
+            if (fitId == null && lad != null
+                    && Predictions.vet(unvetted, r.dataRange(fit), overrides()).status() != Predictions.Status.PROJECTION) {
                 // The number filed is the forecaster's, from the same runs the stored fit used (fit id and input hash
-                // point at them); --fit ID files that one fit's own surface instead.
-                Forecast f = forecast(r, lad, unvetted);
-                out.println("forecast: " + f.method() + " (" + f.status().name().toLowerCase(Locale.ROOT) + "); leave one budget out "
-                        + "moves it by up to " + (Double.isNaN(f.looSpreadPct()) ? "–" : String.format(Locale.ROOT, "%.2f%%", f.looSpreadPct())));
-                f.warnings().forEach(w -> out.println("warning: " + w));
+                // point at them); --fit ID files that one fit's own surface instead. A projection is answered below
+                // from the fit alone, as before: nothing is filed for it.
+                f = forecast(r, lad, unvetted);
                 unvetted = Predictions.withForecast(unvetted, f, ForecastJson.line(f));
             }
             Predictions.Vetting vetting = Predictions.vet(unvetted, r.dataRange(fit), overrides());
@@ -149,6 +149,7 @@ public final class PredictCommand implements Callable<Integer> {
             Prediction draft = vetting.draft();
             if (dryRun) {
                 printDryRun(out, r.previewPrediction(draft));
+                printForecast(out, f);
                 return 0;
             }
             Prediction p = r.filePrediction(draft);
@@ -160,9 +161,21 @@ public final class PredictCommand implements Callable<Integer> {
             out.println(LedgerExport.summary(p));
             out.println("entry hash " + p.entryHash());
             out.println("previous   " + p.previousHash());
+            printForecast(out, f);
             out.flush();
         }
         return 0;
+    }
+
+    /** The forecast behind a filed (or dry-run) entry: its method, status, leave-one-out spread and warnings. */
+    private static void printForecast(PrintWriter out, Forecast f) {
+        if (f == null) {
+            return;
+        }
+        out.println("forecast: " + f.method() + " (" + f.status().name().toLowerCase(Locale.ROOT) + "); leave one budget out "
+                + "moves it by up to " + (Double.isNaN(f.looSpreadPct()) ? "–" : String.format(Locale.ROOT, "%.2f%%", f.looSpreadPct())));
+        f.warnings().forEach(w -> out.println("warning: " + w));
+        out.flush();
     }
 
     /** The entry as it would be filed: every hashed field, exactly as the hash and signature would cover them. */
