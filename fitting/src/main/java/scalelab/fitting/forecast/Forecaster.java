@@ -384,7 +384,7 @@ public final class Forecaster {
                     } catch (RuntimeException e) {
                         return null;
                     }
-                }).toList().stream().map(x -> x).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+                }).collect(java.util.stream.Collectors.toCollection(ArrayList::new)); // keeps nulls: budgets it cannot fit without
             });
         }
 
