@@ -104,7 +104,7 @@ public final class ForecastCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            out.println(json.writeValueAsString(ForecastOutput.json(json, f)));
+            out.println(json.writeValueAsString(scalelab.registry.io.ForecastJson.object(json, f)));
         } else {
             ForecastOutput.text(out, f);
         }

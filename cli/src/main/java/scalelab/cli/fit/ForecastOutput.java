@@ -1,20 +1,12 @@
 package scalelab.cli.fit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.Locale;
 import scalelab.fitting.forecast.Forecast;
-import scalelab.registry.io.ForecastJson;
 
-/** How a forecast prints: one text layout and one JSON object, shared by {@code forecast}, {@code predict} and the quickstart. */
+/** How a forecast prints for a reader ({@code forecast}); its JSON is {@link scalelab.registry.io.ForecastJson}. */
 public final class ForecastOutput {
     private ForecastOutput() {}
-
-    /** The forecast as a JSON object (numbers as numbers; NaN as null): {@link ForecastJson#object}. */
-    public static ObjectNode json(ObjectMapper mapper, Forecast f) {
-        return ForecastJson.object(mapper, f);
-    }
 
     /** The forecast for a reader. */
     public static void text(PrintWriter out, Forecast f) {

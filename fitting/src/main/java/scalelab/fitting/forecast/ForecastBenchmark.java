@@ -1,7 +1,6 @@
 package scalelab.fitting.forecast;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -155,11 +154,5 @@ public final class ForecastBenchmark {
             case 1 -> "3-16x";
             default -> ">=16x";
         };
-    }
-
-    static double[] sorted(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c;
     }
 }

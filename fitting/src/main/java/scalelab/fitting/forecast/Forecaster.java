@@ -78,6 +78,25 @@ public final class Forecaster {
             return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
         }
 
+        /**
+         * A squared relative error per unit of log10(1 + ratio), measured as {@code meanSquare} over {@code cuts}
+         * backtest cuts, shrunk toward the prior (worth {@link #priorCuts} cuts); the prior alone without evidence.
+         */
+        double shrunkPerUnit2(double meanSquare, double cuts) {
+            double prior = priorErrorPerUnit * priorErrorPerUnit;
+            return cuts == 0 ? prior : (cuts * meanSquare + priorCuts * prior) / (cuts + priorCuts);
+        }
+
+        /** Degrees of freedom of the interval's Student-t quantile: the backtest cuts plus the prior's, less one. */
+        double degreesOfFreedom(double cuts) {
+            return Math.max(1, cuts + priorCuts - 1);
+        }
+
+        /** The two-sided Student-t quantile of this level for {@code cuts} backtest cuts. */
+        double quantile(double cuts) {
+            return new TDistribution(degreesOfFreedom(cuts)).inverseCumulativeProbability(0.5 + level / 2);
+        }
+
         public Options withCombineWithin(double f) {
             return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, f, minFitBudgets);
         }
@@ -198,8 +217,7 @@ public final class Forecaster {
                     swe += w * err * err;
                 }
                 double cuts = ok.stream().map(RollingBacktest.Entry::cutIndex).distinct().count();
-                double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
-                double perUnit2 = ok.isEmpty() ? prior : (cuts * swe / sw + options.priorCuts() * prior) / (cuts + options.priorCuts());
+                double perUnit2 = options.shrunkPerUnit2(ok.isEmpty() ? 0 : swe / sw, cuts);
                 score.put(m, Math.sqrt(perUnit2) * g);
             }
             if (score.isEmpty()) {
@@ -246,8 +264,7 @@ public final class Forecaster {
                 cuts.add(x.cutIndex());
                 ratioError.add(new double[] {x.ratio(), rel});
             }
-            double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
-            double perUnit2 = n == 0 ? prior : (cuts.size() * sumSq / n + options.priorCuts() * prior) / (cuts.size() + options.priorCuts());
+            double perUnit2 = options.shrunkPerUnit2(n == 0 ? 0 : sumSq / n, cuts.size());
             double model = Math.sqrt(perUnit2) * g;
 
             // 4. Sampling noise: bootstrap refits of the combined methods.
@@ -279,8 +296,8 @@ public final class Forecaster {
             }
 
             // 6. Interval and verdict.
-            double dof = Math.max(1, cuts.size() + options.priorCuts() - 1);
-            double q = new TDistribution(dof).inverseCumulativeProbability(0.5 + options.level() / 2);
+            double dof = options.degreesOfFreedom(cuts.size());
+            double q = options.quantile(cuts.size());
             double half = q * Math.sqrt(model * model + bootSd * bootSd);
             // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
             double lo = point * Math.exp(-half), hi = point * Math.exp(half);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.commons.math3.distribution.NormalDistribution;
-import org.apache.commons.math3.distribution.TDistribution;
 import scalelab.fitting.FitStatus;
 import scalelab.fitting.moe.MoeBacktest;
 import scalelab.fitting.moe.MoeLawComparison;
@@ -44,18 +43,15 @@ public final class MoeForecaster {
         // Model error: the supported law's backtest at the largest budget, per unit of log10(1 + ratio), shrunk to the prior.
         // Mean |error| → standard deviation: ×√(π/2) for normal errors.
         int cuts = Double.isFinite(made.backtestMeanAbsRelativeError()) ? 1 : 0;
-        double prior = options.priorErrorPerUnit() * options.priorErrorPerUnit();
-        double perUnit2 = prior;
-        if (cuts == 1) {
-            double emp = made.backtestMeanAbsRelativeError() * Math.sqrt(Math.PI / 2) / Forecaster.growth(made.backtestComputeRatio());
-            perUnit2 = (emp * emp + options.priorCuts() * prior) / (1 + options.priorCuts());
-        }
+        double emp = cuts == 0 ? 0
+                : made.backtestMeanAbsRelativeError() * Math.sqrt(Math.PI / 2) / Forecaster.growth(made.backtestComputeRatio());
+        double perUnit2 = options.shrunkPerUnit2(emp * emp, cuts);
         double model = Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1));
         double z = new NormalDistribution().inverseCumulativeProbability(0.5 + options.level() / 2);
         double bootSd = Double.isFinite(made.lower()) && Double.isFinite(made.upper())
                 ? (Math.log(made.upper()) - Math.log(made.lower())) / (2 * z) : 0;
-        double dof = Math.max(1, cuts + options.priorCuts() - 1);
-        double q = new TDistribution(dof).inverseCumulativeProbability(0.5 + options.level() / 2);
+        double dof = options.degreesOfFreedom(cuts);
+        double q = options.quantile(cuts);
         double half = q * Math.sqrt(model * model + bootSd * bootSd);
         double lo = point * Math.exp(-half), hi = point * Math.exp(half);
 
