@@ -131,6 +131,66 @@ public final class Vpnls {
             }
         }
 
+        return result(observations, options, alpha, beta, objective, theta, refinement, warnings, "vpnls");
+    }
+
+    /**
+     * VPNLS with the two exponents tied, α = β: L = E + A·N^-α + B·D^-α. In compute C = 6ND and tokens per parameter
+     * M = D/N this is Gadre et al.'s (2024) over-training law E + (a·M^η + b·M^-η)·C^η with η = −α/2: one exponent fewer,
+     * so it extrapolates in N and D at once (an over-trained target) from fewer sizes. A grid over α, then golden-section.
+     */
+    public static FitResult fitTied(List<Observation> observations, Options options) {
+        SurfaceDesign.requireIdentifiable("VPNLS (α = β)", observations);
+        Problem p = new Problem(observations, options);
+        double lo = Math.max(options.alphaMin(), options.betaMin()), hi = Math.min(options.alphaMax(), options.betaMax());
+        if (!(hi > lo)) {
+            throw new IllegalArgumentException("the α and β boxes do not overlap: no tied exponent to search");
+        }
+        double[] theta = new double[3];
+        double bestA = lo, bestObj = Double.POSITIVE_INFINITY;
+        for (double a : Problem.axis(lo, hi, options.resolution())) {
+            double o = p.at(a, a, theta);
+            if (o < bestObj) {
+                bestObj = o;
+                bestA = a;
+            }
+        }
+        double a0 = Math.max(lo, bestA - options.resolution()), b0 = Math.min(hi, bestA + options.resolution());
+        final double phi = (Math.sqrt(5) - 1) / 2;
+        double x1 = b0 - phi * (b0 - a0), x2 = a0 + phi * (b0 - a0);
+        double f1 = p.at(x1, x1, theta), f2 = p.at(x2, x2, theta);
+        for (int it = 0; it < 60 && b0 - a0 > 1e-7; it++) {
+            if (f1 < f2) {
+                b0 = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = b0 - phi * (b0 - a0);
+                f1 = p.at(x1, x1, theta);
+            } else {
+                a0 = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = a0 + phi * (b0 - a0);
+                f2 = p.at(x2, x2, theta);
+            }
+        }
+        double golden = 0.5 * (a0 + b0);
+        double[] gTheta = new double[3];
+        double gObj = p.at(golden, golden, gTheta);
+        double alpha = bestA;
+        double[] bestTheta = new double[3];
+        double objective = p.at(bestA, bestA, bestTheta);
+        if (gObj <= objective) {
+            alpha = golden;
+            objective = gObj;
+            bestTheta = gTheta;
+        }
+        return result(observations, options, alpha, alpha, objective, bestTheta, "golden section on α = β", new ArrayList<>(),
+                "vpnls-tied");
+    }
+
+    private static FitResult result(List<Observation> observations, Options options, double alpha, double beta,
+                                    double objective, double[] theta, String refinement, List<String> warnings, String method) {
         FitStatus status = FitStatus.CONVERGED;
         String message = "converged";
         double edgeTol = 0.5 * options.resolution() + 1e-12;
@@ -168,12 +228,12 @@ public final class Vpnls {
         settings.put("box", String.format(Locale.ROOT, "alpha [%s, %s], beta [%s, %s]", options.alphaMin(),
                 options.alphaMax(), options.betaMin(), options.betaMax()));
         settings.put("resolution", Double.toString(options.resolution()));
-        settings.put("coarse_step", Double.toString(coarse));
+        settings.put("coarse_step", Double.toString(Math.max(options.coarseStep(), options.resolution())));
         settings.put("refinement", refinement);
         if (options.objective().kind() == LossObjective.Kind.HUBER) {
             settings.put("irls_iterations", options.irlsIterations() == 0 ? "to convergence" : Integer.toString(options.irlsIterations()));
         }
-        return new FitResult("vpnls", status, message, raw, fitUnits, options.units(), options.objective().describe(),
+        return new FitResult(method, status, message, raw, fitUnits, options.units(), options.objective().describe(),
                 objective, observations.size(), ContentHash.of(observations), warnings, raw.paramsExponent(),
                 raw.tokensExponent(), null, settings);
     }

@@ -233,4 +233,24 @@ class VpnlsTest {
         assertTrue(!h.equals(ContentHash.of(swapped)));
         assertEquals(h, Vpnls.fit(CHINCHILLA, MSE).inputSha256());
     }
+
+    @Test
+    void tiedExponentsRecoverATiedSurfaceAndStayTiedOnChinchilla() {
+        LossSurface truth = new LossSurface(1.8, 300, 900, 0.3, 0.3);
+        List<Observation> obs = new java.util.ArrayList<>();
+        for (double n : new double[] {1e7, 3e7, 1e8, 3e8, 1e9}) {
+            for (double m : new double[] {5, 20, 80, 320}) {
+                obs.add(Observation.of(n, m * n, truth.loss(n, m * n)));
+            }
+        }
+        FitResult tied = Vpnls.fitTied(obs, Vpnls.Options.defaults());
+        assertEquals("vpnls-tied", tied.method());
+        assertEquals(0.3, tied.surface().alpha(), 1e-4);
+        assertEquals(tied.surface().alpha(), tied.surface().beta(), 0);
+        assertEquals(1.8, tied.surface().E(), 1e-3);
+        FitResult chinchilla = Vpnls.fitTied(TestData.load("chinchilla-isoflops.csv"), Vpnls.Options.defaults());
+        assertEquals(chinchilla.surface().alpha(), chinchilla.surface().beta(), 0);
+        // Tying costs fit: the tied objective is no lower than the free one on the same runs.
+        assertTrue(chinchilla.objectiveValue() >= Vpnls.fit(TestData.load("chinchilla-isoflops.csv")).objectiveValue() - 1e-12);
+    }
 }

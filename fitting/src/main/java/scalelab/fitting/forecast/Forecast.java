@@ -73,16 +73,22 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
      * @param quantile         Student-t quantile used (degrees of freedom from the backtest cuts plus the prior's)
      * @param degreesOfFreedom its degrees of freedom
      * @param backtestCuts     cuts whose forecasts measured the model error
+     * @param effectiveCuts    their effective number under the recency weights (Kish), which sets shrinkage and dof
+     * @param recencyDecades   a cut's weight falls ×1/10 per this many decades below the latest (infinite: all alike)
      * @param bootstrapSamples bootstrap refits that succeeded
      * @param widened          true when the interval was widened to the leave-one-out range
      */
     public record IntervalParts(double modelErrorPct, double bootstrapPct, double quantile, double degreesOfFreedom,
-                                int backtestCuts, int bootstrapSamples, boolean widened) {
+                                int backtestCuts, double effectiveCuts, double recencyDecades, int bootstrapSamples,
+                                boolean widened) {
         public String describe(double level) {
+            String weighting = Double.isInfinite(recencyDecades) ? "" : String.format(java.util.Locale.ROOT,
+                    " weighted ×1/10 per %.3g decades below the latest, %.3g effective", recencyDecades, effectiveCuts);
             return String.format(java.util.Locale.ROOT, "%.0f%% interval: L·exp(±%.3g·√(model %.3g%%² + bootstrap %.3g%%²)) "
-                            + "(model error from %d backtest cuts at this ladder's ratios, scaled by log10(1 + ratio); Student-t "
-                            + "with %.0f dof; %d bootstrap refits)%s", 100 * level, quantile, modelErrorPct, bootstrapPct,
-                    backtestCuts, degreesOfFreedom, bootstrapSamples, widened ? "; widened to cover every leave-one-budget-out forecast" : "");
+                            + "(model error from %d backtest cuts%s, at this ladder's ratios, scaled by log10(1 + ratio); "
+                            + "Student-t with %.3g dof; %d bootstrap refits)%s", 100 * level, quantile, modelErrorPct, bootstrapPct,
+                    backtestCuts, weighting, degreesOfFreedom, bootstrapSamples,
+                    widened ? "; widened to cover every leave-one-budget-out forecast" : "");
         }
     }
 

@@ -44,9 +44,12 @@ public final class Forecaster {
      * @param priorCuts         how many backtest cuts the prior is worth
      * @param combineWithin     methods whose score is within this factor of the best are combined (1: the best alone)
      * @param minFitBudgets     fewest budgets a backtest cut fits on
+     * @param recencyDecades    the interval's model error weighs a backtest cut ×1/10 per this many decades of compute
+     *                          below the latest cut (infinity: every cut alike)
      */
     public record Options(List<ForecastMethod> panel, double level, int bootstrapSamples, long seed, double kernelDecades,
-                          double priorErrorPerUnit, double priorCuts, double combineWithin, int minFitBudgets) {
+                          double priorErrorPerUnit, double priorCuts, double combineWithin, int minFitBudgets,
+                          double recencyDecades) {
         public Options {
             panel = List.copyOf(panel);
             if (panel.isEmpty()) {
@@ -56,26 +59,26 @@ public final class Forecaster {
                 throw new IllegalArgumentException("interval level must lie in (0, 1), got " + level);
             }
             if (bootstrapSamples < 0 || !(kernelDecades > 0) || !(priorErrorPerUnit > 0) || !(priorCuts >= 0)
-                    || !(combineWithin >= 1) || minFitBudgets < 1) {
+                    || !(combineWithin >= 1) || minFitBudgets < 1 || !(recencyDecades > 0)) {
                 throw new IllegalArgumentException("invalid forecaster options: " + this);
             }
         }
 
         /** The default forecaster (README): level 0.9, 100 bootstrap refits. */
         public static Options defaults(Double pinnedAsymptote) {
-            return new Options(PanelMethods.defaultPanel(pinnedAsymptote, false), 0.9, 100, 1, 0.5, 0.015, 2, 1.5, 2);
+            return new Options(PanelMethods.defaultPanel(pinnedAsymptote, false), 0.9, 100, 1, 0.5, 0.015, 2, 1.5, 2, RECENCY_DECADES);
         }
 
         public Options withLevel(double l) {
-            return new Options(panel, l, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+            return new Options(panel, l, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
         }
 
         public Options withBootstrap(int samples, long s) {
-            return new Options(panel, level, samples, s, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+            return new Options(panel, level, samples, s, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
         }
 
         public Options withPanel(List<ForecastMethod> p) {
-            return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets);
+            return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
         }
 
         /**
@@ -97,10 +100,25 @@ public final class Forecaster {
             return new TDistribution(degreesOfFreedom(cuts)).inverseCumulativeProbability(0.5 + level / 2);
         }
 
+        public Options withRecencyDecades(double d) {
+            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, d);
+        }
+
+        /** Weight of a backtest cut at compute {@code cut} when the latest cut is at {@code latest}. */
+        double recencyWeight(double latest, double cut) {
+            return Math.pow(10, -Math.log10(latest / cut) / recencyDecades);
+        }
+
         public Options withCombineWithin(double f) {
-            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, f, minFitBudgets);
+            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, f, minFitBudgets, recencyDecades);
         }
     }
+
+    /** A surface in N and D needs at least 3 distinct sizes: runs-mode backtests start there. */
+    static final int SURFACE_MIN_SIZES = 3;
+
+    /** The default memory of the interval's model error, in decades of compute (README, "How the forecaster chooses"). */
+    public static final double RECENCY_DECADES = 0.5;
 
     /** Leave-one-budget-out spread (relative) above which a forecast is called unstable, whatever its model error. */
     public static final double UNSTABLE_SPREAD = Stability.UNSTABLE_SPREAD;
@@ -164,7 +182,7 @@ public final class Forecaster {
             String problem = null;
             try {
                 e = RollingBacktest.run(ladder, usable, runsMode ? RollingBacktest.Mode.RUNS : RollingBacktest.Mode.ALL,
-                        options.minFitBudgets());
+                        runsMode ? Math.max(options.minFitBudgets(), SURFACE_MIN_SIZES) : options.minFitBudgets());
             } catch (FitInputException ex) {
                 e = List.of();
                 problem = ex.getMessage();
@@ -201,8 +219,13 @@ public final class Forecaster {
             // 1. Score each method that fitted the whole ladder by its backtest errors near the target's ratio.
             Map<String, Double> score = new LinkedHashMap<>();
             Map<String, Integer> count = new LinkedHashMap<>();
+            // Held-out points some method forecast: a cut no method can fit (too few sizes for any surface) is no
+            // evidence against one method.
+            Set<String> answerable = new java.util.HashSet<>();
+            entries.stream().filter(RollingBacktest.Entry::ok).forEach(x -> answerable.add(x.key()));
             for (String m : fitted.keySet()) {
-                List<RollingBacktest.Entry> mine = entries.stream().filter(x -> x.method().equals(m)).toList();
+                List<RollingBacktest.Entry> mine = entries.stream().filter(x -> x.method().equals(m))
+                        .filter(x -> answerable.contains(x.key())).toList();
                 List<RollingBacktest.Entry> ok = mine.stream().filter(RollingBacktest.Entry::ok).toList();
                 count.put(m, ok.size());
                 if (!mine.isEmpty() && ok.size() * 2 < mine.size()) {
@@ -212,7 +235,7 @@ public final class Forecaster {
                 for (RollingBacktest.Entry x : ok) {
                     double z = (Math.log10(x.ratio()) - Math.log10(Math.max(ratio, 1))) / options.kernelDecades();
                     double w = Math.exp(-0.5 * z * z) + 1e-6;
-                    double err = x.relativeErrorPct() / 100 / growth(x.ratio());
+                    double err = x.relativeErrorPct() / 100 / growth(Math.max(x.ratio(), 1));
                     sw += w;
                     swe += w * err * err;
                 }
@@ -248,8 +271,13 @@ public final class Forecaster {
                     keyEntry.putIfAbsent(x.key(), x);
                 }
             }
-            double sumSq = 0;
+            // Recent cuts fit on nearly the whole ladder, as the forecast does: their errors count most (weight ×1/10 per
+            // `recencyDecades` of compute below the latest cut); the weights' effective number of cuts (Kish) sets the
+            // shrinkage and the t quantile, so a short memory buys no false confidence.
+            double sumSq = 0, wSq = 0, wSum = 0;
             int n = 0;
+            double lastCut = entries.stream().mapToDouble(RollingBacktest.Entry::cut).max().orElse(1);
+            Map<Integer, Double> cutWeight = new LinkedHashMap<>();
             Set<Integer> cuts = new LinkedHashSet<>();
             List<double[]> ratioError = new ArrayList<>();
             for (var e : byKey.entrySet()) {
@@ -259,12 +287,17 @@ public final class Forecaster {
                 RollingBacktest.Entry x = keyEntry.get(e.getKey());
                 double p = combine(weight, e.getValue()::get);
                 double rel = (p - x.observed()) / x.observed();
-                sumSq += Math.pow(rel / growth(x.ratio()), 2);
+                sumSq += Math.pow(rel / growth(Math.max(x.ratio(), 1)), 2);
+                double rw = options.recencyWeight(lastCut, x.cut());
+                cutWeight.put(x.cutIndex(), rw);
+                wSq += rw * Math.pow(rel / growth(Math.max(x.ratio(), 1)), 2);
+                wSum += rw;
                 n++;
                 cuts.add(x.cutIndex());
                 ratioError.add(new double[] {x.ratio(), rel});
             }
-            double perUnit2 = options.shrunkPerUnit2(n == 0 ? 0 : sumSq / n, cuts.size());
+            double effectiveCuts = effectiveCount(cutWeight.values());
+            double perUnit2 = options.shrunkPerUnit2(n == 0 ? 0 : wSq / wSum, effectiveCuts);
             double model = Math.sqrt(perUnit2) * g;
 
             // 4. Sampling noise: bootstrap refits of the combined methods.
@@ -296,8 +329,8 @@ public final class Forecaster {
             }
 
             // 6. Interval and verdict.
-            double dof = options.degreesOfFreedom(cuts.size());
-            double q = options.quantile(cuts.size());
+            double dof = options.degreesOfFreedom(effectiveCuts);
+            double q = options.quantile(effectiveCuts);
             double half = q * Math.sqrt(model * model + bootSd * bootSd);
             // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
             double lo = point * Math.exp(-half), hi = point * Math.exp(half);
@@ -363,7 +396,8 @@ public final class Forecaster {
             }
             String method = weights.size() == 1 ? weights.get(0).method() : String.join(" + ", weights.stream()
                     .map(w -> String.format(Locale.ROOT, "%.2f·%s", w.weight(), w.method())).toList());
-            Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts.size(),
+            Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts.size(), effectiveCuts,
+                    options.recencyDecades(),
                     boot.length, unstable);
             String summary = String.format(Locale.ROOT, "%d backtest forecasts (%d by the chosen forecaster, over %d cuts, "
                             + "ratios %s) on %d runs in %d budgets; chosen forecaster's RMS error %s per unit of log10(1 + ratio)",
@@ -449,6 +483,16 @@ public final class Forecaster {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /** Kish's effective sample size of weights: (Σw)²/Σw² (their count when all are equal). */
+    static double effectiveCount(java.util.Collection<Double> weights) {
+        double s = 0, s2 = 0;
+        for (double w : weights) {
+            s += w;
+            s2 += w * w;
+        }
+        return s2 == 0 ? 0 : s * s / s2;
     }
 
     /** How extrapolation error grows with the ratio r: an offset plus a slope error, log10(1 + r). */

@@ -94,7 +94,8 @@ public final class MoeForecaster {
             panel.add(new Forecast.PanelEntry(r.lawName(), v, r.problem() == null ? "ok" : r.problem(),
                     r.backtest() == null ? 0 : r.backtest().heldOut().size(), bt));
         }
-        Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts, made.bootstrapSamples()
+        Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts, cuts,
+                Double.POSITIVE_INFINITY, made.bootstrapSamples()
                 - made.bootstrapFailures(), unstable);
         String summary = String.format(Locale.ROOT, "MoE law chosen by: %s; its backtest below the largest budget: mean |error| "
                 + "%.2f%% at %.3g×; %d runs over %d budgets", comparison.reason(), 100 * made.backtestMeanAbsRelativeError(),

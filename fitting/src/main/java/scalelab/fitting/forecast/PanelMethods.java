@@ -31,6 +31,7 @@ public final class PanelMethods {
         List<ForecastMethod> out = new ArrayList<>();
         out.add(vpnls(LossObjective.MSE));
         out.add(vpnls(LossObjective.huber(1e-3)));
+        out.add(tied());
         for (double w : NEAR_OPTIMUM_WIDTHS) {
             out.add(nearOptimum(w));
         }
@@ -46,7 +47,7 @@ public final class PanelMethods {
     }
 
     /** Every name {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach3",
+    public static final List<String> NAMES = List.of("vpnls-mse", "vpnls-huber", "vpnls-tied", "vpnls-near2", "vpnls-near3", "approach3",
             "approach2", "asymptote-fitted", "asymptote-pinned");
 
     /** A panel method by its name ({@link #NAMES}); asymptote-pinned needs {@code pinnedAsymptote}. */
@@ -54,6 +55,7 @@ public final class PanelMethods {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "vpnls-mse" -> vpnls(LossObjective.MSE);
             case "vpnls-huber" -> vpnls(LossObjective.huber(1e-3));
+            case "vpnls-tied" -> tied();
             case "vpnls-near2" -> nearOptimum(NEAR_OPTIMUM_WIDTHS[0]);
             case "vpnls-near3" -> nearOptimum(NEAR_OPTIMUM_WIDTHS[1]);
             case "approach3" -> approach3();
@@ -76,6 +78,13 @@ public final class PanelMethods {
         return new SurfaceMethod(name, "L = E + A·N^-α + B·D^-β holds over every run of the ladder (" + objective.describe()
                 + " on loss residuals, VPNLS)", ladder -> Vpnls.fit(ladder.observations(),
                 Vpnls.Options.defaults().withObjective(objective)));
+    }
+
+    /** VPNLS with α = β on every run: Gadre et al.'s over-training law, one exponent fewer. */
+    public static ForecastMethod tied() {
+        return new SurfaceMethod("vpnls-tied", "L = E + A·N^-α + B·D^-α (one exponent for size and data: Gadre et al. 2024's "
+                + "over-training law) holds over every run (least squares, VPNLS)", ladder -> Vpnls.fitTied(ladder.observations(),
+                Vpnls.Options.defaults()));
     }
 
     /**

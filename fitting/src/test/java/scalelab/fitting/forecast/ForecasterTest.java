@@ -124,4 +124,34 @@ class ForecasterTest {
         assertTrue(f.ratio() < 1);
         assertTrue(f.warnings().stream().anyMatch(w -> w.contains("projection")), f.warnings().toString());
     }
+
+    @Test
+    void recentCutsSetTheModelErrorAndTheirEffectiveCountTheQuantile() {
+        // The two smallest budgets' runs 5% high (as under-trained early runs are): backtests from the first cuts err
+        // badly, later cuts, fitted on many good budgets, do not.
+        double[] eight = {1e17, 3e17, 1e18, 3e18, 1e19, 3e19, 1e20, 3e20};
+        Ladder base = ladder(eight, 4, 0.001, 0);
+        List<Observation> bad = new ArrayList<>();
+        for (Observation o : base.observations()) {
+            bad.add(o.flops() < 5e17 ? new Observation(o.params(), o.tokens(), o.flops(), o.loss() * 1.05, o.group(), 1) : o);
+        }
+        Ladder l = new Ladder(bad, BudgetGrouping.byLabel(bad));
+        ForecastTarget t = ForecastTarget.computeOptimal(3e21);
+        Forecast recent = Forecaster.forecast(l, t, options());
+        Forecast flat = Forecaster.forecast(l, t, options().withRecencyDecades(Double.POSITIVE_INFINITY));
+        assertEquals(flat.loss(), recent.loss(), 1e-12, "recency weighs the interval's evidence, not the choice of method");
+        assertTrue(recent.interval().modelErrorPct() < flat.interval().modelErrorPct(),
+                recent.interval() + " vs " + flat.interval());
+        assertTrue(recent.interval().effectiveCuts() < recent.interval().backtestCuts(), recent.interval().toString());
+        assertEquals(flat.interval().backtestCuts(), flat.interval().effectiveCuts(), 1e-9);
+        assertTrue(recent.interval().degreesOfFreedom() < flat.interval().degreesOfFreedom());
+        assertTrue(recent.interval().describe(0.9).contains("effective"), recent.interval().describe(0.9));
+    }
+
+    @Test
+    void kishCountsEqualWeightsAsTheirNumberAndOneDominantWeightAsAboutOne() {
+        assertEquals(4, Forecaster.effectiveCount(List.of(2.0, 2.0, 2.0, 2.0)), 1e-12);
+        assertEquals(1, Forecaster.effectiveCount(List.of(1.0, 1e-9, 1e-9)), 1e-6);
+        assertEquals(0, Forecaster.effectiveCount(List.of()), 0);
+    }
 }

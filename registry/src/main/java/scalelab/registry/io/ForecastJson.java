@@ -67,6 +67,10 @@ public final class ForecastJson {
         interval.put("quantile", f.interval().quantile());
         interval.put("degrees_of_freedom", f.interval().degreesOfFreedom());
         interval.put("backtest_cuts", f.interval().backtestCuts());
+        interval.put("effective_cuts", f.interval().effectiveCuts());
+        if (Double.isFinite(f.interval().recencyDecades())) {
+            interval.put("recency_decades", f.interval().recencyDecades());
+        }
         interval.put("bootstrap_samples", f.interval().bootstrapSamples());
         interval.put("widened_to_leave_one_out", f.interval().widened());
         ObjectNode evidence = o.putObject("evidence");
