@@ -75,13 +75,6 @@ public final class ForecastGate {
             return checks.stream().filter(c -> c.verdict() != Verdict.PASS).map(c -> c.name() + ": " + c.finding()).toList();
         }
 
-        /** The forecast with the interval to file. */
-        public Forecast gated(Forecast f) {
-            return new Forecast(f.loss(), lo, hi, f.level(), f.target(), f.params(), f.tokens(), f.ratio(), f.method(),
-                    f.weights(), f.panel(), f.leaveOneOut(), f.looSpreadPct(), f.status(), f.warnings(), f.assumptions(),
-                    f.interval(), f.evidenceSha256(), f.evidenceSummary());
-        }
-
         /** One clause for the entry's hashed interval note. */
         public String note(boolean forced) {
             return "quality gate: " + verdict.name().toLowerCase(Locale.ROOT)

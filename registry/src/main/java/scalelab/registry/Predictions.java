@@ -47,9 +47,9 @@ public final class Predictions {
      */
     public static Prediction withGatedForecast(Prediction draft, scalelab.fitting.forecast.Forecast f, ForecastGate.Result gate,
                                                boolean forced, String forecastJson) {
-        Prediction p = withForecast(draft, gate.gated(f), forecastJson);
+        Prediction p = withForecast(draft, f, forecastJson);
         return new Prediction(p.id(), p.targetName(), p.kind(), p.params(), p.tokens(), p.compute(), p.predictedLoss(),
-                p.intervalLow(), p.intervalHigh(), p.intervalLevel(), p.intervalNote() + "; " + gate.note(forced), p.method(),
+                gate.lo(), gate.hi(), p.intervalLevel(), p.intervalNote() + "; " + gate.note(forced), p.method(),
                 p.fitId(), p.inputHash(), p.codeVersion(), p.author(), p.createdAt(), p.supersedes(), p.previousHash(),
                 p.entryHash()).withForecast(p.forecast());
     }
