@@ -108,6 +108,24 @@ public final class LadderPlanner {
                 String.format(Locale.ROOT, "%s-target-%s-d%d", spec.name(), target.name(), width));
     }
 
+    /**
+     * The target as planned before any fit: at its width if it names one, else at the N* of the ladder's size rule
+     * ({@link #ruleNStar}). The quickstart re-sizes a width-less target from the ladder's fit (N* there can differ), under
+     * the same rules.
+     */
+    public PlannedRun planTarget(LadderSpec spec, LadderSpec.Target target) {
+        return planTarget(spec, target, target.width() > 0 ? 0 : ruleNStar(spec, target.budget()));
+    }
+
+    /**
+     * N* at {@code budget} under the spec's automatic-size rule; a ladder with explicit widths has none, so the
+     * automatic sizes' default applies: D = 20·N, i.e. N* = (C / 120)^0.5.
+     */
+    public static double ruleNStar(LadderSpec spec, double budget) {
+        return spec.sizes().automatic() ? spec.sizes().nStar(budget)
+                : Math.sqrt(budget / (6 * LadderSpec.Sizes.DEFAULT_TOKENS_PER_PARAM));
+    }
+
     private PlannedRun planRun(LadderSpec spec, LadderSpec.Family family, double budget, int width, String budgetPath, String name) {
         ModelConfig model;
         try {
@@ -133,7 +151,7 @@ public final class LadderPlanner {
             long steps = RunSpec.stepsForBudget(model, batch, budget);
             double planned = perToken * batch * seqLen * steps;
             if (Math.abs(planned / budget - 1) <= MAX_BUDGET_ERROR) {
-                double lr = r.lrCoefficient() * Math.sqrt(batch) / width;
+                double lr = r.lr().at(width, batch, steps * batch * seqLen);
                 RunSpec run = new RunSpec(name, model, batch, steps, lr,
                         spec.schedule().weightDecay(), spec.schedule().warmupFraction(), spec.schedule().type(),
                         spec.schedule().gradClip(), spec.seed(), spec.corpus(), spec.tokenizer(), budget,

@@ -49,6 +49,9 @@ public record LadderSpec(String name, String corpus, String tokenizer, int vocab
      */
     public record Sizes(List<Integer> widths, int count, double span, double nStarCoefficient, double nStarExponent,
                         int widthStep, int minWidth, int maxWidth) {
+        /** Tokens per parameter of the default N* rule, D = 20·N (Chinchilla's). */
+        public static final double DEFAULT_TOKENS_PER_PARAM = 20.0;
+
         public Sizes {
             widths = List.copyOf(widths);
         }
@@ -66,10 +69,49 @@ public record LadderSpec(String name, String corpus, String tokenizer, int vocab
     /**
      * Architecture and optimiser rules from width d (Marin's recipe scaled to CPU sizes): layers = max(minDepth,
      * round(d / depthDivisor)); heads = d / headDim; batch B (sequences) = the power of two in [minBatch, maxBatch]
-     * closest to D / (T · targetSteps); lr = lrCoefficient · √B / d.
+     * closest to D / (T · targetSteps); the learning rate by {@link LearningRate}, for ladder runs and targets alike.
      */
     public record Rules(int depthDivisor, int minDepth, int headDim, int minBatch, int maxBatch, long targetSteps,
-                        double lrCoefficient) {}
+                        LearningRate lr) {}
+
+    /**
+     * The learning-rate rule: lr = coefficient · (B / batchRef)^batchExponent · (d / widthRef)^widthExponent
+     * · (D / tokensRef)^tokensExponent, for batch B (sequences), width d and training tokens D. The defaults
+     * (references 1, exponents ½, −1 and 0) are Marin's lr = coefficient · √B / d; a negative tokensExponent is the
+     * token-horizon correction (Delphi: lr ∝ (T₀/T)^0.3), which gives a target trained 10× longer a smaller rate.
+     */
+    public record LearningRate(double coefficient, double batchRef, double batchExponent, double widthRef,
+                               double widthExponent, double tokensRef, double tokensExponent) {
+
+        /** Marin's rule lr = coefficient · √B / d (no token-horizon term). */
+        public static LearningRate marin(double coefficient) {
+            return new LearningRate(coefficient, 1, 0.5, 1, -1, 1, 0);
+        }
+
+        /** The learning rate of a run of width d, batch B sequences and D training tokens. */
+        public double at(int width, int batch, long tokens) {
+            double lr = scaled(coefficient, batch / batchRef, batchExponent);
+            lr = scaled(lr, width / widthRef, widthExponent);
+            return scaled(lr, tokens / tokensRef, tokensExponent);
+        }
+
+        /**
+         * v · x^e, with the exponents of the default rule computed exactly as √x and ÷x: a ladder without a
+         * token-horizon term plans the same learning rates, hence the same run keys, as before the rule had one.
+         */
+        private static double scaled(double v, double x, double e) {
+            if (e == 0) {
+                return v;
+            } else if (e == 1) {
+                return v * x;
+            } else if (e == -1) {
+                return v / x;
+            } else if (e == 0.5) {
+                return v * Math.sqrt(x);
+            }
+            return v * Math.pow(x, e);
+        }
+    }
 
     /** Optimiser schedule: "cosine" or "wsd", warmup fraction, AdamW weight decay and global-norm clip. */
     public record Schedule(String type, double warmupFraction, double weightDecay, double gradClip) {}

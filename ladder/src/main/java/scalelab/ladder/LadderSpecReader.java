@@ -22,7 +22,8 @@ public final class LadderSpecReader {
     private static final Set<String> RULES = Set.of("depth", "head_dim", "batch", "lr");
     private static final Set<String> DEPTH = Set.of("divisor", "min");
     private static final Set<String> BATCH = Set.of("min", "max", "target_steps");
-    private static final Set<String> LR = Set.of("coefficient");
+    private static final Set<String> LR = Set.of("coefficient", "batch_ref", "batch_exponent", "width_ref", "width_exponent",
+            "tokens_ref", "tokens_exponent");
     private static final Set<String> SCHEDULE = Set.of("type", "warmup_fraction", "weight_decay", "grad_clip");
     private static final Set<String> EVAL = Set.of("set", "tokens");
     private static final Set<String> TARGET = Set.of("name", "budget", "width", "family");
@@ -201,7 +202,7 @@ public final class LadderSpecReader {
             exponent = number(s, p, "n_star_exponent", null, 0.05, 1.0);
         } else {
             // C = 6·N·D with D = r·N gives N* = (C / (6 r))^0.5 (Chinchilla's ~20 tokens per parameter by default)
-            double r = number(s, p, "tokens_per_param", 20.0, 1e-3, 1e6);
+            double r = number(s, p, "tokens_per_param", LadderSpec.Sizes.DEFAULT_TOKENS_PER_PARAM, 1e-3, 1e6);
             coefficient = Math.pow(6 * r, -0.5);
             exponent = 0.5;
         }
@@ -225,7 +226,23 @@ public final class LadderSpecReader {
                 (int) integer(r, p, "head_dim", 32L, 2, 4096),
                 minB, maxB,
                 integer(batch, p + "/batch", "target_steps", 200L, 1, Long.MAX_VALUE),
-                number(lr, p + "/lr", "coefficient", 0.33, 1e-9, 1e3));
+                learningRate(lr, p + "/lr"));
+    }
+
+    /** rules.lr: Marin's coefficient · √B / d by default, each reference and exponent overridable (LadderSpec.LearningRate). */
+    private LadderSpec.LearningRate learningRate(JsonNode lr, String p) {
+        LadderSpec.LearningRate marin = LadderSpec.LearningRate.marin(number(lr, p, "coefficient", 0.33, 1e-9, 1e3));
+        if (lr.has("tokens_exponent") && !lr.has("tokens_ref")) {
+            // a horizon term without its reference would scale every rate by D^e, e.g. 1e-2 at D = 1e6, e = -1/3
+            throw tree.error(p + "/tokens_exponent", "tokens_exponent needs tokens_ref, the token horizon at which the rule gives coefficient's rate");
+        }
+        return new LadderSpec.LearningRate(marin.coefficient(),
+                number(lr, p, "batch_ref", marin.batchRef(), 1e-9, 1e12),
+                number(lr, p, "batch_exponent", marin.batchExponent(), -4, 4),
+                number(lr, p, "width_ref", marin.widthRef(), 1e-9, 1e12),
+                number(lr, p, "width_exponent", marin.widthExponent(), -4, 4),
+                number(lr, p, "tokens_ref", marin.tokensRef(), 1, 1e30),
+                number(lr, p, "tokens_exponent", marin.tokensExponent(), -4, 4));
     }
 
     private LadderSpec.Schedule schedule(JsonNode node) {

@@ -69,7 +69,7 @@ class LadderPlannerTest {
             LadderSpec.Rules rules = plan.spec().rules();
             assertEquals(Math.max(rules.minDepth(), Math.round(r.width() / (double) rules.depthDivisor())), m.layers());
             assertEquals(0, m.dModel() % m.heads());
-            assertEquals(rules.lrCoefficient() * Math.sqrt(r.spec().batchSize()) / r.width(), r.spec().learningRate(), 1e-15);
+            assertEquals(rules.lr().at(r.width(), r.spec().batchSize(), r.tokens()), r.spec().learningRate(), 1e-15);
             assertTrue(r.spec().batchSize() >= rules.minBatch() && r.spec().batchSize() <= rules.maxBatch());
             assertTrue(r.estimatedSeconds() > 0);
             assertTrue(hashes.add(r.specHash()), "duplicate run " + r.spec().name());
@@ -89,6 +89,64 @@ class LadderPlannerTest {
         }
         // "about an hour" on this machine under the documented default throughput figures
         assertTrue(cpu.totalEstimatedSeconds() > 40 * 60 && cpu.totalEstimatedSeconds() < 80 * 60, "cpu ladder " + cpu.totalEstimatedSeconds() + " s");
+    }
+
+    private static final String HORIZON_LADDER = """
+            name: horizon
+            seq_len: 64
+            budgets: [3e11, 1e12, 3e12]
+            sizes: {widths: [32, 48, 64]}
+            rules:
+              depth: {divisor: 100, min: 2}
+              head_dim: 16
+              batch: {min: 4, max: 64, target_steps: 150}
+              lr: {coefficient: 3e-3, batch_ref: 16, batch_exponent: 0.5, width_ref: 64, width_exponent: -1, tokens_ref: 2e6, tokens_exponent: -0.3}
+            targets:
+              - {name: ten-x, budget: 3e13, width: 48}
+              - {name: optimal, budget: 3e13}
+            """;
+
+    /** The rule written out from the YAML's numbers, not through LadderSpec.LearningRate. */
+    private static double horizonRule(PlannedRun r) {
+        return 3e-3 * Math.pow(r.spec().batchSize() / 16.0, 0.5) * Math.pow(r.width() / 64.0, -1) * Math.pow(r.tokens() / 2e6, -0.3);
+    }
+
+    @Test
+    void theLearningRateRuleIsAppliedToRunsAndTargetsAlike() {
+        LadderSpec spec = LadderSpecReader.parse(HORIZON_LADDER, "horizon.yaml");
+        LadderPlan plan = PLANNER.plan(spec);
+        checkEveryRun(plan);
+        for (PlannedRun r : plan.runs()) {
+            assertEquals(horizonRule(r), r.spec().learningRate(), 1e-12 * horizonRule(r), r.spec().name());
+        }
+        PlannedRun tenX = PLANNER.planTarget(spec, spec.targets().get(0));
+        PlannedRun optimal = PLANNER.planTarget(spec, spec.targets().get(1));
+        for (PlannedRun t : List.of(tenX, optimal)) {
+            assertEquals(horizonRule(t), t.spec().learningRate(), 1e-12 * horizonRule(t), t.spec().name());
+        }
+        assertEquals(48, tenX.width());
+        // without a width the target takes the width nearest N* = (C/120)^0.5 (explicit widths have no size rule)
+        assertTrue(Math.abs(Math.log(optimal.activeParams() / Math.sqrt(3e13 / 120))) < Math.log(1.5), "N=" + optimal.activeParams());
+        // the token-horizon term: the same width at the same batch trained ~10x longer gets (10x)^-0.3 of the rate
+        PlannedRun ladderRun = plan.runs().stream().filter(r -> r.width() == 48 && r.budget() == 3e12).findFirst().orElseThrow();
+        double perBatch = Math.sqrt((double) tenX.spec().batchSize() / ladderRun.spec().batchSize());
+        double horizon = Math.pow((double) tenX.tokens() / ladderRun.tokens(), -0.3);
+        assertEquals(ladderRun.spec().learningRate() * perBatch * horizon, tenX.spec().learningRate(), 1e-12);
+        assertTrue(tenX.tokens() > 5 * ladderRun.tokens() && horizon < 0.62, "a 10x budget trains ~10x longer: " + horizon);
+        // without the horizon term (Marin's rule, the default) the same target would get a rate (D/2e6)^0.3 higher
+        double marin = 3e-3 * Math.sqrt(tenX.spec().batchSize() / 16.0) * 64.0 / 48;
+        assertTrue(tenX.spec().learningRate() < marin, tenX.spec().learningRate() + " vs " + marin);
+    }
+
+    @Test
+    void withoutALearningRateBlockTheRuleIsMarins() {
+        LadderSpec spec = LadderSpecReader.parse(HORIZON_LADDER.replaceAll("(?m)^  lr: .*\n", ""), "marin.yaml");
+        assertEquals(LadderSpec.LearningRate.marin(0.33), spec.rules().lr());
+        LadderPlan plan = PLANNER.plan(spec);
+        for (PlannedRun r : plan.runs()) {
+            // the exact expression the planner used before the rule had a token-horizon term: same rates, same run keys
+            assertEquals(0.33 * Math.sqrt(r.spec().batchSize()) / r.width(), r.spec().learningRate(), 0.0, r.spec().name());
+        }
     }
 
     @Test

@@ -30,7 +30,7 @@ class LadderSpecReaderTest {
         assertEquals(List.of(1e11, 3e11), s.budgets()); // "1e11" is a YAML 1.1 string: read as a number
         assertEquals(256, s.vocabSize());
         assertEquals("dense", s.families().get(0).name());
-        assertEquals(0.33, s.rules().lrCoefficient());
+        assertEquals(LadderSpec.LearningRate.marin(0.33), s.rules().lr());
         assertEquals(List.of(32, 64), s.sizes().widths());
         assertEquals("cosine", s.schedule().type());
     }
@@ -52,6 +52,8 @@ class LadderSpecReaderTest {
         assertError(BASE + "families:\n  - {name: m, experts: 4, top_k: 1, balance: quantile, aux_loss_coef: 0.1}\n",
                 "l.yaml:7:", "quantile balancing takes no auxiliary loss");
         assertError(BASE + "rules:\n  batch: {min: 64, max: 8}\n", "l.yaml:7:", "exceeds batch max");
+        assertError(BASE + "rules:\n  lr: {coefficient: 3e-3, tokens_exponent: -0.3}\n", "l.yaml:7:", "tokens_exponent needs tokens_ref");
+        assertError(BASE + "rules:\n  lr: {coefficient: 3e-3, horizon: 2e6}\n", "l.yaml:7:", "unknown key 'horizon'");
         assertError(BASE + "targets:\n  - {name: x, budget: 1e13, family: moe}\n", "l.yaml:7:", "no family named 'moe'");
         assertError(BASE + "families:\n  - {name: target-x}\n", "l.yaml:7:", "family name 'target-x'", "not start with 'target'");
         assertError(BASE + "families:\n  - {name: a b}\n", "l.yaml:7:", "family name 'a b'");

@@ -40,6 +40,20 @@ public final class Predictions {
                 draft.createdAt(), draft.supersedes(), draft.previousHash(), draft.entryHash()).withForecast(forecastJson);
     }
 
+    /**
+     * {@link #withForecast} after the quality gate: the interval filed is the gate's (the forecaster's, widened when it
+     * was not honest), and the hashed note ends with the gate's verdict, and whether it was filed over a refusal
+     * ({@code forced}). {@code forecastJson} should carry the gate (registry.io.ForecastJson's gated line).
+     */
+    public static Prediction withGatedForecast(Prediction draft, scalelab.fitting.forecast.Forecast f, ForecastGate.Result gate,
+                                               boolean forced, String forecastJson) {
+        Prediction p = withForecast(draft, f, forecastJson);
+        return new Prediction(p.id(), p.targetName(), p.kind(), p.params(), p.tokens(), p.compute(), p.predictedLoss(),
+                gate.lo(), gate.hi(), p.intervalLevel(), p.intervalNote() + "; " + gate.note(forced), p.method(),
+                p.fitId(), p.inputHash(), p.codeVersion(), p.author(), p.createdAt(), p.supersedes(), p.previousHash(),
+                p.entryHash()).withForecast(p.forecast());
+    }
+
     /** {@link #draft(FitRecord, Target, double, Long, boolean, String, String, Instant)} refusing unconverged fits. */
     public static Prediction draft(FitRecord fit, Target target, double level, Long supersedes, String codeVersion,
                                    String author, Instant now) {

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,20 +56,108 @@ public final class LadderCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "LADDER.yaml")
         Path file;
 
+        @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws com.fasterxml.jackson.core.JsonProcessingException {
+            if (!format.equals("text") && !format.equals("json")) {
+                throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
+            }
             LadderSpec ladder = LadderSpecReader.read(file);
             ThroughputModel throughput = ThroughputModel.load();
-            LadderPlan plan = new LadderPlanner(throughput).plan(ladder);
-            print(plan, throughput, spec.commandLine().getOut());
+            LadderPlanner planner = new LadderPlanner(throughput);
+            LadderPlan plan = planner.plan(ladder);
+            List<PlannedRun> targets = ladder.targets().stream().map(t -> planner.planTarget(ladder, t)).toList();
+            if (format.equals("json")) {
+                ObjectMapper mapper = new ObjectMapper();
+                spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(json(mapper, plan, targets, throughput)));
+                spec.commandLine().getOut().flush();
+            } else {
+                print(plan, targets, throughput, spec.commandLine().getOut());
+            }
             return 0;
         }
     }
 
-    static void print(LadderPlan plan, ThroughputModel throughput, java.io.PrintWriter out) {
+    /**
+     * The plan as one JSON object: the ladder's rules, every run and every target (as planned before any fit), each
+     * with its shape, N, D, steps, batch, learning rate, FLOPs and time estimate.
+     */
+    static ObjectNode json(ObjectMapper mapper, LadderPlan plan, List<PlannedRun> targets, ThroughputModel throughput) {
+        LadderSpec s = plan.spec();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("ladder", s.name());
+        o.put("corpus", s.corpus());
+        o.put("tokenizer", s.tokenizer());
+        o.put("seq_len", s.seqLen());
+        o.put("seed", s.seed());
+        ObjectNode rules = o.putObject("rules");
+        LadderSpec.LearningRate lr = s.rules().lr();
+        ObjectNode lrNode = rules.putObject("lr");
+        lrNode.put("formula", "coefficient * (B/batch_ref)^batch_exponent * (d/width_ref)^width_exponent * (D/tokens_ref)^tokens_exponent");
+        lrNode.put("coefficient", lr.coefficient());
+        lrNode.put("batch_ref", lr.batchRef());
+        lrNode.put("batch_exponent", lr.batchExponent());
+        lrNode.put("width_ref", lr.widthRef());
+        lrNode.put("width_exponent", lr.widthExponent());
+        lrNode.put("tokens_ref", lr.tokensRef());
+        lrNode.put("tokens_exponent", lr.tokensExponent());
+        ObjectNode batch = rules.putObject("batch");
+        batch.put("min", s.rules().minBatch());
+        batch.put("max", s.rules().maxBatch());
+        batch.put("target_steps", s.rules().targetSteps());
+        ObjectNode schedule = rules.putObject("schedule");
+        schedule.put("type", s.schedule().type());
+        schedule.put("warmup_fraction", s.schedule().warmupFraction());
+        schedule.put("weight_decay", s.schedule().weightDecay());
+        schedule.put("grad_clip", s.schedule().gradClip());
+        ArrayNode runs = o.putArray("runs");
+        plan.runs().forEach(r -> runJson(runs.addObject(), r));
+        ArrayNode ts = o.putArray("targets");
+        for (int i = 0; i < targets.size(); i++) {
+            LadderSpec.Target t = s.targets().get(i);
+            ObjectNode e = ts.addObject();
+            e.put("target", t.name());
+            e.put("sized_by", t.width() > 0 ? "width" : s.sizes().automatic() ? "N* of the sizes rule" : "N* = (C/120)^0.5 (D = 20·N)");
+            // a width-less target is re-sized from the ladder's fit when it is predicted (the quickstart)
+            e.put("provisional", t.width() == 0);
+            e.put("ladder_flops_fraction", plan.fractionOf(t));
+            runJson(e, targets.get(i));
+        }
+        o.put("total_flops", plan.totalFlops());
+        o.put("estimated_seconds", plan.totalEstimatedSeconds());
+        o.put("throughput", throughput.source());
+        ArrayNode warnings = o.putArray("warnings");
+        plan.warnings().forEach(warnings::add);
+        return o;
+    }
+
+    private static void runJson(ObjectNode e, PlannedRun r) {
+        var m = r.spec().model();
+        e.put("name", r.spec().name());
+        e.put("family", r.family());
+        e.put("budget", r.budget());
+        e.put("width", r.width());
+        e.put("layers", m.layers());
+        e.put("heads", m.heads());
+        e.put("params", r.params());
+        e.put("active_params", r.activeParams());
+        e.put("tokens", r.tokens());
+        e.put("steps", r.spec().steps());
+        e.put("batch", r.spec().batchSize());
+        e.put("lr", r.spec().learningRate());
+        e.put("flops", r.plannedFlops());
+        e.put("budget_error", r.budgetError());
+        e.put("estimated_seconds", r.estimatedSeconds());
+        e.put("spec_hash", r.specHash());
+    }
+
+    static void print(LadderPlan plan, List<PlannedRun> targets, ThroughputModel throughput, java.io.PrintWriter out) {
         LadderSpec s = plan.spec();
         out.printf(Locale.ROOT, "ladder %s: %d runs, %d budgets, families %s, corpus %s, tokenizer %s, seq_len %d, schedule %s, seed %d, eval %s (%d tokens)%n",
                 s.name(), plan.runs().size(), s.budgets().size(), s.families().stream().map(LadderSpec.Family::name).toList(),
@@ -86,9 +177,14 @@ public final class LadderCommand implements Runnable {
                 plan.runs().size(), plan.totalFlops(), duration(plan.totalEstimatedSeconds()));
         out.println("time estimates from " + throughput.source()
                 + (throughput.equals(ThroughputModel.DEFAULT) ? "; `scalelab bench train --save` measures this machine" : ""));
-        for (LadderSpec.Target t : s.targets()) {
-            out.printf(Locale.ROOT, "target %s: %.3g FLOPs%s (%s) -> ladder compute is %.4g%% of it%n", t.name(), t.budget(),
-                    t.width() > 0 ? ", width " + t.width() : ", compute-optimal size", t.family(), 100 * plan.fractionOf(t));
+        for (int i = 0; i < s.targets().size(); i++) {
+            LadderSpec.Target t = s.targets().get(i);
+            PlannedRun r = targets.get(i);
+            out.printf(Locale.ROOT, "target %s: %.3g FLOPs%s (%s) -> ladder compute is %.4g%% of it; planned as d%d, N_active %d, "
+                            + "D %d, %d steps at batch %d, lr %.3g%s%n", t.name(), t.budget(),
+                    t.width() > 0 ? ", width " + t.width() : ", compute-optimal size", t.family(), 100 * plan.fractionOf(t),
+                    r.width(), r.activeParams(), r.tokens(), r.spec().steps(), r.spec().batchSize(), r.spec().learningRate(),
+                    t.width() > 0 ? "" : " (before the fit re-sizes it)");
         }
         plan.warnings().forEach(w -> out.println("warning: " + w));
         out.flush();

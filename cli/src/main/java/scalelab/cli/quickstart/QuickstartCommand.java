@@ -37,6 +37,7 @@ import scalelab.ladder.RegistryResultSink;
 import scalelab.ladder.ThroughputModel;
 import scalelab.ladder.VpnlsNStarPredictor;
 import scalelab.registry.FitRecord;
+import scalelab.registry.ForecastGate;
 import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Predictions;
@@ -215,11 +216,20 @@ public final class QuickstartCommand implements Callable<Integer> {
                                 targetRun.plannedFlops()),
                         FORECAST_LEVEL, null, true, Provenance.codeVersion(), Provenance.author(), Instant.now());
                 // The number filed is the default forecaster's, for the target run's own N and D, as `predict` files it.
-                Forecast forecast = Forecaster.forecast(ForecastCommand.registryLadder(registry, ladder.name()),
-                        new ForecastTarget(targetRun.plannedFlops(), targetRun.activeParams(), targetRun.tokens()),
-                        Forecaster.Options.defaults(null).withLevel(FORECAST_LEVEL));
+                scalelab.fitting.forecast.Ladder runs = ForecastCommand.registryLadder(registry, ladder.name());
+                Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(FORECAST_LEVEL);
+                Forecast forecast = Forecaster.forecast(runs,
+                        new ForecastTarget(targetRun.plannedFlops(), targetRun.activeParams(), targetRun.tokens()), options);
                 printForecast(forecast);
-                draft = Predictions.withForecast(draft, forecast, ForecastJson.line(forecast));
+                // The quality gate, as `predict` applies it; the quickstart demonstrates the whole loop, so a refusal is
+                // filed anyway (as predict --force), said plainly here and recorded with the entry, with the gate's interval.
+                ForecastGate.Result gate = ForecastGate.check(runs, forecast, options);
+                gate.describe().forEach(out()::println);
+                if (gate.verdict() == ForecastGate.Verdict.REFUSE) {
+                    out().println("this ladder cannot support a forecast of its target: the quickstart files it anyway (as"
+                            + " predict --force) to show the loop; the ledger entry records the refusal and its reasons");
+                }
+                draft = Predictions.withGatedForecast(draft, forecast, gate, true, ForecastJson.line(forecast, gate, true));
                 // The target's C is its planned FLOPs by the ladder's convention, which counts attention: at these widths
                 // that is well above 6·N·D, so the plausibility check's FLOP tolerance is overridden, and the entry says so.
                 Predictions.Vetting vetting = Predictions.vet(draft, registry.dataRange(fit), new Predictions.Overrides(false, true,

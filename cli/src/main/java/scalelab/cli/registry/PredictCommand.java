@@ -7,12 +7,14 @@ import scalelab.cli.fit.ForecastCommand;
 import scalelab.fitting.forecast.Forecast;
 import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.Ladder;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import scalelab.registry.FitRecord;
+import scalelab.registry.ForecastGate;
 import scalelab.registry.LedgerExport;
 import scalelab.registry.Prediction;
 import scalelab.registry.Predictions;
@@ -97,6 +99,11 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--because", paramLabel = "TEXT", description = "The reason for an --allow-* override, recorded with it.")
     String because;
 
+    @Option(names = "--force",
+            description = "File even when the quality gate refuses (a ladder that cannot support the extrapolation); the"
+                    + " entry records the verdict and its reasons.")
+    boolean force;
+
     @Option(names = "--dry-run", description = "Print exactly the entry that would be filed, and file nothing.")
     boolean dryRun;
 
@@ -131,13 +138,18 @@ public final class PredictCommand implements Callable<Integer> {
             Prediction unvetted = Predictions.draft(fit, new Predictions.Target(name, kind, params, tokens, compute), level,
                     supersedes, allowUnconverged, Provenance.codeVersion(), Provenance.author(), Instant.now());
             Forecast f = null;
+            ForecastGate.Result gate = null;
             if (fitId == null && lad != null
                     && Predictions.vet(unvetted, r.dataRange(fit), overrides()).status() != Predictions.Status.PROJECTION) {
                 // The number filed is the forecaster's, from the same runs the stored fit used (fit id and input hash
                 // point at them); --fit ID files that one fit's own surface instead. A projection is answered below
                 // from the fit alone, as before: nothing is filed for it.
-                f = forecast(r, lad, unvetted);
-                unvetted = Predictions.withForecast(unvetted, f, ForecastJson.line(f));
+                Ladder runs = ForecastCommand.registryLadder(r, lad);
+                Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level);
+                f = forecast(runs, unvetted, options);
+                // The quality gate: its interval and verdict are filed with the entry (a refusal is enforced below).
+                gate = ForecastGate.check(runs, f, options);
+                unvetted = Predictions.withGatedForecast(unvetted, f, gate, force, ForecastJson.line(f, gate, force));
             }
             Predictions.Vetting vetting = Predictions.vet(unvetted, r.dataRange(fit), overrides());
             if (vetting.status() == Predictions.Status.PROJECTION) {
@@ -146,10 +158,23 @@ public final class PredictCommand implements Callable<Integer> {
                 return 0;
             }
             Predictions.requireFileable(vetting);
+            if (gate != null && gate.verdict() == ForecastGate.Verdict.REFUSE && !force && !dryRun) {
+                // a ladder that cannot support the extrapolation: nothing is filed unless --force
+                printForecast(out, f);
+                printGate(out, gate);
+                throw new IllegalArgumentException("the quality gate refuses to file this forecast: ladder " + lad
+                        + " cannot support it (" + String.join("; ", gate.reasons()) + "); nothing filed"
+                        + " (--force files it with the verdict recorded)");
+            }
             Prediction draft = vetting.draft();
             if (dryRun) {
                 printDryRun(out, r.previewPrediction(draft));
                 printForecast(out, f);
+                printGate(out, gate);
+                if (gate != null && gate.verdict() == ForecastGate.Verdict.REFUSE && !force) {
+                    out.println("without --dry-run this would be refused (exit 2) unless --force");
+                }
+                out.flush();
                 return 0;
             }
             Prediction p = r.filePrediction(draft);
@@ -162,9 +187,17 @@ public final class PredictCommand implements Callable<Integer> {
             out.println("entry hash " + p.entryHash());
             out.println("previous   " + p.previousHash());
             printForecast(out, f);
+            printGate(out, gate);
             out.flush();
         }
         return 0;
+    }
+
+    private static void printGate(PrintWriter out, ForecastGate.Result gate) {
+        if (gate != null) {
+            gate.describe().forEach(out::println);
+            out.flush();
+        }
     }
 
     /** The forecast behind a filed (or dry-run) entry: its method, status, leave-one-out spread and warnings. */
@@ -189,10 +222,10 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     /** The default forecaster at the draft's target, from the ladder's finished dense runs. */
-    private Forecast forecast(Registry r, String lad, Prediction draft) {
+    private Forecast forecast(Ladder runs, Prediction draft, Forecaster.Options options) {
         ForecastTarget t = params != null ? new ForecastTarget(draft.compute(), draft.params(), draft.tokens())
                 : ForecastTarget.computeOptimal(draft.compute());
-        return Forecaster.forecast(ForecastCommand.registryLadder(r, lad), t, Forecaster.Options.defaults(null).withLevel(level));
+        return Forecaster.forecast(runs, t, options);
     }
 
     private int predictMoe(PrintWriter out) {

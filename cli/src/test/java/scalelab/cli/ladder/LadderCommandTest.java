@@ -5,6 +5,7 @@ import static scalelab.cli.CliRun.run;
 import scalelab.cli.CliRun.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -35,6 +36,66 @@ class LadderCommandTest {
             double off = Double.parseDouble(l.replaceAll(".* ([+-][0-9.]+)% .*", "$1"));
             assertTrue(Math.abs(off) <= 1.0, l);
         });
+    }
+
+    @Test
+    void planAsJsonListsEveryRunAndTargetWithItsLearningRateBatchAndSteps() throws Exception {
+        Result r = run("ladder", "plan", "--format", "json", repo().resolve("examples/ladder-tiny.yaml").toString());
+        assertEquals(0, r.exit(), r.err());
+        com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals("tiny", plan.get("ladder").asText());
+        assertEquals(12, plan.get("runs").size());
+        for (com.fasterxml.jackson.databind.JsonNode run : plan.get("runs")) {
+            int batch = run.get("batch").asInt();
+            // ladder-tiny states Marin's rule, lr = 0.33·√B/d
+            assertEquals(0.33 * Math.sqrt(batch) / run.get("width").asInt(), run.get("lr").asDouble(), 1e-15, run.toString());
+            assertEquals(run.get("steps").asLong() * batch * 64, run.get("tokens").asLong(), run.toString());
+            assertTrue(Math.abs(run.get("flops").asDouble() / run.get("budget").asDouble() - 1) <= 0.01, run.toString());
+        }
+        assertEquals(1, plan.get("targets").size());
+        com.fasterxml.jackson.databind.JsonNode t = plan.get("targets").get(0);
+        assertEquals("next-decade", t.get("target").asText());
+        assertEquals(3e13, t.get("budget").asDouble());
+        assertTrue(t.get("provisional").asBoolean());
+        assertEquals(0.33 * Math.sqrt(t.get("batch").asInt()) / t.get("width").asInt(), t.get("lr").asDouble(), 1e-15, t.toString());
+        assertTrue(t.get("steps").asLong() > 0 && t.get("active_params").asLong() > 0, t.toString());
+        assertEquals(0.33, plan.get("rules").get("lr").get("coefficient").asDouble());
+    }
+
+    @Test
+    void planAsJsonShowsTheTokenHorizonRuleLoweringTheTargetsRate() throws Exception {
+        Path yaml = tmp.resolve("horizon.yaml");
+        Files.writeString(yaml, """
+                name: horizon
+                seq_len: 64
+                budgets: [3e11, 1e12, 3e12]
+                sizes: {widths: [32, 48, 64]}
+                rules:
+                  head_dim: 16
+                  batch: {min: 16, max: 16}
+                  lr: {coefficient: 3e-3, batch_ref: 16, width_ref: 64, tokens_ref: 2e6, tokens_exponent: -0.3}
+                targets:
+                  - {name: ten-x, budget: 3e13, width: 48}
+                """);
+        Result r = run("ladder", "plan", "--format", "json", yaml.toString());
+        assertEquals(0, r.exit(), r.err());
+        com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        com.fasterxml.jackson.databind.JsonNode t = plan.get("targets").get(0);
+        com.fasterxml.jackson.databind.JsonNode top = null;
+        for (com.fasterxml.jackson.databind.JsonNode run : plan.get("runs")) {
+            double expected = 3e-3 * (64.0 / run.get("width").asInt()) * Math.pow(run.get("tokens").asDouble() / 2e6, -0.3);
+            assertEquals(expected, run.get("lr").asDouble(), 1e-12 * expected, run.toString());
+            if (run.get("width").asInt() == 48 && run.get("budget").asDouble() == 3e12) {
+                top = run;
+            }
+        }
+        assertFalse(t.get("provisional").asBoolean());
+        assertEquals(48, t.get("width").asInt());
+        // the same width and batch, ~10x the tokens: the rule's (D_target / D_run)^-0.3 smaller rate
+        assertEquals(top.get("lr").asDouble() * Math.pow(t.get("tokens").asDouble() / top.get("tokens").asDouble(), -0.3),
+                t.get("lr").asDouble(), 1e-12);
+        assertTrue(t.get("lr").asDouble() < 0.6 * top.get("lr").asDouble(), t + " vs " + top);
+        assertEquals(-0.3, plan.get("rules").get("lr").get("tokens_exponent").asDouble());
     }
 
     @Test

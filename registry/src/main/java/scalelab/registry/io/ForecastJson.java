@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import scalelab.fitting.forecast.Forecast;
+import scalelab.registry.ForecastGate;
 
 /**
  * A forecast as JSON: the object {@code scalelab forecast --format json} prints and, on one line, what a ledger entry's
@@ -83,6 +84,40 @@ public final class ForecastJson {
     public static String line(Forecast f) {
         try {
             return MAPPER.writeValueAsString(object(MAPPER, f));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The forecast with the quality gate's verdict on it ({@code gate}: verdict, whether it was filed over a refusal,
+     * the interval filed, every check and the figures behind them), on one line: a gated ledger entry's forecast field.
+     * The forecast's own {@code lo} and {@code hi} stay the forecaster's; the gate's interval is the one filed.
+     */
+    public static String line(Forecast f, ForecastGate.Result gate, boolean forced) {
+        ObjectNode o = object(MAPPER, f);
+        ObjectNode g = o.putObject("gate");
+        g.put("verdict", gate.verdict().name().toLowerCase(Locale.ROOT));
+        g.put("forced", forced && gate.verdict() == ForecastGate.Verdict.REFUSE);
+        num(g, "lo", gate.lo());
+        num(g, "hi", gate.hi());
+        g.put("widened", gate.widened());
+        ArrayNode checks = g.putArray("checks");
+        for (ForecastGate.Check c : gate.checks()) {
+            ObjectNode e = checks.addObject();
+            e.put("check", c.name());
+            e.put("verdict", c.verdict().name().toLowerCase(Locale.ROOT));
+            e.put("finding", c.finding());
+        }
+        ArrayNode without = g.putArray("budgets_without_minimum");
+        gate.budgetsWithoutMinimum().forEach(without::add);
+        num(g, "leave_one_out_spread_pct", gate.looSpreadPct());
+        num(g, "backtest_ratio", gate.backtestRatio());
+        num(g, "backtest_error_pct", gate.backtestErrorPct());
+        num(g, "target_ratio", gate.targetRatio());
+        num(g, "expected_error_pct", gate.expectedErrorPct());
+        try {
+            return MAPPER.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

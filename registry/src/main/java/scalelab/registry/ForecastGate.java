@@ -1,0 +1,281 @@
+package scalelab.registry;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import scalelab.fitting.Approach2;
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.BudgetParabola;
+import scalelab.fitting.FitInputException;
+import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.ForecastTarget;
+import scalelab.fitting.forecast.Forecaster;
+import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.RollingBacktest;
+
+/**
+ * The quality gate a forecast passes before it is filed: can the ladder support the extrapolation asked of it? Each
+ * check gives PASS, CAVEAT or REFUSE, and the worst is the verdict.
+ * <ol>
+ * <li>Interior minima: a budget whose IsoFLOP parabola has no minimum inside its sizes does not locate the optimum.
+ * More than half of the budgets without one, or fewer than two with one, and the ladder has no frontier to
+ * extrapolate along: refuse. Any without one: caveat.</li>
+ * <li>Leave one budget out: how far the compute-optimal forecast at the target's compute moves when each budget is
+ * left out. Over {@link #REFUSE_ERROR}: the ladder does not determine the answer, refuse; over the forecaster's
+ * instability threshold, or not measurable (fewer than 3 budgets): caveat.</li>
+ * <li>Backtest at the largest ratio: the combined forecaster's error where the ladder's own backtests extrapolate
+ * furthest, scaled to the target's ratio by log10(1 + ratio) as the forecaster scales its model error. No backtest, a
+ * target over {@link #MAX_RATIO_BEYOND_BACKTEST}× past it, or a scaled error over {@link #REFUSE_ERROR}: refuse; over
+ * {@link #CAVEAT_ERROR}: caveat.</li>
+ * <li>The forecast's own status: UNRELIABLE or INSUFFICIENT is a caveat.</li>
+ * </ol>
+ * The interval filed is the forecaster's, widened when it is narrower than the scaled backtest error (at the
+ * forecaster's own quantile) or than the leave-one-budget-out forecasts: an interval that the ladder's own backtests
+ * or budgets would already fall outside is not honest. Widening is itself a caveat.
+ */
+public final class ForecastGate {
+    /** Scaled backtest error or leave-one-out spread above which a forecast carries a caveat (the quickstart's 2% aim). */
+    public static final double CAVEAT_ERROR = 0.02;
+    /** Scaled backtest error or leave-one-out spread above which the gate refuses: not a forecast worth preregistering. */
+    public static final double REFUSE_ERROR = 0.05;
+    /** How far past its largest backtest ratio a ladder may be asked to extrapolate (the forecaster warns there too). */
+    public static final double MAX_RATIO_BEYOND_BACKTEST = 10;
+
+    public enum Verdict { PASS, CAVEAT, REFUSE }
+
+    /** One check: its name, verdict and what it found, in a sentence. */
+    public record Check(String name, Verdict verdict, String finding) {}
+
+    /**
+     * @param verdict                the worst check's verdict
+     * @param checks                 every check, in order
+     * @param lo                     the interval to file: the forecaster's, widened when needed
+     * @param hi                     likewise
+     * @param widened                whether the gate widened the forecaster's interval
+     * @param budgetsWithoutMinimum  budgets (FLOPs) whose runs have no interior minimum
+     * @param looSpreadPct           max |leave-one-budget-out − point| / point of the compute-optimal forecast, % (NaN: not measured)
+     * @param backtestRatio          the largest ratio the ladder's backtests reached (NaN: no backtest)
+     * @param backtestErrorPct       the combined forecaster's signed error there, % (NaN: no backtest)
+     * @param targetRatio            the target's compute ÷ the ladder's largest budget
+     * @param expectedErrorPct       |backtest error| scaled to the target's ratio, % (NaN: no backtest)
+     */
+    public record Result(Verdict verdict, List<Check> checks, double lo, double hi, boolean widened,
+                         List<Double> budgetsWithoutMinimum, double looSpreadPct, double backtestRatio,
+                         double backtestErrorPct, double targetRatio, double expectedErrorPct) {
+        public Result {
+            checks = List.copyOf(checks);
+            budgetsWithoutMinimum = List.copyOf(budgetsWithoutMinimum);
+        }
+
+        /** The findings of the checks that did not pass. */
+        public List<String> reasons() {
+            return checks.stream().filter(c -> c.verdict() != Verdict.PASS).map(c -> c.name() + ": " + c.finding()).toList();
+        }
+
+        /** One clause for the entry's hashed interval note. */
+        public String note(boolean forced) {
+            return "quality gate: " + verdict.name().toLowerCase(Locale.ROOT)
+                    + (forced && verdict == Verdict.REFUSE ? ", filed anyway (--force)" : "")
+                    + (widened ? "; interval widened to [" + fmt(lo) + ", " + fmt(hi) + "]" : "")
+                    + (reasons().isEmpty() ? "" : " (" + reasons().size() + " reason(s) in the forecast field's gate)");
+        }
+
+        /** What the gate found, one line per check, for the terminal. */
+        public List<String> describe() {
+            List<String> out = new ArrayList<>();
+            out.add("quality gate: " + verdict.name().toLowerCase(Locale.ROOT) + switch (verdict) {
+                case PASS -> " (the ladder supports this extrapolation)";
+                case CAVEAT -> " (filed with the caveats below recorded)";
+                case REFUSE -> " (the ladder cannot support this extrapolation)";
+            });
+            for (Check c : checks) {
+                out.add(String.format(Locale.ROOT, "  %-6s %s: %s", c.verdict().name().toLowerCase(Locale.ROOT), c.name(), c.finding()));
+            }
+            return out;
+        }
+    }
+
+    private ForecastGate() {}
+
+    /**
+     * Judges {@code forecast} of a target beyond {@code ladder}: gathers the compute-optimal evidence at the target's
+     * compute (backtests and leave-one-budget-out, without bootstrap) with the forecaster's {@code options}, then
+     * checks. The forecast may be at a given size (its own evidence then has no budget-level backtests).
+     */
+    public static Result check(Ladder ladder, Forecast forecast, Forecaster.Options options) {
+        Forecast optimal = null;
+        List<RollingBacktest.Entry> entries = List.of();
+        String failure = null;
+        try {
+            Forecaster.Evidence evidence = Forecaster.gather(ladder, false, options.withBootstrap(0, options.seed()));
+            optimal = evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute()));
+            entries = evidence.entries();
+        } catch (RuntimeException e) {
+            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        return judge(ladder, forecast, optimal, entries, failure);
+    }
+
+    /**
+     * @param optimal  the compute-optimal forecast at the target's compute (null when it could not be made)
+     * @param entries  the rolling-origin backtests behind {@code optimal}
+     * @param failure  why {@code optimal} could not be made, else null
+     */
+    static Result judge(Ladder ladder, Forecast forecast, Forecast optimal, List<RollingBacktest.Entry> entries, String failure) {
+        List<Check> checks = new ArrayList<>();
+        double targetRatio = forecast.target().compute() / ladder.largestBudget();
+
+        // 1. Interior minima.
+        List<Double> without = budgetsWithoutMinimum(ladder);
+        int with = ladder.budgetCount() - without.size();
+        String list = without.stream().map(ForecastGate::flops).toList().toString();
+        if (without.size() * 2 > ladder.budgetCount() || with < 2) {
+            checks.add(new Check("interior minima", Verdict.REFUSE, String.format(Locale.ROOT, "%d of %d budgets have no "
+                    + "minimum inside their sizes %s: the ladder does not locate the compute-optimal frontier it would "
+                    + "extrapolate along; widen or re-centre the sizes", without.size(), ladder.budgetCount(), list)));
+        } else if (!without.isEmpty()) {
+            checks.add(new Check("interior minima", Verdict.CAVEAT, String.format(Locale.ROOT, "%d of %d budgets have no "
+                    + "minimum inside their sizes %s", without.size(), ladder.budgetCount(), list)));
+        } else {
+            checks.add(new Check("interior minima", Verdict.PASS, "every budget has a minimum inside its sizes"));
+        }
+
+        // 2. Leave one budget out (of the compute-optimal forecast: budget-level evidence exists for any target).
+        double spread = optimal == null ? Double.NaN : optimal.looSpreadPct() / 100;
+        if (!Double.isFinite(spread)) {
+            checks.add(new Check("leave one budget out", Verdict.CAVEAT, optimal == null
+                    ? "not measured: " + failure : "not measured (fewer than 3 budgets)"));
+        } else {
+            Verdict v = spread > REFUSE_ERROR ? Verdict.REFUSE : spread > Forecaster.UNSTABLE_SPREAD ? Verdict.CAVEAT : Verdict.PASS;
+            checks.add(new Check("leave one budget out", v, String.format(Locale.ROOT, "leaving one budget out moves the "
+                    + "forecast by up to %.2f%%%s", 100 * spread, v == Verdict.REFUSE ? ": the ladder does not determine it" : "")));
+        }
+
+        // 3. Backtest error at the largest ratio, scaled to the target's.
+        double[] backtest = optimal == null ? null : largestRatioError(optimal, entries);
+        double expected = Double.NaN;
+        if (backtest == null) {
+            checks.add(new Check("backtest at the largest ratio", Verdict.REFUSE, "no backtest of the forecaster on this "
+                    + "ladder (" + (optimal == null ? failure : "a backtest fits 2 budgets and forecasts a third") + "): "
+                    + "nothing shows it extrapolates"));
+        } else {
+            expected = Math.abs(backtest[1]) * growth(targetRatio) / growth(backtest[0]);
+            String found = String.format(Locale.ROOT, "%+.2f%% at %.3g× (the largest ratio backtested); scaled to the "
+                    + "target's %.3g×: %.2f%%", 100 * backtest[1], backtest[0], targetRatio, 100 * expected);
+            Verdict v;
+            if (targetRatio > MAX_RATIO_BEYOND_BACKTEST * backtest[0]) {
+                v = Verdict.REFUSE;
+                found += String.format(Locale.ROOT, "; the target is over %.0f× past the largest backtest", MAX_RATIO_BEYOND_BACKTEST);
+            } else {
+                v = expected > REFUSE_ERROR ? Verdict.REFUSE : expected > CAVEAT_ERROR ? Verdict.CAVEAT : Verdict.PASS;
+            }
+            checks.add(new Check("backtest at the largest ratio", v, found));
+        }
+
+        // 4. The forecast's own status.
+        checks.add(forecast.status() == Forecast.Status.OK
+                ? new Check("forecast status", Verdict.PASS, "ok")
+                : new Check("forecast status", Verdict.CAVEAT, forecast.status().name().toLowerCase(Locale.ROOT)
+                + (forecast.warnings().isEmpty() ? "" : ": " + String.join("; ", forecast.warnings()))));
+
+        // 5. An honest interval: at least the scaled backtest error, and every leave-one-budget-out forecast.
+        double lo = forecast.lo(), hi = forecast.hi(), point = forecast.loss();
+        if (Double.isFinite(expected)) {
+            double half = quantile(forecast) * expected;
+            lo = Math.min(lo, point * Math.exp(-half));
+            hi = Math.max(hi, point * Math.exp(half));
+        }
+        if (optimal != null) {
+            for (Forecast.LeftOut x : optimal.leaveOneOut()) {
+                if (Double.isFinite(x.loss())) {
+                    lo = Math.min(lo, point * x.loss() / optimal.loss());
+                    hi = Math.max(hi, point * x.loss() / optimal.loss());
+                }
+            }
+        }
+        boolean widened = lo < forecast.lo() * (1 - 1e-12) || hi > forecast.hi() * (1 + 1e-12);
+        checks.add(widened
+                ? new Check("interval", Verdict.CAVEAT, String.format(Locale.ROOT, "the forecaster's [%s, %s] is narrower than "
+                + "the scaled backtest error or the leave-one-budget-out forecasts: widened to [%s, %s]",
+                fmt(forecast.lo()), fmt(forecast.hi()), fmt(lo), fmt(hi)))
+                : new Check("interval", Verdict.PASS, "covers the scaled backtest error and every leave-one-budget-out forecast"));
+
+        Verdict verdict = checks.stream().map(Check::verdict).max(Comparator.naturalOrder()).orElseThrow();
+        return new Result(verdict, checks, lo, hi, widened, without, 100 * spread,
+                backtest == null ? Double.NaN : backtest[0], backtest == null ? Double.NaN : 100 * backtest[1],
+                targetRatio, 100 * expected);
+    }
+
+    /** Budgets whose runs have no parabola minimum inside their sizes (or too few distinct sizes for a parabola). */
+    static List<Double> budgetsWithoutMinimum(Ladder ladder) {
+        List<Double> out = new ArrayList<>();
+        for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
+            boolean interior;
+            try {
+                BudgetParabola p = Approach2.parabola(ladder.observations(), b);
+                interior = b.members().size() >= Approach2.MIN_RUNS_PER_BUDGET && p.curvaturePositive() && p.vertexInside();
+            } catch (FitInputException e) {
+                interior = false;
+            }
+            if (!interior) {
+                out.add(b.compute());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {ratio, signed relative error} of the forecaster's combination (its weights, renormalised over the methods that
+     * forecast there) at the largest ratio its backtests reached; the worst held-out point when several share it.
+     * Null when no combined method has a backtest forecast.
+     */
+    static double[] largestRatioError(Forecast optimal, List<RollingBacktest.Entry> entries) {
+        Map<String, Double> weight = new LinkedHashMap<>();
+        optimal.weights().forEach(w -> weight.put(w.method(), w.weight()));
+        List<RollingBacktest.Entry> ok = entries.stream().filter(e -> e.ok() && weight.containsKey(e.method())).toList();
+        double top = ok.stream().mapToDouble(RollingBacktest.Entry::ratio).max().orElse(Double.NaN);
+        if (!Double.isFinite(top)) {
+            return null;
+        }
+        Map<String, double[]> byKey = new LinkedHashMap<>(); // key -> {Σw, Σw·predicted, observed}
+        for (RollingBacktest.Entry e : ok) {
+            if (e.ratio() >= top * (1 - 1e-9)) {
+                double w = weight.get(e.method());
+                double[] acc = byKey.computeIfAbsent(e.key(), k -> new double[] {0, 0, e.observed()});
+                acc[0] += w;
+                acc[1] += w * e.predicted();
+            }
+        }
+        double worst = 0;
+        for (double[] acc : byKey.values()) {
+            double err = (acc[1] / acc[0] - acc[2]) / acc[2];
+            if (Math.abs(err) >= Math.abs(worst)) {
+                worst = err;
+            }
+        }
+        return new double[] {top, worst};
+    }
+
+    /** The forecaster's growth of extrapolation error with the ratio: log10(1 + ratio). */
+    private static double growth(double ratio) {
+        return Math.log10(1 + Math.max(ratio, 1));
+    }
+
+    /** The forecast's own interval quantile; the normal one at its level when it has none. */
+    private static double quantile(Forecast f) {
+        double q = f.interval().quantile();
+        return Double.isFinite(q) && q > 0 ? q
+                : new org.apache.commons.math3.distribution.NormalDistribution().inverseCumulativeProbability(0.5 + f.level() / 2);
+    }
+
+    private static String flops(double c) {
+        return String.format(Locale.ROOT, "%.3g", c);
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+}
