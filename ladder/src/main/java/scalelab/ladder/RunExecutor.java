@@ -59,5 +59,10 @@ public interface RunExecutor {
 
         /** A short description for logs: pid or job id, and why it ended when it ended abnormally. */
         String describe();
+
+        /** The file the trainer's output goes to (read for a failed attempt's last lines), or null when there is none. */
+        default java.nio.file.Path log() {
+            return null;
+        }
     }
 }
