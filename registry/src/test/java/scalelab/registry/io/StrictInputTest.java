@@ -117,4 +117,15 @@ class StrictInputTest {
         InputFormatException t = assertThrows(InputFormatException.class, () -> FitJson.read(twice));
         assertTrue(t.getMessage().contains("Duplicate field 'method'") && t.line() > 0, t.getMessage());
     }
+
+    @Test
+    void aPublicLedgerCopyWithAKeyTwiceOrJunkAfterItIsRefused() {
+        String empty = "{\"format\": \"scalelab-ledger-export-v2\", \"public_keys\": [], \"ledger\": []}";
+        assertEquals(0, scalelab.registry.LedgerExport.parse(empty, true).entries().size());
+        // the last "ledger" used to win: a copy could show one list of entries and be checked against another
+        String twice = empty.replace("\"ledger\": []", "\"ledger\": [{}], \"ledger\": []");
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> scalelab.registry.LedgerExport.parse(twice, true));
+        assertTrue(t.getMessage().contains("Duplicate field 'ledger'"), t.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> scalelab.registry.LedgerExport.parse(empty + " junk", true));
+    }
 }
