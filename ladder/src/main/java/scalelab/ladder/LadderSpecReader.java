@@ -32,7 +32,7 @@ public final class LadderSpecReader {
     private static final Set<String> TARGET = Set.of("name", "budget", "width", "family");
 
     /** Widest model a ladder may name: 4·d and the parameter counts stay far inside int and long arithmetic. */
-    static final int MAX_WIDTH = 1 << 16;
+    static final int MAX_WIDTH = scalelab.training.ModelConfig.MAX_D_MODEL;
 
     private final YamlTree tree;
     private final Path specDirectory;

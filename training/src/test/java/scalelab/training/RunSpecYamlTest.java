@@ -49,6 +49,14 @@ class RunSpecYamlTest {
     }
 
     @Test
+    void aWidthIsCheckedBeforeItsMlpWidthOverflows() {
+        // was "d_ff must be positive, got -589934592": 4·d overflowed an int
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.dense(256, 2_000_000_000, 2, 4, 64));
+        assertTrue(e.getMessage().contains("d_model must be in [1, 65536], got 2000000000"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ModelConfig.moe(256, 2_000_000_000, 2, 4, 64, 4, 2, 1));
+    }
+
+    @Test
     void flopsFollowTheLayerShapes() {
         ModelConfig m = ModelConfig.dense(256, 64, 2, 4, 64);
         // independent count: per layer q,k,v,o (4·d²) + MLP (2·d·4d) matmul weights, plus the head d·V
