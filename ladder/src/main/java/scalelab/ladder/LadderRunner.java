@@ -4,6 +4,7 @@ import scalelab.training.TrainingResult;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import scalelab.training.RunSpecYaml;
 
 /**
@@ -277,10 +279,10 @@ public final class LadderRunner {
      * failed. The attempt's last log lines go with the reason wherever it is shown (progress, the failed file that
      * `ladder status` prints, the registry), so the cause of a failure is read where the failure is reported.
      */
-    private boolean attemptFailed(PlannedRun run, RunDir dir, int number, String reason, List<String> logLines, java.nio.file.Path log,
+    private boolean attemptFailed(PlannedRun run, RunDir dir, int number, String reason, List<String> logLines, Path log,
                                   Map<String, Integer> failuresNow, Options options, Deque<PlannedRun> waiting) {
         int failures = failuresNow.merge(run.specHash(), 1, Integer::sum);
-        String logText = logLines.isEmpty() ? "" : logLines.stream().map(l -> "\n  | " + l).reduce("", String::concat)
+        String logText = logLines.isEmpty() ? "" : logLines.stream().map(l -> "\n  | " + l).collect(Collectors.joining())
                 + "\n  (log: " + log + ")";
         dir.appendAttemptLine("attempt " + number + " failed: " + reason + (logLines.isEmpty() ? "" : "; last log line: " + logLines.get(logLines.size() - 1)));
         if (failures <= options.retries()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,10 +13,9 @@ import java.util.Optional;
 
 /**
  * Runs each attempt as a child process on this machine: {@code <launcher...> train --config spec.yaml --run-dir DIR}
- * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log after a
- * marker line per attempt. The child's pid and start time are recorded in DIR/pid,
- * so an executor restarted after being killed adopts trainers still running instead of starting them twice (a trainer
- * whose pid was not yet recorded is found by its --run-dir argument).
+ * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log after a marker line per attempt. The child's pid and
+ * start time are recorded in DIR/pid, so an executor restarted after being killed adopts trainers still running
+ * instead of starting them twice (a trainer whose pid was not yet recorded is found by its --run-dir argument).
  */
 public final class LocalExecutor implements RunExecutor {
     /** The trainer's output, every attempt appended. */
@@ -118,7 +118,7 @@ public final class LocalExecutor implements RunExecutor {
         return recordedProcess(dir).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private record ChildAttempt(Process process, java.nio.file.Path log) implements Attempt {
+    private record ChildAttempt(Process process, Path log) implements Attempt {
         @Override
         public Integer poll() {
             return process.isAlive() ? null : process.exitValue();
@@ -146,7 +146,7 @@ public final class LocalExecutor implements RunExecutor {
         }
 
         @Override
-        public java.nio.file.Path log() {
+        public Path log() {
             return dir.file(LOG);
         }
     }

@@ -1,6 +1,7 @@
 package scalelab.ladder;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,7 +62,7 @@ public interface RunExecutor {
         String describe();
 
         /** The file the trainer's output goes to (read for a failed attempt's last lines), or null when there is none. */
-        default java.nio.file.Path log() {
+        default Path log() {
             return null;
         }
     }

@@ -16,9 +16,8 @@ import java.util.Map;
  * drops locations; a second pass over the token stream records them by JSON pointer).
  */
 final class YamlTree {
-    // a key given twice is refused by the token pass below (naming both lines); the strict parser is the backstop
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final ObjectMapper YAML_TOKENS = new ObjectMapper(new YAMLFactory());
+    // not STRICT_DUPLICATE_DETECTION: the token pass below refuses a key given twice itself, naming both lines
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     final JsonNode root;
     private final Map<String, Integer> lineByPointer;
@@ -35,7 +34,7 @@ final class YamlTree {
             Map<String, Integer> lines = new HashMap<>();
             // the keys of every mapping being read, with their lines: the innermost mapping on top
             Deque<Map<String, Integer>> keys = new ArrayDeque<>();
-            try (JsonParser p = YAML_TOKENS.getFactory().createParser(text)) {
+            try (JsonParser p = YAML.getFactory().createParser(text)) {
                 JsonToken t;
                 while ((t = p.nextToken()) != null) {
                     if (t == JsonToken.START_OBJECT) {
