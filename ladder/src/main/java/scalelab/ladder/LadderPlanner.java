@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import scalelab.registry.io.PlausibleRange;
 import scalelab.training.ModelConfig;
 import scalelab.training.RunSpec;
 import scalelab.training.TrainerOptions;
@@ -137,6 +138,12 @@ public final class LadderPlanner {
         LadderSpec.Rules r = spec.rules();
         long seqLen = model.seqLen();
         double perToken = model.trainingFlopsPerToken();
+        if (budget / perToken > PlausibleRange.MAX_TOKENS) {
+            // checked before steps and tokens are counted in longs, where such a budget would overflow
+            throw spec.source().error(budgetPath, String.format(Locale.ROOT,
+                    "budget %.3g FLOPs is out of range for width %d (%s): it means %.3g training tokens, more than %.0e; "
+                            + "lower the budget or plan larger widths", budget, width, family.name(), budget / perToken, PlausibleRange.MAX_TOKENS));
+        }
         double idealBatch = budget / perToken / (seqLen * (double) r.targetSteps());
         List<Integer> candidates = batchCandidates(r.minBatch(), r.maxBatch());
         // start at the batch closest (in log) to the ideal, then go smaller until the step rounding is within 1%

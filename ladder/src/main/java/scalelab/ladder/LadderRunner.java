@@ -4,6 +4,7 @@ import scalelab.training.TrainingResult;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import scalelab.training.RunSpecYaml;
 
 /**
@@ -187,7 +189,8 @@ public final class LadderRunner {
                 if (st.attempt() != null) {
                     l.dir().appendAttemptLine("attempt " + numbers.get(i) + " is " + st.attempt().describe());
                     active.add(new Active(l.run(), l.dir(), st.attempt(), numbers.get(i)));
-                } else if (attemptFailed(l.run(), l.dir(), numbers.get(i), "could not launch: " + st.error(), failuresNow, options, waiting)) {
+                } else if (attemptFailed(l.run(), l.dir(), numbers.get(i), "could not launch: " + st.error(), List.of(), null,
+                        failuresNow, options, waiting)) {
                     failedRuns.add(l.run().spec().name());
                 }
             }
@@ -212,7 +215,8 @@ public final class LadderRunner {
                     doneFlops += a.run.plannedFlops();
                 } else {
                     String reason = (code == 0 ? "exited 0 without a finished result.json" : "exit code " + code) + ", " + a.attempt.describe();
-                    if (attemptFailed(a.run, a.dir, a.number, reason, failuresNow, options, waiting)) {
+                    List<String> logLines = RunDir.logTail(a.attempt.log(), RunDir.LOG_LINES_SHOWN);
+                    if (attemptFailed(a.run, a.dir, a.number, reason, logLines, a.attempt.log(), failuresNow, options, waiting)) {
                         failedRuns.add(a.run.spec().name());
                     }
                 }
@@ -270,19 +274,25 @@ public final class LadderRunner {
         }
     }
 
-    /** Records a failed attempt; requeues the run if retries remain, else marks it failed. Returns true when marked failed. */
-    private boolean attemptFailed(PlannedRun run, RunDir dir, int number, String reason, Map<String, Integer> failuresNow,
-                                  Options options, Deque<PlannedRun> waiting) {
+    /**
+     * Records a failed attempt; requeues the run if retries remain, else marks it failed. Returns true when marked
+     * failed. The attempt's last log lines go with the reason wherever it is shown (progress, the failed file that
+     * `ladder status` prints, the registry), so the cause of a failure is read where the failure is reported.
+     */
+    private boolean attemptFailed(PlannedRun run, RunDir dir, int number, String reason, List<String> logLines, Path log,
+                                  Map<String, Integer> failuresNow, Options options, Deque<PlannedRun> waiting) {
         int failures = failuresNow.merge(run.specHash(), 1, Integer::sum);
-        dir.appendAttemptLine("attempt " + number + " failed: " + reason);
+        String logText = logLines.isEmpty() ? "" : logLines.stream().map(l -> "\n  | " + l).collect(Collectors.joining())
+                + "\n  (log: " + log + ")";
+        dir.appendAttemptLine("attempt " + number + " failed: " + reason + (logLines.isEmpty() ? "" : "; last log line: " + logLines.get(logLines.size() - 1)));
         if (failures <= options.retries()) {
-            progress.printf("ladder: %s attempt %d failed (%s); retrying%n", run.spec().name(), number, reason);
+            progress.printf("ladder: %s attempt %d failed (%s); retrying%s%n", run.spec().name(), number, reason, logText);
             waiting.add(run);
             return false;
         }
-        dir.write("failed", Instant.now() + " after " + failures + " attempt(s): " + reason + "\n");
-        progress.printf("ladder: %s FAILED after %d attempt(s): %s%n", run.spec().name(), failures, reason);
-        sink.onRunFailed(run, failures, reason);
+        dir.write("failed", Instant.now() + " after " + failures + " attempt(s): " + reason + logText + "\n");
+        progress.printf("ladder: %s FAILED after %d attempt(s): %s%s%n", run.spec().name(), failures, reason, logText);
+        sink.onRunFailed(run, failures, reason + (logLines.isEmpty() ? "" : "; log: " + String.join(" | ", logLines)));
         return true;
     }
 

@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.PlausibleRange;
+import scalelab.registry.io.StrictInput;
+import scalelab.training.CorpusLocation;
 
 /**
  * Reads a ladder YAML file into a {@link LadderSpec}. Unknown keys, wrong types and impossible combinations are
@@ -28,22 +32,42 @@ public final class LadderSpecReader {
     private static final Set<String> EVAL = Set.of("set", "tokens");
     private static final Set<String> TARGET = Set.of("name", "budget", "width", "family");
 
-    private final YamlTree tree;
+    /** Widest model a ladder may name: 4·d and the parameter counts stay far inside int and long arithmetic. */
+    static final int MAX_WIDTH = scalelab.training.ModelConfig.MAX_D_MODEL;
 
-    private LadderSpecReader(YamlTree tree) {
+    private final YamlTree tree;
+    private final Path specDirectory;
+
+    private LadderSpecReader(YamlTree tree, Path specDirectory) {
         this.tree = tree;
+        this.specDirectory = specDirectory;
     }
 
+    /** Reads a ladder file; a relative {@code corpus:} path is taken from the file's directory. */
     public static LadderSpec read(Path file) {
+        byte[] bytes;
         try {
-            return parse(Files.readString(file), file.toString());
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new LadderSpecException(file + ": cannot read ladder spec: " + e.getMessage());
         }
+        String yaml;
+        try {
+            yaml = StrictInput.decodeUtf8(file, bytes);
+        } catch (InputFormatException e) {
+            throw new LadderSpecException(e.getMessage());
+        }
+        return parse(yaml, file.toString(), file.toAbsolutePath().getParent());
     }
 
+    /** Parses ladder text that has no file: a relative {@code corpus:} path is taken from the working directory. */
     public static LadderSpec parse(String yaml, String sourceName) {
-        return new LadderSpecReader(YamlTree.parse(yaml, sourceName)).spec();
+        return parse(yaml, sourceName, Path.of("").toAbsolutePath());
+    }
+
+    /** Parses ladder text; a relative {@code corpus:} path is resolved against {@code specDirectory}. */
+    public static LadderSpec parse(String yaml, String sourceName, Path specDirectory) {
+        return new LadderSpecReader(YamlTree.parse(yaml, sourceName), specDirectory).spec();
     }
 
     private LadderSpec spec() {
@@ -53,7 +77,11 @@ public final class LadderSpecReader {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw tree.error("/name", "ladder name must be letters, digits, '.', '_' or '-' (it names a directory), got '" + name + "'");
         }
-        String corpus = text(root, "", "corpus", "default");
+        String corpus = text(root, "", "corpus", CorpusLocation.DEFAULT);
+        if (!corpus.equals(CorpusLocation.DEFAULT) && !Path.of(corpus).isAbsolute()) {
+            // every run trains in its own directory: a path relative to the spec must reach it as an absolute one
+            corpus = specDirectory.resolve(corpus).normalize().toString();
+        }
         String tokenizer = text(root, "", "tokenizer", "byte");
         Integer vocab = scalelab.training.data.Tokenizer.VOCAB_SIZES.get(tokenizer);
         if (vocab == null) {
@@ -141,6 +169,10 @@ public final class LadderSpecReader {
             if (!(c > 0) || !Double.isFinite(c)) {
                 throw tree.error("/budgets/" + i, "a budget must be a positive number of FLOPs, got " + node.get(i).asText());
             }
+            if (c > PlausibleRange.MAX_FLOPS) {
+                throw tree.error("/budgets/" + i, "a budget of " + node.get(i).asText() + " FLOPs is out of range (at most "
+                        + PlausibleRange.MAX_FLOPS + ", 10^4 times the largest training runs reported; a typo?)");
+            }
             if (!out.isEmpty() && c <= out.get(out.size() - 1)) {
                 throw tree.error("/budgets/" + i, "budgets must be strictly increasing (" + c + " after " + out.get(out.size() - 1) + ")");
             }
@@ -179,6 +211,9 @@ public final class LadderSpecReader {
                 double v = asNumber(w.get(i), p + "/widths/" + i);
                 if (v != Math.rint(v) || v < 2 || v % 2 != 0) {
                     throw tree.error(p + "/widths/" + i, "a width must be an even integer >= 2, got " + w.get(i).asText());
+                }
+                if (v > MAX_WIDTH) {
+                    throw tree.error(p + "/widths/" + i, "a width must be at most " + MAX_WIDTH + ", got " + w.get(i).asText());
                 }
                 if (widths.contains((int) v)) {
                     throw tree.error(p + "/widths/" + i, "width " + (int) v + " is listed twice");
@@ -267,13 +302,21 @@ public final class LadderSpecReader {
         for (int i = 0; i < node.size(); i++) {
             String p = "/targets/" + i;
             JsonNode t = object(node.get(i), p, TARGET);
-            double budget = number(t, p, "budget", null, 1, 1e40);
-            int width = (int) integer(t, p, "width", 0L, 0, 1 << 20);
+            double budget = number(t, p, "budget", null, 1, PlausibleRange.MAX_FLOPS);
+            int width = (int) integer(t, p, "width", 0L, 0, MAX_WIDTH);
+            String name = text(t, p, "name", null);
+            for (LadderSpec.Target other : out) {
+                if (other.name().equals(name)) {
+                    // both would be planned as LADDER-target-NAME: one name, two meanings
+                    throw tree.error(p + "/name", "target name '" + name + "' is used twice (also targets."
+                            + out.indexOf(other) + ", line " + tree.line("/targets/" + out.indexOf(other) + "/name") + ")");
+                }
+            }
             String family = text(t, p, "family", families.get(0).name());
             if (families.stream().noneMatch(f -> f.name().equals(family))) {
                 throw tree.error(p + "/family", "no family named '" + family + "' in families");
             }
-            out.add(new LadderSpec.Target(text(t, p, "name", null), budget, width, family));
+            out.add(new LadderSpec.Target(name, budget, width, family));
         }
         return out;
     }

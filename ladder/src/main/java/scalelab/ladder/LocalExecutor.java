@@ -2,6 +2,10 @@ package scalelab.ladder;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,11 +13,14 @@ import java.util.Optional;
 
 /**
  * Runs each attempt as a child process on this machine: {@code <launcher...> train --config spec.yaml --run-dir DIR}
- * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log. The child's pid and start time are recorded in DIR/pid,
- * so an executor restarted after being killed adopts trainers still running instead of starting them twice (a trainer
- * whose pid was not yet recorded is found by its --run-dir argument).
+ * with SCALELAB_NO_BUILD=1, output appended to DIR/train.log after a marker line per attempt. The child's pid and
+ * start time are recorded in DIR/pid, so an executor restarted after being killed adopts trainers still running
+ * instead of starting them twice (a trainer whose pid was not yet recorded is found by its --run-dir argument).
  */
 public final class LocalExecutor implements RunExecutor {
+    /** The trainer's output, every attempt appended. */
+    static final String LOG = "train.log";
+
     private final List<String> launcher;
 
     /** @param launcher the command that starts scalelab, e.g. [SCALELAB_HOME/scalelab] (or a test double's java command) */
@@ -43,16 +50,19 @@ public final class LocalExecutor implements RunExecutor {
 
     @Override
     public Attempt launch(RunDir dir, PlannedRun run) throws IOException {
+        // train.log collects every attempt: the marker lets a failure's last lines be this attempt's, not an earlier one's
+        Files.writeString(dir.file(LOG), RunDir.ATTEMPT_MARKER + " " + Instant.now() + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         ProcessBuilder pb = new ProcessBuilder(trainCommand(launcher, dir, run))
                 .directory(dir.path().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(dir.file("train.log").toFile()))
+                .redirectOutput(Redirect.appendTo(dir.file(LOG).toFile()))
                 .redirectInput(Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("SCALELAB_NO_BUILD", "1");
         Process p = pb.start();
         Instant started = p.info().startInstant().orElse(Instant.EPOCH);
         dir.write("pid", p.pid() + " " + started.toEpochMilli());
-        return new ChildAttempt(p);
+        return new ChildAttempt(p, dir.file(LOG));
     }
 
     @Override
@@ -108,7 +118,7 @@ public final class LocalExecutor implements RunExecutor {
         return recordedProcess(dir).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private record ChildAttempt(Process process) implements Attempt {
+    private record ChildAttempt(Process process, Path log) implements Attempt {
         @Override
         public Integer poll() {
             return process.isAlive() ? null : process.exitValue();
@@ -133,6 +143,11 @@ public final class LocalExecutor implements RunExecutor {
         @Override
         public String describe() {
             return "adopted pid " + handle.pid();
+        }
+
+        @Override
+        public Path log() {
+            return dir.file(LOG);
         }
     }
 }

@@ -23,6 +23,12 @@ import scalelab.training.TrainingResult;
 public record RunDir(Path path) {
     public static final String SPEC = "spec.yaml";
     public static final String RESULT = "result.json";
+    /** Starts each attempt's part of a log that several attempts append to (train.log). */
+    public static final String ATTEMPT_MARKER = "== scalelab ladder: attempt started";
+    /** Lines of a failed attempt's log shown with its failure. */
+    static final int LOG_LINES_SHOWN = 5;
+    /** How much of a log's end is read for them. */
+    private static final int LOG_TAIL_BYTES = 64 * 1024;
 
     public Path spec() {
         return path.resolve(SPEC);
@@ -104,6 +110,41 @@ public record RunDir(Path path) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record attempt in " + path, e);
         }
+    }
+
+    /**
+     * The last {@code max} lines the latest attempt wrote to {@code log} (after the last {@link #ATTEMPT_MARKER}):
+     * blank lines, Java stack frames ("at …", "... N more") and a progress bar's overwritten states (all but the text
+     * after the last carriage return) left out, so what remains is the error itself. Empty when there is no log.
+     */
+    public static List<String> logTail(Path log, int max) {
+        if (log == null || !Files.isRegularFile(log)) {
+            return List.of();
+        }
+        String text;
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(log)) {
+            long size = ch.size();
+            long from = Math.max(0, size - LOG_TAIL_BYTES);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - from));
+            ch.position(from);
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // read to the end
+            }
+            // a log, not input: undecodable bytes (a cut multi-byte character at the start) may be replaced
+            text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return List.of("(cannot read " + log + ": " + e.getMessage() + ")");
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        for (String raw : text.split("\n", -1)) {
+            String line = raw.substring(raw.lastIndexOf('\r', raw.length() - 2) + 1).strip();
+            if (line.startsWith(ATTEMPT_MARKER)) {
+                lines.clear();
+            } else if (!line.isEmpty() && !line.matches("at [\\w$.<>/]+\\(.*\\)") && !line.matches("\\.\\.\\. \\d+ more")) {
+                lines.add(line);
+            }
+        }
+        return List.copyOf(lines.subList(Math.max(0, lines.size() - max), lines.size()));
     }
 
     /** Attempts started so far, over every `ladder run` of this ladder. */

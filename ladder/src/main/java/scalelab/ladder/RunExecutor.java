@@ -1,6 +1,7 @@
 package scalelab.ladder;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,5 +60,10 @@ public interface RunExecutor {
 
         /** A short description for logs: pid or job id, and why it ended when it ended abnormally. */
         String describe();
+
+        /** The file the trainer's output goes to (read for a failed attempt's last lines), or null when there is none. */
+        default Path log() {
+            return null;
+        }
     }
 }

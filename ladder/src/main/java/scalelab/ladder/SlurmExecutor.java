@@ -375,6 +375,11 @@ public final class SlurmExecutor implements RunExecutor {
         public String describe() {
             return "slurm job " + jobId + (ending.isEmpty() ? "" : " (" + ending + ")");
         }
+
+        @Override
+        public Path log() {
+            return dir.file("slurm-" + jobId + ".out");
+        }
     }
 
     /** Where accounting storage exists, sacct still knows purged jobs: its state goes into the failure reason. */

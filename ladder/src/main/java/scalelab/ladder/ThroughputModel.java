@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.StrictInput;
 import scalelab.training.ModelConfig;
 
 /**
@@ -111,7 +113,9 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
     public static ThroughputModel read(Path file) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(file, StandardCharsets.UTF_8));
+            root = StrictInput.json().readTree(StrictInput.readUtf8(file));
+        } catch (InputFormatException e) {
+            throw bad(file, e.getMessage().substring(e.getMessage().indexOf(": ") + 2) + (e.line() > 0 ? " (line " + e.line() + ")" : ""));
         } catch (JsonProcessingException e) {
             // Jackson's message spans lines (source excerpt); keep the reason and the position only
             throw bad(file, "not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,6 +16,7 @@ import java.util.Map;
  * drops locations; a second pass over the token stream records them by JSON pointer).
  */
 final class YamlTree {
+    // not STRICT_DUPLICATE_DETECTION: the token pass below refuses a key given twice itself, naming both lines
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     final JsonNode root;
@@ -28,22 +31,37 @@ final class YamlTree {
 
     static YamlTree parse(String text, String source) {
         try {
-            JsonNode root = YAML.readTree(text);
-            if (root == null || !root.isObject()) {
-                throw new LadderSpecException(source + ":1: a ladder spec must be a YAML mapping of keys to values");
-            }
             Map<String, Integer> lines = new HashMap<>();
+            // the keys of every mapping being read, with their lines: the innermost mapping on top
+            Deque<Map<String, Integer>> keys = new ArrayDeque<>();
             try (JsonParser p = YAML.getFactory().createParser(text)) {
                 JsonToken t;
                 while ((t = p.nextToken()) != null) {
+                    if (t == JsonToken.START_OBJECT) {
+                        keys.push(new HashMap<>());
+                    } else if (t == JsonToken.END_OBJECT) {
+                        keys.pop();
+                    }
                     if (t == JsonToken.FIELD_NAME) {
                         // the key's line stands for its value too (a nested mapping starts on the next line)
                         String parent = p.getParsingContext().getParent().pathAsPointer().toString();
-                        lines.putIfAbsent(parent + "/" + p.currentName().replace("~", "~0").replace("/", "~1"), p.currentTokenLocation().getLineNr());
+                        String pointer = parent + "/" + p.currentName().replace("~", "~0").replace("/", "~1");
+                        int line = p.currentTokenLocation().getLineNr();
+                        Integer first = keys.peek().putIfAbsent(p.currentName(), line);
+                        if (first != null) {
+                            // YAML parsers let the last one win: a second `budgets:` would silently replace the first
+                            throw new LadderSpecException(source + ":" + line + ": " + pointer.substring(1).replace('/', '.')
+                                    + ": duplicate key '" + p.currentName() + "' (first given on line " + first + "): give each key once");
+                        }
+                        lines.putIfAbsent(pointer, line);
                     } else if (p.getParsingContext().inArray()) {
                         lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
                     }
                 }
+            }
+            JsonNode root = YAML.readTree(text);
+            if (root == null || !root.isObject()) {
+                throw new LadderSpecException(source + ":1: a ladder spec must be a YAML mapping of keys to values");
             }
             return new YamlTree(root, lines, source);
         } catch (LadderSpecException e) {

@@ -273,7 +273,10 @@ class LadderPlannerTest {
                 "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": -1}]}",
                 "{\"points\": [{\"activeParams\": \"many\", \"flopsPerSecond\": 1e10}]}",
                 "{\"startupSeconds\": -3, \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}",
-                "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10, \"stepSeconds\": -0.1}]}")) {
+                "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10, \"stepSeconds\": -0.1}]}",
+                // a key twice (the last used to win) and text after the object (used to be ignored)
+                "{\"points\": [], \"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]}",
+                "{\"points\": [{\"activeParams\": 1e5, \"flopsPerSecond\": 1e10}]} junk")) {
             java.nio.file.Files.writeString(f, content);
             String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ThroughputModel.read(f)).getMessage();
             assertTrue(msg.startsWith("throughput file " + f + ": ") && msg.contains("bench train --save"), content + " -> " + msg);

@@ -100,4 +100,54 @@ class LadderSpecReaderTest {
     void notYamlIsAnErrorWithALine() {
         assertError("name: t\nbudgets: [1e11\n", "l.yaml:", "not valid YAML");
     }
+
+    @Test
+    void aKeyGivenTwiceIsRefusedNamingBothLines() {
+        // YAML parsers let the last `budgets:` win: the ladder would silently train other budgets than the first list
+        assertError(BASE + "budgets: [1e12]\n", "l.yaml:6:", "duplicate key 'budgets' (first given on line 3)");
+        assertError(BASE.replace("widths: [32, 64]", "widths: [32, 64]\n  widths: [48]"), "l.yaml:6:", "sizes.widths: duplicate key 'widths'");
+        // the same key in two different mappings is fine
+        LadderSpecReader.parse(BASE + "targets:\n  - {name: a, budget: 1e12}\n  - {name: b, budget: 3e12}\n", "l.yaml");
+    }
+
+    @Test
+    void twoTargetsOfOneNameAreRefused() {
+        assertError(BASE + "targets:\n  - {name: t1, budget: 1e12}\n  - {name: t1, budget: 3e12}\n",
+                "l.yaml:8:", "target name 't1' is used twice (also targets.0, line 7)");
+    }
+
+    @Test
+    void sizesAndBudgetsAreCheckedBeforeIntegerOverflow() {
+        // was "d_ff must be positive, got -589934592": 4·d overflowed an int
+        assertError(BASE.replace("[32, 64]", "[16, 2000000000]"), "l.yaml:5:", "sizes.widths.1: a width must be at most 65536");
+        // was "too small for width 16": the step count saturated a long
+        assertError(BASE.replace("[1e11, 3e11]", "[1e300]"), "l.yaml:3:", "budgets.0: a budget of", "FLOPs is out of range");
+        assertError(BASE.replace("[1e11, 3e11]", "[1e29]"), "l.yaml:3:", "out of range for width 32", "training tokens");
+        assertError(BASE + "targets:\n  - {name: t1, budget: 1e300}\n", "l.yaml:7:", "budget must be in");
+    }
+
+    @Test
+    void invalidUtf8InTheFileIsRefusedNamingTheLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("latin1.yaml");
+        java.nio.file.Files.write(file, (BASE + "# caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        LadderSpecException e = assertThrows(LadderSpecException.class, () -> LadderSpecReader.read(file));
+        assertTrue(e.getMessage().startsWith(file + ":6: not valid UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void aRelativeCorpusIsTakenFromTheSpecFilesDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path specDir = java.nio.file.Files.createDirectories(dir.resolve("ladders"));
+        java.nio.file.Path file = specDir.resolve("rel.yaml");
+        java.nio.file.Files.writeString(file, BASE + "corpus: ../texts/mine\n");
+        LadderSpec spec = LadderSpecReader.read(file);
+        assertEquals(dir.resolve("texts/mine").toAbsolutePath().toString(), spec.corpus());
+        // every run carries the absolute path: the trainer runs in the run's own directory
+        for (PlannedRun r : new LadderPlanner(ThroughputModel.DEFAULT).plan(spec).runs()) {
+            assertEquals(spec.corpus(), r.spec().corpus());
+        }
+        java.nio.file.Files.writeString(file, BASE + "corpus: /abs/texts\n");
+        assertEquals("/abs/texts", LadderSpecReader.read(file).corpus());
+        java.nio.file.Files.writeString(file, BASE);
+        assertEquals("default", LadderSpecReader.read(file).corpus());
+    }
 }

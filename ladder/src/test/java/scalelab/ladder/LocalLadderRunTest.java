@@ -160,6 +160,14 @@ class LocalLadderRunTest {
         assertEquals(RunState.FAILED, brokenDir.state(broken.specHash()));
         assertTrue(brokenDir.read("failed").contains("exit code 4"), brokenDir.read("failed"));
         assertTrue(log.toString().contains("1 failed"), log.toString());
+        // the reason is shown where the failure is reported, not only in the run's train.log
+        assertTrue(brokenDir.read("failed").contains("| injected failure (fail-always)"), brokenDir.read("failed"));
+        assertTrue(log.toString().contains("FAILED after 2 attempt(s): exit code 4") && log.toString().contains("  | injected failure (fail-always)"),
+                log.toString());
+        assertTrue(log.toString().contains("attempt 1 failed (exit code 3") && log.toString().contains("  | injected failure (fail-once) at step"),
+                log.toString());
+        LadderStatus.Entry brokenEntry = LadderStatus.read(wd).stream().filter(e -> e.specHash().equals(broken.specHash())).findFirst().orElseThrow();
+        assertTrue(brokenEntry.failure().contains("injected failure (fail-always)"), brokenEntry.failure());
 
         // a new `ladder run` gives the failed run fresh attempts; fixed now, it finishes and nothing else reruns
         Files.delete(brokenDir.file("fail-always"));

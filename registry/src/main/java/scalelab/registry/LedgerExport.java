@@ -22,6 +22,8 @@ import java.util.Map;
  */
 public final class LedgerExport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    // a public copy is input: a key twice or text after the export is refused, not read as "the last one wins"
+    private static final ObjectMapper STRICT = scalelab.registry.io.StrictInput.json();
     static final String TITLE = "# Preregistered scaling-law predictions";
     /** Format tag of the JSON export (the Markdown export is recognised by its title). */
     public static final String EXPORT_FORMAT = "scalelab-ledger-export-v2";
@@ -189,7 +191,7 @@ public final class LedgerExport {
         if (json) {
             JsonNode root;
             try {
-                root = JSON.readTree(text);
+                root = STRICT.readTree(text);
             } catch (IOException e) {
                 throw new IllegalArgumentException("not a scalelab ledger export: not JSON (" + e.getMessage() + ")");
             }
@@ -274,7 +276,7 @@ public final class LedgerExport {
     public static List<PublicEntry> parseJson(String text) {
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = STRICT.readTree(text);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a JSON ledger export: " + e.getMessage());
         }

@@ -23,9 +23,12 @@ package scalelab.training;
 public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int dFf, int seqLen,
                           int experts, int topK, int dExpert, boolean tiedEmbeddings, boolean learnedPositions) {
 
+    /** Widest model described: checked before 4·d is computed, which overflows an int from d = 2^29 on. */
+    public static final int MAX_D_MODEL = 1 << 16;
+
     public ModelConfig {
         require(vocabSize >= 2, "vocab size must be at least 2, got " + vocabSize);
-        require(dModel >= 1, "d_model must be positive, got " + dModel);
+        requireWidth(dModel);
         require(layers >= 1, "layers must be positive, got " + layers);
         require(heads >= 1 && dModel % heads == 0, "heads (" + heads + ") must divide d_model (" + dModel + ")");
         require(!(!learnedPositions && (dModel / heads) % 2 != 0), "rotary positions need an even head width, got " + dModel / heads);
@@ -38,11 +41,13 @@ public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int 
 
     /** A dense model with d_ff = 4·d, rotary positions and an untied head. */
     public static ModelConfig dense(int vocabSize, int dModel, int layers, int heads, int seqLen) {
+        requireWidth(dModel);
         return new ModelConfig(vocabSize, dModel, layers, heads, 4 * dModel, seqLen, 1, 1, 0, false, false);
     }
 
     /** An MoE model whose experts each have width 4·d / granularity. */
     public static ModelConfig moe(int vocabSize, int dModel, int layers, int heads, int seqLen, int experts, int topK, int granularity) {
+        requireWidth(dModel);
         return new ModelConfig(vocabSize, dModel, layers, heads, 4 * dModel, seqLen, experts, topK, 4 * dModel / granularity, false, false);
     }
 
@@ -106,6 +111,10 @@ public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int 
     /** The FLOP-counting convention, stored with every run so counts from other codebases can be compared. */
     public static final String FLOP_CONVENTION =
             "6*(active matmul params incl. output head, excl. embedding lookup and norms) + 12*layers*d_model*seq_len per token";
+
+    private static void requireWidth(int dModel) {
+        require(dModel >= 1 && dModel <= MAX_D_MODEL, "d_model must be in [1, " + MAX_D_MODEL + "], got " + dModel);
+    }
 
     private static void require(boolean ok, String message) {
         if (!ok) {

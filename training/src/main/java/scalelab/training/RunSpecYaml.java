@@ -2,6 +2,8 @@ package scalelab.training;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.StrictInput;
 
 /**
  * The one file format of a run spec: YAML whose keys are {@link RunSpec}'s and {@link ModelConfig}'s component names.
@@ -21,6 +25,8 @@ public final class RunSpecYaml {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            // a key given twice is an error, not "the last one wins"
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             // only record components are keys: derived accessors such as isMoe() are not
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
             .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
@@ -58,17 +64,22 @@ public final class RunSpecYaml {
             String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
             throw new IllegalArgumentException(sourceName + where + ": invalid run spec: "
                     + (cause == e ? e.getOriginalMessage() : cause.getMessage()), e);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
+            throw new IllegalArgumentException(sourceName + where + ": not valid YAML: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new IllegalArgumentException(sourceName + ": not valid YAML: " + e.getMessage(), e);
         }
     }
 
     public static RunSpec read(Path file) {
+        String yaml;
         try {
-            return fromYaml(Files.readString(file), file.toString());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read run spec: " + e.getMessage(), e);
+            yaml = StrictInput.readUtf8(file);
+        } catch (InputFormatException e) {
+            throw new IllegalArgumentException(e.getMessage().replace(": cannot read file: ", ": cannot read run spec: "), e);
         }
+        return fromYaml(yaml, file.toString());
     }
 
     /** Writes atomically (temp file, then rename), so a reader never sees half a spec. */

@@ -80,6 +80,14 @@ public final class LadderCommand implements Runnable {
             } else {
                 print(plan, targets, throughput, spec.commandLine().getOut());
             }
+            try {
+                Corpus.requireFolder(CorpusLocation.resolve(ladder.corpus()));
+            } catch (IllegalArgumentException e) {
+                // planning needs no corpus, but `ladder run` refuses to start without one: say so now (stderr, so
+                // that --format json stays one document)
+                spec.commandLine().getErr().println("warning: " + e.getMessage() + "; `ladder run` will refuse to start");
+                spec.commandLine().getErr().flush();
+            }
             return 0;
         }
     }
@@ -260,7 +268,11 @@ public final class LadderCommand implements Runnable {
             spec.commandLine().getOut().printf(Locale.ROOT, "ladder %s: %d/%d finished (%d already before), %d failed%s; work dir %s%n",
                     ladder.name(), s.finished(), s.total(), s.alreadyFinished(), s.failed(),
                     s.failedRuns().isEmpty() ? "" : " " + s.failedRuns(), wd.path());
-            LadderStatus.shapeReport(LadderStatus.read(wd)).forEach(spec.commandLine().getOut()::println);
+            List<LadderStatus.Entry> entries = LadderStatus.read(wd);
+            // why each run failed, from its failed file: the reason and the failed attempt's last log lines
+            entries.stream().filter(e -> s.failedRuns().contains(e.name()) && e.failure() != null).forEach(e ->
+                    spec.commandLine().getOut().println("failed " + e.name() + ": " + e.failure().strip()));
+            LadderStatus.shapeReport(entries).forEach(spec.commandLine().getOut()::println);
             return s.failed() == 0 ? 0 : 1;
         }
     }
@@ -300,9 +312,12 @@ public final class LadderCommand implements Runnable {
             out.printf("ladder %s: %d runs: %s%n", name, entries.size(), counts);
             out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %6s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "steps", "attempts", "loss", "run");
             for (LadderStatus.Entry e : entries) {
+                List<String> failure = e.failure() == null ? List.of() : e.failure().strip().lines().toList();
                 out.printf(Locale.ROOT, "%-11s %-9.3g %5d %10d %11d %6d %8d %10s  %s %s%s%n", e.state(), e.budget(), e.width(), e.activeParams(),
                         e.tokens(), e.steps(), e.attempts(), e.finalLoss() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.finalLoss()),
-                        e.name(), e.specHash().substring(0, 12), e.failure() == null ? "" : "  (" + e.failure().strip() + ")");
+                        e.name(), e.specHash().substring(0, 12), failure.isEmpty() ? "" : "  (" + failure.get(0) + ")");
+                // the failed attempt's last log lines, under its row
+                failure.stream().skip(1).forEach(l -> out.println("    " + l.strip()));
             }
             LadderStatus.shapeReport(entries).forEach(out::println);
             out.flush();

@@ -13,6 +13,7 @@ import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
+import scalelab.registry.io.PlausibleRange;
 
 /** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -64,6 +65,13 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (!mode.all && mode.one.actual.loss != null) {
+            // refused before the database is opened: a check is a permanent ledger entry
+            String problem = PlausibleRange.lossProblem(mode.one.actual.loss);
+            if (problem != null) {
+                throw new IllegalArgumentException("--loss " + mode.one.actual.loss + ": " + problem);
+            }
+        }
         try (Registry r = db.open()) {
             List<PredictionCheck> checks;
             if (mode.all) {

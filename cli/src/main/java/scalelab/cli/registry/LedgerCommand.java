@@ -52,7 +52,8 @@ public final class LedgerCommand implements Runnable {
             if (publicCopy != null) {
                 // Read before opening the database: a file that is not an export is refused, not "matched".
                 try {
-                    copy = LedgerExport.parse(Files.readString(publicCopy), publicCopy.toString().toLowerCase(Locale.ROOT).endsWith(".json"));
+                    copy = LedgerExport.parse(scalelab.registry.io.StrictInput.readUtf8(publicCopy),
+                            publicCopy.toString().toLowerCase(Locale.ROOT).endsWith(".json"));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(publicCopy + ": " + e.getMessage() + "; give the file `scalelab ledger"
                             + " export` wrote");

@@ -53,6 +53,7 @@ public final class RunsCommand implements Runnable {
         public Integer call() {
             // Read and validate the whole file before opening the database: a malformed file touches nothing.
             var table = RunTableReader.read(file);
+            table.requireEachRunOnce();
             String lad = ladder != null ? ladder : defaultLadder(file);
             PrintWriter out = spec.commandLine().getOut();
             try (Registry r = db.open()) {

@@ -124,4 +124,40 @@ class LadderCommandTest {
         assertTrue(r.err().contains("corpus folder " + tmp.resolve("no-such-corpus")) && r.err().contains("no run was started"), r.err());
         assertTrue(!Files.exists(tmp.resolve("work").resolve("nocorpus")), "no run directory, no attempt counted");
     }
+
+    @Test
+    void aRelativeCorpusIsTheSpecsAndAFailedRunsReasonIsPrintedByRunAndStatus() throws Exception {
+        // the corpus lies beside the spec, not beside the working directory (where the old reader looked, and then each run's)
+        Files.createDirectories(tmp.resolve("corpus"));
+        Path yaml = Files.createDirectories(tmp.resolve("specs")).resolve("rel.yaml");
+        Files.writeString(yaml, "name: rel\ncorpus: ../corpus\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32]}\n");
+        // a stand-in trainer: fails as the real one does without its corpus, else stops with an error of its own
+        Path trainer = tmp.resolve("fake-train.sh");
+        Files.writeString(trainer, """
+                corpus=$(sed -n 's/^corpus: *//p' "$3" | tr -d '"')
+                if [ ! -d "$corpus" ]; then echo "scalelab train: corpus folder $corpus does not exist" >&2; exit 2; fi
+                echo "training 10%"
+                echo "scalelab train: stand-in trainer found $corpus and stops here" >&2
+                exit 3
+                """);
+        Path work = tmp.resolve("work");
+        Result r = run("ladder", "run", yaml.toString(), "--workdir", work.toString(), "--db", tmp.resolve("r.duckdb").toString(),
+                "--retries", "0", "--launcher", "sh " + trainer);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        String reason = "scalelab train: stand-in trainer found " + tmp.resolve("corpus") + " and stops here";
+        assertTrue(r.out().contains("exit code 3") && r.out().contains("| " + reason), r.out());
+
+        Result status = run("ladder", "status", "rel", "--workdir", work.toString());
+        assertEquals(0, status.exit(), status.err());
+        assertTrue(status.out().contains("FAILED") && status.out().contains("exit code 3") && status.out().contains("| " + reason), status.out());
+    }
+
+    @Test
+    void planWarnsWhenTheCorpusIsMissing() throws Exception {
+        Path yaml = tmp.resolve("nocorpus.yaml");
+        Files.writeString(yaml, "name: nocorpus\ncorpus: elsewhere\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32]}\n");
+        Result r = run("ladder", "plan", yaml.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("warning: corpus folder " + tmp.resolve("elsewhere") + " does not exist"), r.err());
+    }
 }

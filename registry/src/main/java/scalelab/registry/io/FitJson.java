@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -32,6 +29,7 @@ import scalelab.fitting.Units;
  */
 public final class FitJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper STRICT = StrictInput.json();
 
     private FitJson() {}
 
@@ -142,19 +140,13 @@ public final class FitJson {
 
     /** Reads a fit written by {@link #write(FitResult)}; problems name the file and the field. */
     public static FitResult read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new InputFormatException(file, 0, null, "cannot read fit file: " + e.getMessage());
-        }
-        return parse(text, file);
+        return parse(StrictInput.readUtf8(file), file);
     }
 
     public static FitResult parse(String text, Path source) {
         JsonNode o;
         try {
-            o = JSON.readTree(text);
+            o = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw new InputFormatException(source, line, null, "not valid JSON: " + e.getOriginalMessage());

@@ -33,6 +33,25 @@ public record RunTable(Path source, List<Row> rows, String budgetColumn, String 
         }
     }
 
+    /**
+     * Refuses a table that lists one run twice, naming both lines. A run is what the registry keys an imported run by:
+     * its name, N, D, C, loss and every other column (group and weight are not part of it), so importing such a file
+     * would store the first and silently count the second as "already present".
+     */
+    public void requireEachRunOnce() {
+        java.util.Map<List<Object>, Integer> firstLine = new java.util.HashMap<>();
+        for (Row r : rows) {
+            Observation o = r.observation();
+            List<Object> identity = List.of(String.valueOf(r.name()), o.params(), o.tokens(), o.flops(), o.loss(),
+                    new java.util.TreeMap<>(r.extra()));
+            Integer first = firstLine.putIfAbsent(identity, r.line());
+            if (first != null) {
+                throw new InputFormatException(source, r.line(), null, "the same run as line " + first
+                        + " (name, params, tokens, budget, loss and every other column equal): list each run once");
+            }
+        }
+    }
+
     public List<Observation> observations() {
         return rows.stream().map(Row::observation).toList();
     }

@@ -1,10 +1,8 @@
 package scalelab.registry.io;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,8 +24,11 @@ import scalelab.fitting.Observation;
  */
 public final class RunTableReader {
     private static final List<String> REQUIRED = List.of("params", "tokens", "loss");
-    // Strict: a repeated key must be an error, not "the last one wins".
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    // Strict: a repeated key is an error, not "the last one wins"; junk after a line's object is an error, not ignored.
+    private static final ObjectMapper JSON = StrictInput.json();
+    // reads one value and leaves the rest of the line to the reader's own check, which names the column it starts at
+    private static final com.fasterxml.jackson.databind.ObjectReader ONE_VALUE =
+            JSON.reader().without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private RunTableReader() {}
 
@@ -38,10 +39,7 @@ public final class RunTableReader {
         } catch (IOException e) {
             throw new InputFormatException(file, 0, null, "cannot read file: " + e.getMessage());
         }
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
+        String text = StrictInput.decodeUtf8(file, bytes);
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         List<RawRow> raw = name.endsWith(".jsonl") || name.endsWith(".ndjson") ? jsonl(file, text) : csv(file, text);
         return build(file, raw, sha256(bytes));
@@ -106,10 +104,23 @@ public final class RunTableReader {
                 continue;
             }
             JsonNode node;
-            try {
-                node = JSON.readTree(lines[i]);
+            try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(lines[i])) {
+                node = ONE_VALUE.readTree(p);
+                int end = p.currentLocation().getColumnNr();
+                boolean more;
+                try {
+                    more = p.nextToken() != null;
+                } catch (com.fasterxml.jackson.core.JsonProcessingException junk) {
+                    more = true;
+                }
+                if (more) {
+                    throw new InputFormatException(file, i + 1, null, "text after the JSON object (from column " + end
+                            + "): each line must hold exactly one object");
+                }
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new InputFormatException(file, i + 1, null, "not a JSON object: " + e.getOriginalMessage());
+                throw new InputFormatException(file, i + 1, null, jsonProblem(e.getOriginalMessage()));
+            } catch (IOException e) {
+                throw new InputFormatException(file, i + 1, null, "cannot parse: " + e.getMessage());
             }
             if (node == null || !node.isObject()) {
                 throw new InputFormatException(file, i + 1, null, "not a JSON object");
@@ -132,6 +143,14 @@ public final class RunTableReader {
         return rows;
     }
 
+    /** Jackson's message in the reader's words (a repeated key is the common case). */
+    private static String jsonProblem(String message) {
+        if (message.startsWith("Duplicate field ")) {
+            return "duplicate key " + message.substring("Duplicate field ".length()) + ": each key may be given once per line";
+        }
+        return "not a JSON object: " + message;
+    }
+
     private static void checkColumns(Path file, int line, List<String> header) {
         for (String col : REQUIRED) {
             if (!header.contains(col)) {
@@ -151,10 +170,14 @@ public final class RunTableReader {
                 : raw.get(0).cells().containsKey("flops") ? "flops" : null;
         List<RunTable.Row> rows = new ArrayList<>(raw.size());
         for (RawRow r : raw) {
-            double n = positive(file, r, "params");
-            double d = positive(file, r, "tokens");
+            double n = inRange(file, r, "params", PlausibleRange.MAX_PARAMS);
+            double d = inRange(file, r, "tokens", PlausibleRange.MAX_TOKENS);
             double loss = positive(file, r, "loss");
-            double c = budgetColumn == null ? 6.0 * n * d : positive(file, r, budgetColumn);
+            String lossProblem = PlausibleRange.lossProblem(loss);
+            if (lossProblem != null) {
+                throw new InputFormatException(file, r.line(), "loss", lossProblem);
+            }
+            double c = budgetColumn == null ? 6.0 * n * d : inRange(file, r, budgetColumn, PlausibleRange.MAX_FLOPS);
             double w = r.cells().containsKey("weight") && !r.cells().get("weight").isEmpty() ? positive(file, r, "weight") : 1.0;
             String group = blankToNull(r.cells().get("group"));
             Map<String, String> extra = new LinkedHashMap<>(r.cells());
@@ -179,6 +202,16 @@ public final class RunTableReader {
         }
         if (v <= 0) {
             throw new InputFormatException(file, r.line(), col, "must be positive, got " + s);
+        }
+        return v;
+    }
+
+    /** A positive value no larger than {@code max}: beyond it a number is a typo or a unit error (see {@link PlausibleRange}). */
+    private static double inRange(Path file, RawRow r, String col, double max) {
+        double v = positive(file, r, col);
+        String problem = PlausibleRange.positiveUpTo(col, v, max);
+        if (problem != null) {
+            throw new InputFormatException(file, r.line(), col, problem);
         }
         return v;
     }
