@@ -19,6 +19,14 @@ public interface ForecastMethod {
     boolean hasSurface();
 
     /**
+     * Whether the forecaster offers this method for compute-optimal targets (every method can be asked by name). False
+     * for methods meant for runs at a given N and D that the development suite found no help at compute-optimal ones.
+     */
+    default boolean forComputeOptimal() {
+        return true;
+    }
+
+    /**
      * Fits the ladder.
      *
      * @throws RuntimeException (typically {@link scalelab.fitting.FitInputException}) when this ladder does not

@@ -157,7 +157,8 @@ public final class Forecaster {
             this.ladder = ladder;
             this.runsMode = runsMode;
             this.options = options;
-            List<ForecastMethod> usable = options.panel().stream().filter(m -> !runsMode || m.hasSurface()).toList();
+            List<ForecastMethod> usable = options.panel().stream()
+                    .filter(m -> runsMode ? m.hasSurface() : m.forComputeOptimal()).toList();
             if (usable.isEmpty()) {
                 throw new IllegalArgumentException("a forecast at a given N and D needs a panel method that fits a surface");
             }
@@ -376,7 +377,7 @@ public final class Forecaster {
                 ForecastMethod.Fitted f = fitted.get(m.name());
                 double v = Double.NaN;
                 String note = failures.getOrDefault(m.name(), runsMode && !m.hasSurface() ? "fits no surface: cannot forecast a "
-                        + "given N and D" : null);
+                        + "given N and D" : !runsMode && !m.forComputeOptimal() ? "offered for runs at a given N and D only" : null);
                 if (f != null) {
                     try {
                         v = f.at(target);

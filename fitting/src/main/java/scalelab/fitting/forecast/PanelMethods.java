@@ -75,14 +75,17 @@ public final class PanelMethods {
     /** VPNLS on every run of the ladder. */
     public static ForecastMethod vpnls(LossObjective objective) {
         String name = objective.kind() == LossObjective.Kind.MSE ? "vpnls-mse" : "vpnls-huber";
-        return new SurfaceMethod(name, "L = E + A·N^-α + B·D^-β holds over every run of the ladder (" + objective.describe()
+        return new SurfaceMethod(name, true, "L = E + A·N^-α + B·D^-β holds over every run of the ladder (" + objective.describe()
                 + " on loss residuals, VPNLS)", ladder -> Vpnls.fit(ladder.observations(),
                 Vpnls.Options.defaults().withObjective(objective)));
     }
 
-    /** VPNLS with α = β on every run: Gadre et al.'s over-training law, one exponent fewer. */
+    /**
+     * VPNLS with α = β on every run: Gadre et al.'s over-training law, one exponent fewer. Offered for runs at a given N
+     * and D (over-trained targets); at compute-optimal targets it made the development suite's forecasts worse (README).
+     */
     public static ForecastMethod tied() {
-        return new SurfaceMethod("vpnls-tied", "L = E + A·N^-α + B·D^-α (one exponent for size and data: Gadre et al. 2024's "
+        return new SurfaceMethod("vpnls-tied", false, "L = E + A·N^-α + B·D^-α (one exponent for size and data: Gadre et al. 2024's "
                 + "over-training law) holds over every run (least squares, VPNLS)", ladder -> Vpnls.fitTied(ladder.observations(),
                 Vpnls.Options.defaults()));
     }
@@ -95,14 +98,14 @@ public final class PanelMethods {
     public static ForecastMethod nearOptimum(double halfWidthLn) {
         long factor = Math.round(Math.exp(halfWidthLn));
         String name = "vpnls-near" + factor;
-        return new SurfaceMethod(name, String.format(Locale.ROOT, "L = E + A·N^-α + B·D^-β holds within ±%d× of each "
+        return new SurfaceMethod(name, true, String.format(Locale.ROOT, "L = E + A·N^-α + B·D^-β holds within ±%d× of each "
                 + "budget's optimal N (least squares on those runs only, VPNLS)", factor),
                 ladder -> Vpnls.fit(nearOptimumRuns(ladder, halfWidthLn), Vpnls.Options.defaults()));
     }
 
     /** Chinchilla/Epoch Approach 3 (Huber on log-loss, L-BFGS from a grid of starts). */
     public static ForecastMethod approach3() {
-        return new SurfaceMethod("approach3", "L = E + A·N^-α + B·D^-β over every run (Huber δ=1e-3 on log-loss, "
+        return new SurfaceMethod("approach3", true, "L = E + A·N^-α + B·D^-β over every run (Huber δ=1e-3 on log-loss, "
                 + "Chinchilla's Approach 3)", ladder -> Approach3.fit(ladder.observations()));
     }
 
@@ -142,8 +145,8 @@ public final class PanelMethods {
         return out;
     }
 
-    private record SurfaceMethod(String name, String assumptions, java.util.function.Function<Ladder, FitResult> fitter)
-            implements ForecastMethod {
+    private record SurfaceMethod(String name, boolean forComputeOptimal, String assumptions,
+                                 java.util.function.Function<Ladder, FitResult> fitter) implements ForecastMethod {
         @Override
         public boolean hasSurface() {
             return true;
