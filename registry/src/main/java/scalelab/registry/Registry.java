@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -42,8 +43,10 @@ import scalelab.registry.io.RunTable;
  * The scalelab database: one embedded DuckDB file holding ladders, runs, loss curves, fits, the append-only
  * prediction ledger and its checks. Every module stores and reads through this class.
  *
- * <p>DuckDB lets one process hold a database file for writing; a second process gets an {@link IllegalStateException}
- * naming the PID that holds it. Within a process, methods are synchronized (one JDBC connection).
+ * <p>DuckDB lets one process hold a database file for writing, or any number of processes read it
+ * ({@link Access#READ_ONLY}); a process that finds it locked retries for the wait it was opened with, then gets an
+ * {@link IllegalStateException} naming the PID that holds it. Within a process, methods are synchronized (one JDBC
+ * connection).
  */
 public final class Registry implements AutoCloseable {
     /** Environment variable naming the database file when no {@code --db} is given. */
@@ -81,31 +84,70 @@ public final class Registry implements AutoCloseable {
         return Path.of(DEFAULT_FILE);
     }
 
+    /** How a command uses the database: readers open it read-only, so they share it and work on read-only media. */
+    public enum Access { READ_WRITE, READ_ONLY }
+
+    /** How long a command waits for another process's lock on the database before giving up (retrying with backoff). */
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(60);
+
     /**
-     * Opens (creating if needed) the database file and brings its schema up to date; ledger keys and head records in
-     * {@link LedgerKeys#defaults()}.
+     * Opens (creating if needed) the database file for writing and brings its schema up to date; ledger keys and head
+     * records in {@link LedgerKeys#defaults()}. Fails at once if another process holds the file.
      */
     public static Registry open(Path db) {
-        return open(db, LedgerKeys.defaults());
+        return open(db, LedgerKeys.defaults(), Access.READ_WRITE, Duration.ZERO);
     }
 
     /** {@link #open(Path)} with the ledger's keys and head records in {@code keys}. */
     public static Registry open(Path db, LedgerKeys keys) {
+        return open(db, keys, Access.READ_WRITE, Duration.ZERO);
+    }
+
+    /**
+     * Opens the database with {@code access}, retrying with backoff for up to {@code lockWait} while another process
+     * holds a conflicting lock (DuckDB locks the file across processes: one writer, or any number of readers).
+     * READ_ONLY needs an existing database and never writes to it; an out-of-date schema is first upgraded by a brief
+     * read-write open (refused, with a clear message, on read-only media).
+     */
+    public static Registry open(Path db, Access access, Duration lockWait) {
+        return open(db, LedgerKeys.defaults(), access, lockWait);
+    }
+
+    /** {@link #open(Path, Access, Duration)} with the ledger's keys and head records in {@code keys}. */
+    public static Registry open(Path db, LedgerKeys keys, Access access, Duration lockWait) {
         Path abs = db.toAbsolutePath().normalize();
-        try {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
+        boolean exists = DatabaseFile.check(abs, access);
+        if (access == Access.READ_ONLY) {
+            Registry r = connect(abs, keys, access, lockWait);
+            int version;
+            try {
+                version = r.schemaVersion();
+            } catch (RuntimeException e) {
+                r.close();
+                throw new IllegalStateException("database " + abs + " is a DuckDB file but not a scalelab registry (no schema_version table)", e);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create the directory of database " + abs + ": " + e.getMessage(), e);
+            if (version >= Migrations.latestVersion()) {
+                return r;
+            }
+            r.close();
+            try {
+                open(abs, keys, Access.READ_WRITE, lockWait).close();
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("database " + abs + " has schema version " + version + " and must be upgraded to "
+                        + Migrations.latestVersion() + " before it can be read, which needs write access: " + e.getMessage(), e);
+            }
+            return connect(abs, keys, access, lockWait);
         }
-        DuckDBConnection c;
-        try {
-            c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + abs);
-        } catch (SQLException e) {
-            throw openError(abs, e);
+        if (!exists) {
+            try {
+                if (abs.getParent() != null) {
+                    Files.createDirectories(abs.getParent());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the directory of database " + abs + ": " + e.getMessage(), e);
+            }
         }
-        Registry r = new Registry(abs, c, keys);
+        Registry r = connect(abs, keys, access, lockWait);
         try {
             if (r.migrate().contains(SIGNED_LEDGER_VERSION)) {
                 // Entries filed before signing are protected by the chain alone: remember the head this machine saw,
@@ -117,6 +159,47 @@ public final class Registry implements AutoCloseable {
             throw e;
         }
         return r;
+    }
+
+    /** One JDBC connection, retried with doubling backoff (50 ms up to 0.5 s) while the file is locked and time is left. */
+    private static Registry connect(Path abs, LedgerKeys keys, Access access, Duration lockWait) {
+        java.util.Properties props = new java.util.Properties();
+        if (access == Access.READ_ONLY) {
+            props.setProperty("duckdb.read_only", "true");
+        }
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        long backoffMillis = 50;
+        while (true) {
+            try {
+                return new Registry(abs, (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + abs, props), keys);
+            } catch (SQLException e) {
+                if (access == Access.READ_ONLY && String.valueOf(e.getMessage()).contains("different configuration")) {
+                    // This process already has the file open for writing: DuckDB shares that instance, not a read-only one.
+                    return connect(abs, keys, Access.READ_WRITE, lockWait);
+                }
+                long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (!isLockConflict(e) || leftMillis <= 0) {
+                    IllegalStateException err = openError(abs, e);
+                    if (isLockConflict(e) && !lockWait.isZero()) {
+                        throw new IllegalStateException(err.getMessage() + " (waited " + lockWait.toSeconds() + " s)", e);
+                    }
+                    throw err;
+                }
+                try {
+                    Thread.sleep(Math.min(backoffMillis, leftMillis) + (long) (Math.random() * 20));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the lock on database " + abs, ie);
+                }
+                backoffMillis = Math.min(500, backoffMillis * 2);
+            }
+        }
+    }
+
+    /** DuckDB's message when another process holds a conflicting lock on the file. */
+    static boolean isLockConflict(SQLException e) {
+        String msg = String.valueOf(e.getMessage());
+        return msg.contains("Could not set lock") || msg.contains("Conflicting lock");
     }
 
     /** DuckDB's "Could not set lock ... Conflicting lock is held in X (PID N)" as one clear sentence. */
@@ -137,6 +220,25 @@ public final class Registry implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /** True if writing {@code p} would write over this database: its file or its write-ahead log, by any name. */
+    public boolean isOwnFile(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path wal = file.resolveSibling(file.getFileName() + ".wal");
+        for (Path own : List.of(file, wal)) {
+            if (abs.equals(own)) {
+                return true;
+            }
+            try {
+                if (Files.exists(abs) && Files.exists(own) && Files.isSameFile(abs, own)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot compare " + abs + " with database " + own + ": " + e.getMessage(), e);
+            }
+        }
+        return false;
     }
 
     /** The schema version this database is at. */
@@ -1082,6 +1184,9 @@ public final class Registry implements AutoCloseable {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("csv") && !fmt.equals("parquet")) {
             throw new IllegalArgumentException("export format must be csv or parquet, got " + format);
+        }
+        if (isOwnFile(out)) {
+            throw new IllegalArgumentException("refusing to export onto " + out + ": it is the database being read; nothing written");
         }
         String where = ladderOrNull == null ? "" : " WHERE ladder = '" + ladderOrNull.replace("'", "''") + "'";
         String target = out.toAbsolutePath().toString().replace("'", "''");

@@ -1,5 +1,6 @@
 package scalelab.cli.registry;
 
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import scalelab.registry.Registry;
 
@@ -9,7 +10,18 @@ public final class DbOption {
             description = "Database file (default: $SCALELAB_DB, else ./scalelab.duckdb).")
     String db;
 
+    /** The database file this option names. */
+    public Path path() {
+        return Registry.resolvePath(db);
+    }
+
+    /** Opens the database to write, waiting (with backoff) while another process holds it. */
     public Registry open() {
-        return Registry.open(Registry.resolvePath(db));
+        return Registry.open(path(), Registry.Access.READ_WRITE, Registry.DEFAULT_LOCK_WAIT);
+    }
+
+    /** Opens an existing database to read only: shared with other readers, and works on a read-only copy. */
+    public Registry openReadOnly() {
+        return Registry.open(path(), Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT);
     }
 }
