@@ -9,21 +9,19 @@ import scalelab.training.TrainingResult;
 /**
  * Sends a ladder's run events to the registry. Opens the database for each event and closes it at once, so other
  * scalelab commands (runs list, predict, report) can use it while a ladder runs; when one of them holds it as a run
- * finishes, the event waits for it (retrying with backoff for up to {@link #LOCK_WAIT}) rather than failing the ladder.
+ * finishes, the event waits for it (retrying with backoff for up to {@link Registry#RESULT_LOCK_WAIT}) rather than
+ * failing the ladder.
  * Every event is idempotent by spec hash, and a finished run is marked reported in its work directory only after its
  * event is stored, so a result is never lost: a ladder stopped by a lock held past the wait records it when rerun.
  */
 public final class RegistryResultSink implements LadderResultSink {
-    /** How long one event waits for another process to release the database. */
-    public static final Duration LOCK_WAIT = Duration.ofMinutes(10);
-
     private final Path db;
     private final String ladder;
     private final LadderWorkDir workDir;
     private final Duration lockWait;
 
     public RegistryResultSink(Path db, String ladder, String ladderYaml, LadderWorkDir workDir) {
-        this(db, ladder, ladderYaml, workDir, LOCK_WAIT);
+        this(db, ladder, ladderYaml, workDir, Registry.RESULT_LOCK_WAIT);
     }
 
     /** A sink whose events wait up to {@code lockWait} for the database. */

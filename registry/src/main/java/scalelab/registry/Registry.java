@@ -74,6 +74,9 @@ public final class Registry implements AutoCloseable {
     /** How long a command waits for another process's lock on the database before giving up (retrying with backoff). */
     public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(60);
 
+    /** How long recording a trained run's result waits for the lock: hours of training must not fail on a busy database. */
+    public static final Duration RESULT_LOCK_WAIT = Duration.ofMinutes(10);
+
     /**
      * Opens (creating if needed) the database file for writing and brings its schema up to date; ledger keys and head
      * records in {@link LedgerKeys#defaults()}. Fails at once if another process holds the file.
