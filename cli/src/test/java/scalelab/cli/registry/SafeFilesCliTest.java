@@ -88,6 +88,28 @@ class SafeFilesCliTest {
     }
 
     @Test
+    void aReportReplacesOnlyItsOwnFilesUnlessForced() throws Exception {
+        String csv = scalelab.registry.io.DataDirectory.dataFile("chinchilla-isoflops.csv").toString();
+        Path mine = Files.createDirectory(dir.resolve("mine"));
+        Path page = Files.writeString(mine.resolve("report.html"), "<p>my own page</p>\n");
+        Result refused = run("report", "--from-csv", csv, "--out", mine.toString());
+        assertEquals(2, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("holds report.html, which scalelab did not write; nothing written"), refused.err());
+        assertEquals("<p>my own page</p>\n", Files.readString(page));
+        assertFalse(Files.exists(mine.resolve("report.md")));
+
+        Result forced = run("report", "--from-csv", csv, "--out", mine.toString(), "--force");
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(Files.readString(page).contains(" by scalelab."));
+        Result again = run("report", "--from-csv", csv, "--out", mine.toString());
+        assertEquals(0, again.exit(), "a report scalelab wrote is refreshed without --force: " + again.err());
+
+        Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+        assertEquals(2, run("report", "--from-csv", csv, "--out", file.toString(), "--force").exit());
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
     void dbMustBeADuckDbFileOrANewOne() throws Exception {
         Path csv = Files.writeString(dir.resolve("runs.csv"), RUNS);
         for (String name : new String[] {"notdb.csv", "notdb.json", "notdb.parquet"}) {
