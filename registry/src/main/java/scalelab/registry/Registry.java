@@ -113,10 +113,14 @@ public final class Registry implements AutoCloseable {
                 r.close();
                 throw new IllegalStateException("database " + abs + " is a DuckDB file but not a scalelab registry (no schema_version table)", e);
             }
-            if (version >= Migrations.latestVersion()) {
+            if (version == Migrations.latestVersion()) {
                 return r;
             }
             r.close();
+            if (version > Migrations.latestVersion()) {
+                throw new IllegalStateException("database " + abs + " has schema version " + version
+                        + ", newer than this scalelab understands (" + Migrations.latestVersion() + "): update scalelab");
+            }
             try {
                 open(abs, keys, Access.READ_WRITE, lockWait).close();
             } catch (IllegalStateException e) {

@@ -65,6 +65,23 @@ class SharedAccessTest {
     }
 
     @Test
+    void aReaderUpgradesAnOldSchemaFirstAndRefusesANewerOne(@TempDir Path keys) throws Exception {
+        Path db = dir.resolve("v2.duckdb");
+        LedgerMigrationTest.writeVersion2Database(db);
+        try (Registry r = Registry.open(db, new LedgerKeys(keys), Registry.Access.READ_ONLY, Duration.ZERO)) {
+            assertEquals(Migrations.latestVersion(), r.schemaVersion(), "upgraded by a brief read-write open, then read");
+            assertTrue(r.verifyLedger().intact());
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:" + db);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO schema_version VALUES (999, 'future', now())");
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Registry.open(db, new LedgerKeys(keys), Registry.Access.READ_ONLY, Duration.ZERO));
+        assertTrue(e.getMessage().contains("schema version 999, newer than this scalelab understands"), e.getMessage());
+    }
+
+    @Test
     void writesWaitForAProcessThatKeepsReading() throws Exception {
         Path db = newDatabase("busy.duckdb");
         Process user = RegistryChild.start("use", db.toString(), "ro", "150");
