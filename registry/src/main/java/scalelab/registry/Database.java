@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
@@ -63,8 +64,11 @@ final class Database implements AutoCloseable {
         return false;
     }
 
-    /** One JDBC connection, retried with doubling backoff (50 ms up to 0.5 s) while the file is locked and time is left. */
-    static Database connect(Path abs, Registry.Access access, Duration lockWait) {
+    /**
+     * One JDBC connection, retried with doubling backoff (50 ms up to 0.5 s) while the file is locked and time is left;
+     * {@code onWait} hears once that it waits, and for whom.
+     */
+    static Database connect(Path abs, Registry.Access access, Duration lockWait, Consumer<String> onWait) {
         java.util.Properties props = new java.util.Properties();
         if (access == Registry.Access.READ_ONLY) {
             props.setProperty("duckdb.read_only", "true");
@@ -77,7 +81,7 @@ final class Database implements AutoCloseable {
             } catch (SQLException e) {
                 if (access == Registry.Access.READ_ONLY && String.valueOf(e.getMessage()).contains("different configuration")) {
                     // This process already has the file open for writing: DuckDB shares that instance, not a read-only one.
-                    return connect(abs, Registry.Access.READ_WRITE, lockWait);
+                    return connect(abs, Registry.Access.READ_WRITE, lockWait, onWait);
                 }
                 long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
                 if (!isLockConflict(e) || leftMillis <= 0) {
@@ -86,6 +90,9 @@ final class Database implements AutoCloseable {
                         throw new IllegalStateException(err.getMessage() + " (waited " + lockWait.toSeconds() + " s)", e);
                     }
                     throw err;
+                }
+                if (backoffMillis == 50) {
+                    onWait.accept(openError(abs, e).getMessage() + "; waiting up to " + lockWait.toSeconds() + " s");
                 }
                 try {
                     Thread.sleep(Math.min(backoffMillis, leftMillis) + (long) (Math.random() * 20));

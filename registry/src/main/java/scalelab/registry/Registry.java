@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import scalelab.fitting.Observation;
 import scalelab.registry.io.RunTable;
@@ -97,15 +98,24 @@ public final class Registry implements AutoCloseable {
      * read-write open (refused, with a clear message, on read-only media).
      */
     public static Registry open(Path db, Access access, Duration lockWait) {
-        return open(db, LedgerKeys.defaults(), access, lockWait);
+        return open(db, LedgerKeys.defaults(), access, lockWait, message -> { });
+    }
+
+    /** {@link #open(Path, Access, Duration)} telling {@code onWait} once if it has to wait for another process. */
+    public static Registry open(Path db, Access access, Duration lockWait, Consumer<String> onWait) {
+        return open(db, LedgerKeys.defaults(), access, lockWait, onWait);
     }
 
     /** {@link #open(Path, Access, Duration)} with the ledger's keys and head records in {@code keys}. */
     public static Registry open(Path db, LedgerKeys keys, Access access, Duration lockWait) {
+        return open(db, keys, access, lockWait, message -> { });
+    }
+
+    private static Registry open(Path db, LedgerKeys keys, Access access, Duration lockWait, Consumer<String> onWait) {
         Path abs = db.toAbsolutePath().normalize();
         boolean exists = DatabaseFile.check(abs, access);
         if (access == Access.READ_ONLY) {
-            Registry r = new Registry(Database.connect(abs, access, lockWait), keys);
+            Registry r = new Registry(Database.connect(abs, access, lockWait, onWait), keys);
             int version;
             try {
                 version = r.schemaVersion();
@@ -122,12 +132,12 @@ public final class Registry implements AutoCloseable {
                         + ", newer than this scalelab understands (" + Migrations.latestVersion() + "): update scalelab");
             }
             try {
-                open(abs, keys, Access.READ_WRITE, lockWait).close();
+                open(abs, keys, Access.READ_WRITE, lockWait, onWait).close();
             } catch (IllegalStateException e) {
                 throw new IllegalStateException("database " + abs + " has schema version " + version + " and must be upgraded to "
                         + Migrations.latestVersion() + " before it can be read, which needs write access: " + e.getMessage(), e);
             }
-            return new Registry(Database.connect(abs, access, lockWait), keys);
+            return new Registry(Database.connect(abs, access, lockWait, onWait), keys);
         }
         if (!exists) {
             try {
@@ -138,7 +148,7 @@ public final class Registry implements AutoCloseable {
                 throw new IllegalStateException("cannot create the directory of database " + abs + ": " + e.getMessage(), e);
             }
         }
-        Registry r = new Registry(Database.connect(abs, access, lockWait), keys);
+        Registry r = new Registry(Database.connect(abs, access, lockWait, onWait), keys);
         try {
             if (r.db.migrate().contains(SIGNED_LEDGER_VERSION)) {
                 // Entries filed before signing are protected by the chain alone: remember the head this machine saw,

@@ -86,11 +86,12 @@ class SharedAccessTest {
         Path db = newDatabase("busy.duckdb");
         Process user = RegistryChild.start("use", db.toString(), "ro", "150");
         int uses;
+        List<String> waits = new java.util.ArrayList<>();
         try {
             RegistryChild.await(user, "USING");
             // what a ladder run does as each run finishes: open, write, close
             for (int i = 0; i < 15; i++) {
-                try (Registry r = Registry.open(db, Registry.Access.READ_WRITE, WAIT)) {
+                try (Registry r = Registry.open(db, Registry.Access.READ_WRITE, WAIT, waits::add)) {
                     r.upsertLadder("written-" + i, "i: " + i);
                 }
             }
@@ -98,6 +99,10 @@ class SharedAccessTest {
             uses = stop(user);
         }
         assertTrue(uses >= 2, "the other process used the database throughout: " + uses + " uses");
+        assertFalse(waits.isEmpty(), "some write had to wait for the reader's lock");
+        for (String w : waits) {
+            assertTrue(w.contains("is locked by PID " + user.pid()) && w.endsWith("; waiting up to 30 s"), w);
+        }
         try (Registry r = Registry.open(db)) {
             for (int i = 0; i < 15; i++) {
                 assertEquals("i: " + i, r.ladderSpec("written-" + i).orElseThrow(), "write " + i + " stored");
