@@ -22,17 +22,18 @@ import java.util.function.Supplier;
  * The prediction ledger over the registry's connection: one append-only chain of predictions and checks, each entry
  * hashed, linked to the one before and signed with its author's key (kept outside the database, see
  * {@link LedgerKeys}). Callers go through {@link Registry}, which synchronizes.
+ * The ledger's rules live here: append-only (never updated or deleted), chained, signed, times never going backwards.
  */
 final class Ledger {
-    private final Registry registry;
+    private final Database db;
     private final Connection conn;
     private final Path file;
     private final LedgerKeys keys;
 
-    Ledger(Registry registry, Connection conn, Path file, LedgerKeys keys) {
-        this.registry = registry;
-        this.conn = conn;
-        this.file = file;
+    Ledger(Database db, LedgerKeys keys) {
+        this.db = db;
+        this.conn = db.connection();
+        this.file = db.file();
         this.keys = keys;
     }
 
@@ -53,7 +54,7 @@ final class Ledger {
                     + " file a new prediction that supersedes it instead");
         }
         LedgerKeys.Signer signer = keys.signer(draft.author());
-        Prediction entry = registry.transaction(() -> {
+        Prediction entry = db.transaction(() -> {
             Tail tail = tailForAppend(draft.createdAt());
             long nextId = 1;
             try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM predictions")) {
@@ -76,9 +77,9 @@ final class Ledger {
                 ps.setDouble(i++, e.tokens());
                 ps.setDouble(i++, e.compute());
                 ps.setDouble(i++, e.predictedLoss());
-                Registry.setDouble(ps, i++, e.intervalLow());
-                Registry.setDouble(ps, i++, e.intervalHigh());
-                Registry.setDouble(ps, i++, e.intervalLevel());
+                Database.setDouble(ps, i++, e.intervalLow());
+                Database.setDouble(ps, i++, e.intervalHigh());
+                Database.setDouble(ps, i++, e.intervalLevel());
                 ps.setString(i++, e.intervalNote());
                 ps.setString(i++, e.method());
                 ps.setLong(i++, e.fitId());
@@ -113,7 +114,7 @@ final class Ledger {
         }
         LedgerKeys.Signer signer = keys.signer(draft.author());
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        PredictionCheck entry = registry.transaction(() -> {
+        PredictionCheck entry = db.transaction(() -> {
             Tail tail = tailForAppend(now);
             long nextId;
             try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM checks")) {
@@ -140,7 +141,7 @@ final class Ledger {
                 ps.setDouble(i++, e.relativeError());
                 setBoolean(ps, i++, e.insideInterval());
                 ps.setString(i++, e.verdict().name());
-                ps.setObject(i++, Registry.ts(e.checkedAt()));
+                ps.setObject(i++, Database.ts(e.checkedAt()));
                 ps.setLong(i++, e.seq());
                 ps.setString(i++, e.format());
                 ps.setString(i++, e.predictionHash());
@@ -169,7 +170,7 @@ final class Ledger {
      * previous_hash as they stand; public key of the author's existing key (null if none yet); no hash or signature.
      */
     Prediction preview(Prediction draft) {
-        return registry.sql(() -> {
+        return db.sql(() -> {
             List<StoredRow> rows = storedRows();
             long seq = rows.isEmpty() ? 1 : rows.get(rows.size() - 1).seq + 1;
             String prev = rows.isEmpty() ? Prediction.GENESIS_HASH : rows.get(rows.size() - 1).entryHash;
@@ -222,7 +223,7 @@ final class Ledger {
 
     /** After the upgrade to signed entries: remember the unsigned ledger as this machine saw it (see README). */
     void recordHeadOfUpgradedLedger() {
-        registry.sql(() -> {
+        db.sql(() -> {
             List<StoredRow> rows = storedRows();
             if (!rows.isEmpty() && keys.head(file).isEmpty()) {
                 StoredRow last = rows.get(rows.size() - 1);
@@ -232,25 +233,53 @@ final class Ledger {
         });
     }
 
+    /** Always refused: a filed prediction is never edited. File a new one that supersedes it. */
+    Prediction update(Prediction changed) {
+        throw new AppendOnlyException("prediction " + changed.id() + " cannot be changed: the ledger is append-only;"
+                + " file a new prediction with supersedes = " + changed.id() + " instead");
+    }
+
+    /** Always refused: a filed prediction is never deleted. */
+    void delete(long id) {
+        throw new AppendOnlyException("prediction " + id + " cannot be deleted: the ledger is append-only;"
+                + " a new prediction may supersede it, and both stay");
+    }
+
     // ---------------------------------------------------------------- reading
 
+    /** Ids of the predictions that supersede {@code id} (empty if it is current). */
+    List<Long> supersededBy(long id) {
+        return db.sql(() -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM predictions WHERE supersedes = ? ORDER BY id")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getLong(1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     List<Prediction> predictions(String where) {
-        return registry.sql(() -> queryPredictions(where)).stream().map(StoredPrediction::parse).toList();
+        return db.sql(() -> queryPredictions(where)).stream().map(StoredPrediction::parse).toList();
     }
 
     List<PredictionCheck> checks(String where) {
-        return registry.sql(() -> queryChecks(where)).stream().map(StoredCheck::parse).toList();
+        return db.sql(() -> queryChecks(where)).stream().map(StoredCheck::parse).toList();
     }
 
     /** Every chained entry in chain order (throws on a row altered into an invalid entry: verify says which). */
     List<LedgerEntry> entries() {
-        return registry.sql(this::storedRows).stream().map(r -> r.parse.get()).toList();
+        return db.sql(this::storedRows).stream().map(r -> r.parse.get()).toList();
     }
 
     // ---------------------------------------------------------------- verification
 
     LedgerVerification verify(Map<String, String> extraTrusted) {
-        return registry.sql(() -> verifyInTx(extraTrusted));
+        return db.sql(() -> verifyInTx(extraTrusted));
     }
 
     private LedgerVerification verifyInTx(Map<String, String> extraTrusted) throws SQLException {
@@ -434,8 +463,8 @@ final class Ledger {
                 + " signature FROM predictions " + where + " ORDER BY id")) {
             while (rs.next()) {
                 out.add(new StoredPrediction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getDouble(5),
-                        rs.getDouble(6), rs.getDouble(7), Registry.getDouble(rs, 8), Registry.getDouble(rs, 9),
-                        Registry.getDouble(rs, 10), rs.getString(11), rs.getString(12), rs.getLong(13), rs.getString(14),
+                        rs.getDouble(6), rs.getDouble(7), Database.getDouble(rs, 8), Database.getDouble(rs, 9),
+                        Database.getDouble(rs, 10), rs.getString(11), rs.getString(12), rs.getLong(13), rs.getString(14),
                         rs.getString(15), rs.getString(16), rs.getString(17), getLong(rs, 18), rs.getString(19),
                         rs.getString(20), getLong(rs, 21), rs.getString(22), rs.getString(23), rs.getString(24), rs.getString(25)));
             }
@@ -477,7 +506,7 @@ final class Ledger {
                 + where + " ORDER BY id")) {
             while (rs.next()) {
                 out.add(new StoredCheck(rs.getLong(1), rs.getLong(2), getLong(rs, 3), rs.getDouble(4), rs.getDouble(5),
-                        rs.getDouble(6), rs.getDouble(7), getBoolean(rs, 8), rs.getString(9), Registry.instant(rs, 10),
+                        rs.getDouble(6), rs.getDouble(7), getBoolean(rs, 8), rs.getString(9), Database.instant(rs, 10),
                         getLong(rs, 11), rs.getString(12), rs.getString(13), rs.getString(14), rs.getString(15),
                         rs.getString(16), getBoolean(rs, 17), rs.getString(18), getBoolean(rs, 19), rs.getString(20),
                         rs.getString(21), rs.getString(22), rs.getString(23), rs.getString(24), rs.getString(25)));

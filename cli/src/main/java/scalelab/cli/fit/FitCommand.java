@@ -115,7 +115,9 @@ public final class FitCommand implements Callable<Integer> {
                     + "(or use `scalelab bootstrap` on a file for intervals alone)");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Registry registry = Registry.open(Registry.resolvePath(db))) {
+        // without --save a fit only reads: shared with other readers, and works on a read-only copy
+        try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db),
+                save ? Registry.Access.READ_WRITE : Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
             String ladder = scalelab.cli.registry.LadderChoice.require(registry, this.ladder, "fit --from-db");
             FitAndStore.Outcome o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
             if (format.equals("json")) {

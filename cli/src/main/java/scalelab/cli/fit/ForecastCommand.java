@@ -92,7 +92,7 @@ public final class ForecastCommand implements Callable<Integer> {
             if (where != null) {
                 throw new IllegalArgumentException("--where applies to files only");
             }
-            try (Registry registry = Registry.open(Registry.resolvePath(db))) {
+            try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
                 f = Forecaster.forecast(registryLadder(registry, ladder), target, options);
             }
         }

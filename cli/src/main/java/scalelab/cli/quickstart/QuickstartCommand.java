@@ -148,7 +148,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         PlannedRun targetRun;
         LadderSpec.Family targetFamily = ladder.families().stream().filter(f -> f.name().equals(target.family())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(file + ": target " + target.name() + " names unknown family " + target.family()));
-        try (Registry registry = Registry.open(dbFile)) {
+        try (Registry registry = scalelab.cli.registry.DbOption.open(dbFile, Registry.Access.READ_WRITE, Registry.DEFAULT_LOCK_WAIT)) {
             LossSurface s;
             if (targetFamily.isMoe()) {
                 step("4/7 fit the dense family (VPNLS) to size the target");
@@ -260,7 +260,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
         step("7/7 check and report");
         Path reportDir = out != null ? out : Path.of("reports-out", ladder.name());
-        try (Registry registry = Registry.open(dbFile)) {
+        try (Registry registry = scalelab.cli.registry.DbOption.open(dbFile, Registry.Access.READ_WRITE, Registry.DEFAULT_LOCK_WAIT)) {
             RunRecord run = registry.runBySpecHash(targetRun.specHash())
                     .filter(r -> r.status() == RunStatus.FINISHED)
                     .orElseThrow(() -> new IllegalStateException("target run " + targetRun.spec().name() + " is not finished in the registry"));

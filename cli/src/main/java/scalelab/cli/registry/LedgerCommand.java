@@ -59,7 +59,7 @@ public final class LedgerCommand implements Runnable {
                             + " export` wrote");
                 }
             }
-            try (Registry r = db.open()) {
+            try (Registry r = db.openReadOnly()) {
                 LedgerVerification v = r.verifyLedger(copy == null ? Map.of() : copy.publicKeys());
                 int exit = 0;
                 if (v.intact()) {
@@ -115,8 +115,11 @@ public final class LedgerCommand implements Runnable {
                 description = "Output format (default: ${DEFAULT-VALUE}).")
         String format;
 
-        @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
+        @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output (refused if it exists, unless --force).")
         Path outFile;
+
+        @Option(names = "--force", description = "Overwrite --out if it exists (never the database itself).")
+        boolean force;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -124,7 +127,10 @@ public final class LedgerCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             String text;
-            try (Registry r = db.open()) {
+            try (Registry r = db.openReadOnly()) {
+                if (outFile != null) {
+                    OutputFile.requireWritable(outFile, force, r);
+                }
                 LedgerVerification v = r.verifyLedger();
                 if (!v.intact()) {
                     throw new IllegalStateException("ledger broken at entry " + v.firstBrokenId() + ": " + v.problem()

@@ -94,7 +94,7 @@ public final class RunsCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            try (Registry r = db.open()) {
+            try (Registry r = db.openReadOnly()) {
                 switch (format.toLowerCase(Locale.ROOT)) {
                     case "text" -> text(out, r.runs(ladder));
                     case "csv" -> Export.printCsv(r, ladder, out);
@@ -168,6 +168,9 @@ public final class RunsCommand implements Runnable {
         @Option(names = "--ladder", paramLabel = "NAME", description = "Only this ladder's runs.")
         String ladder;
 
+        @Option(names = "--force", description = "Overwrite --out if it exists (never the database itself).")
+        boolean force;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -181,8 +184,9 @@ public final class RunsCommand implements Runnable {
                 throw new IllegalArgumentException("parquet is binary: give --out FILE");
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (Registry r = db.open()) {
+            try (Registry r = db.openReadOnly()) {
                 if (outFile != null) {
+                    OutputFile.requireWritable(outFile, force, r);
                     r.copyRunsTo(outFile, fmt, ladder);
                     out.println("wrote " + outFile);
                 } else {

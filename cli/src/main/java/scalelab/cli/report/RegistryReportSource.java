@@ -19,7 +19,7 @@ public record RegistryReportSource(Path db, String ladder, RegistryReport.Option
             throw new IllegalArgumentException("no registry database at " + db.toAbsolutePath().normalize()
                     + ": give --db FILE (or set $" + Registry.DB_ENV + "), or report on a file with --from-csv FILE");
         }
-        try (Registry r = Registry.open(db)) {
+        try (Registry r = scalelab.cli.registry.DbOption.open(db, Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
             return RegistryReport.load(r, ladder, options);
         }
     }

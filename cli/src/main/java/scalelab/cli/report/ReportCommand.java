@@ -2,6 +2,7 @@ package scalelab.cli.report;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import scalelab.fitting.Backtest;
+import scalelab.cli.registry.OutputFile;
 import scalelab.registry.Registry;
 import scalelab.reports.RegistryReport;
 import scalelab.reports.ReportWriter;
@@ -43,17 +45,22 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--title", paramLabel = "TEXT", description = "Page title (default: from the source).")
     String title;
 
+    @Option(names = "--force", description = "Overwrite a report.html or report.md in --out that scalelab did not write.")
+    boolean force;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         ReportSource source = source();
+        Path dir = out != null ? out : Path.of("reports-out", source.name());
+        // before the work: a report and its Markdown say "Generated … by scalelab.", a file that does not is the user's
+        OutputFile.requireOwnFolder(dir, List.of(ReportWriter.HTML_FILE, ReportWriter.MARKDOWN_FILE), " by scalelab.", force);
         var input = source.load();
         if (title != null && !title.isBlank()) {
             input = input.withTitle(title);
         }
-        Path dir = out != null ? out : Path.of("reports-out", source.name());
         ReportWriter.ReportFiles files = ReportWriter.write(input, dir);
         var w = spec.commandLine().getOut();
         w.println("report: " + files.html().toAbsolutePath().normalize());

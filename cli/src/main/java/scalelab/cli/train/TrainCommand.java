@@ -137,7 +137,7 @@ public final class TrainCommand implements Callable<Integer> {
             listeners.add(new TrainingListener() {
                 @Override
                 public void onStart(RunSpec s, long startStep, long totalSteps) {
-                    try (Registry registry = Registry.open(db)) {
+                    try (Registry registry = scalelab.cli.registry.DbOption.open(db, Registry.Access.READ_WRITE, Registry.RESULT_LOCK_WAIT)) {
                         RunRegistration.started(registry, ladder, s);
                     }
                 }
@@ -145,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainingResult r = Trainer.run(spec, options, listeners);
         if (db != null) {
-            try (Registry registry = Registry.open(db)) {
+            try (Registry registry = scalelab.cli.registry.DbOption.open(db, Registry.Access.READ_WRITE, Registry.RESULT_LOCK_WAIT)) {
                 if (TrainingResult.COMPLETED.equals(r.status())) {
                     RunRegistration.finished(registry, ladder, spec, r, dir);
                 } else {
