@@ -28,6 +28,8 @@ import scalelab.registry.io.RunTable;
  */
 final class RunTransfer {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Hyperparameter cells are input: a repeated key or trailing text is refused, as in every reader. */
+    private static final ObjectMapper STRICT_JSON = scalelab.registry.io.StrictInput.json();
 
     private final Database db;
     private final DuckDBConnection conn;
@@ -105,7 +107,7 @@ final class RunTransfer {
             String hyper = extra.get("hyperparameters");
             if (hyper != null && !hyper.isBlank()) {
                 try {
-                    JsonNode n = JSON.readTree(hyper);
+                    JsonNode n = STRICT_JSON.readTree(hyper);
                     if (n == null || !n.isObject()) {
                         throw new InputFormatException(file, row.line(), "hyperparameters", "must be a JSON object, got: " + hyper);
                     }
