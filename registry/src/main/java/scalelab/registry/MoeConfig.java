@@ -29,9 +29,14 @@ public record MoeConfig(int experts, int topK, double granularity, String balanc
         if (!Double.isFinite(granularity) || granularity <= 0) {
             throw new IllegalArgumentException("granularity must be a finite positive number, got " + granularity);
         }
-        if (balance != null && !NAME.matcher(balance).matches()) {
+        if (balance != null && !isBalanceName(balance)) {
             throw new IllegalArgumentException("balance must be a lower-case name such as quantile or aux, got '" + balance + "'");
         }
+    }
+
+    /** True if {@code name} can name a balancing method: lower case, e.g. quantile, aux, sinkhorn. */
+    public static boolean isBalanceName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     /**

@@ -148,7 +148,7 @@ public final class MoePredictions {
      *                                  run of the balancing method
      */
     public static Runs runs(Registry registry, String ladder, String balance) {
-        if (balance == null || !balance.matches("[a-z0-9][a-z0-9_.-]*")) {
+        if (!MoeConfig.isBalanceName(balance)) {
             throw new IllegalArgumentException("MoE balance must be a balancing method's name (quantile, aux, ...), got " + balance);
         }
         String where = ladder == null ? "the registry " + registry.file() : "ladder " + ladder;

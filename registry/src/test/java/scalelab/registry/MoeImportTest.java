@@ -68,6 +68,18 @@ class MoeImportTest {
         }
     }
 
+    @Test
+    void jsonlRowsCarryTheSameColumns() throws Exception {
+        Path file = write("ladder.jsonl", "{\"params\": 1e6, \"tokens\": 1e7, \"budget\": 6e13, \"loss\": 4.1}\n"
+                + "{\"params\": 1e6, \"tokens\": 1e7, \"budget\": 6e13, \"loss\": 3.9, \"experts\": 8, \"top_k\": 2,"
+                + " \"granularity\": 2, \"balance\": \"aux\", \"total_params\": 4e6}\n");
+        try (Registry r = Registry.open(dir.resolve("i.duckdb"))) {
+            r.importRuns(RunTableReader.read(file), "lab");
+            assertEquals(java.util.Arrays.asList(null, new MoeConfig(8, 2, 2.0, "aux")),
+                    r.runs("lab").stream().map(RunRecord::moe).toList());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "experts not whole   | m,1e6,1e7,6e13,3.9,4.5,2,,,              | experts     | whole number",
