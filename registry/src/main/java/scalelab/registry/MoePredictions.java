@@ -41,12 +41,12 @@ public final class MoePredictions {
 
     /**
      * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
-     * @param balance MoE runs of this balancing method ("quantile" or "aux") are fitted next to the dense runs; the
-     *                laws have no balancing term, so the two methods are never pooled
+     * @param balance MoE runs of this balancing method (e.g. "quantile" or "aux") are fitted next to the dense runs;
+     *                the laws have no balancing term, so two methods are never pooled ({@link #runs})
      * @param samples bootstrap resamples of the interval (≥ 20)
      * @param name    target run name the prediction is checked against later (null: the target's canonical string)
-     * @throws IllegalArgumentException naming the problem: no runs, a run whose spec cannot be read, no law the data
-     *                                  support, a target no law can speak about
+     * @throws IllegalArgumentException naming the problem: no MoE runs, an MoE run without an expert configuration, no
+     *                                  law the data support, a target no law can speak about
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name) {
