@@ -134,7 +134,7 @@ public final class MoePredictions {
      * @param observations the runs as the MoE fitters see them (compute = the run's IsoFLOP budget)
      * @param runIds       the run id of each, same order
      * @param maxBudget    the largest budget among them (a prediction's C lies above it)
-     * @param balance      the balancing method of the MoE runs fitted, or "not recorded"
+     * @param balance      the balancing method of the MoE runs fitted, or null when the runs record none
      * @param where        "ladder NAME" or "the registry FILE", for messages
      */
     public record Runs(List<MoeObservation> observations, List<Long> runIds, double maxBudget, String balance, String where) {}
@@ -184,7 +184,7 @@ public final class MoePredictions {
             throw new IllegalArgumentException(where + " has no finished MoE runs with " + balance + " balancing ("
                     + finished.size() + " finished runs" + found + "): train or import the MoE families first");
         }
-        return new Runs(List.copyOf(observations), List.copyOf(runIds), maxBudget, recorded ? balance : "not recorded", where);
+        return new Runs(List.copyOf(observations), List.copyOf(runIds), maxBudget, recorded ? balance : null, where);
     }
 
     private static String inputHash(List<MoeObservation> observations) {
@@ -226,7 +226,9 @@ public final class MoePredictions {
         root.put("budgets", made.budgets());
         ArrayNode warnings = root.putArray("warnings");
         made.warnings().forEach(warnings::add);
-        root.put("balance", balance);
+        if (balance != null) {
+            root.put("balance", balance);
+        }
         // Structured copies of the comparison and multipliers, so the report can tabulate them without the text.
         ArrayNode rows = root.putArray("comparison_rows");
         for (MoeLawComparison.Row r : comparison.rows()) {

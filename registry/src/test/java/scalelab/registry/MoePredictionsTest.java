@@ -106,7 +106,7 @@ class MoePredictionsTest {
             registry.importRuns(RunTableReader.read(file), "lab");
             MoePredictions.Runs runs = MoePredictions.runs(registry, "lab", "quantile");
             assertEquals(80, runs.observations().size(), "no balancing recorded: every MoE run is fitted");
-            assertEquals("not recorded", runs.balance());
+            assertEquals(null, runs.balance(), "the runs record no balancing method");
             MoePredictions.Filed filed = MoePredictions.file(registry, "lab", target(), "quantile", 40, 7, "lab-big");
             double truth = TRUE_LAW.loss(target().activeParams(), target().tokens(), 8);
             assertEquals(truth, filed.prediction().predictedLoss(), 0.005 * truth);
