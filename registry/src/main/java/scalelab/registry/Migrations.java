@@ -155,7 +155,29 @@ final class Migrations {
                     "ALTER TABLE checks ADD COLUMN public_key VARCHAR",
                     "ALTER TABLE checks ADD COLUMN signature VARCHAR",
                     "ALTER TABLE runs ADD COLUMN started_at TIMESTAMP",
-                    "ALTER TABLE runs ADD COLUMN finished_at TIMESTAMP")));
+                    "ALTER TABLE runs ADD COLUMN finished_at TIMESTAMP")),
+            // The MoE laws need each run's expert configuration. Runs scalelab trained have it in their stored run spec
+            // (JSON: model.experts, model.topK, model.dModel, model.dExpert, balance; granularity = 4·d / d_expert, as
+            // the ladder's families count it); imported runs get it from their file's columns, from now on.
+            new Migration(4, "expert configuration of MoE runs", List.of(
+                    "ALTER TABLE runs ADD COLUMN experts INTEGER",
+                    "ALTER TABLE runs ADD COLUMN top_k INTEGER",
+                    "ALTER TABLE runs ADD COLUMN granularity DOUBLE",
+                    "ALTER TABLE runs ADD COLUMN balance VARCHAR",
+                    """
+                    UPDATE runs SET
+                      experts = TRY_CAST(json_extract_string(spec_json, '$.model.experts') AS INTEGER),
+                      top_k = TRY_CAST(json_extract_string(spec_json, '$.model.topK') AS INTEGER),
+                      granularity = 4.0 * TRY_CAST(json_extract_string(spec_json, '$.model.dModel') AS DOUBLE)
+                                    / TRY_CAST(json_extract_string(spec_json, '$.model.dExpert') AS DOUBLE),
+                      balance = json_extract_string(spec_json, '$.balance')
+                    WHERE architecture = 'moe' AND json_valid(spec_json)
+                      AND TRY_CAST(json_extract_string(spec_json, '$.model.experts') AS INTEGER) > 1
+                      AND TRY_CAST(json_extract_string(spec_json, '$.model.topK') AS INTEGER)
+                          BETWEEN 1 AND TRY_CAST(json_extract_string(spec_json, '$.model.experts') AS INTEGER)
+                      AND TRY_CAST(json_extract_string(spec_json, '$.model.dExpert') AS DOUBLE) > 0
+                      AND TRY_CAST(json_extract_string(spec_json, '$.model.dModel') AS DOUBLE) > 0
+                      AND json_extract_string(spec_json, '$.balance') IN ('quantile', 'aux')""")));
 
     static int latestVersion() {
         return ALL.get(ALL.size() - 1).version();

@@ -460,7 +460,9 @@ public final class Registry implements AutoCloseable {
     /**
      * Imports finished runs trained elsewhere, in one transaction: either every row is stored or none. A file whose
      * content (SHA-256) was imported before adds nothing. Optional columns besides those of {@code fit}:
-     * {@code architecture} (dense|moe), {@code hyperparameters} (a JSON object), {@code total_params}.
+     * {@code architecture} (dense|moe), {@code hyperparameters} (a JSON object), {@code total_params}, and an MoE row's
+     * {@code experts}, {@code top_k}, {@code granularity}, {@code balance} ({@link scalelab.registry.io.MoeColumns}),
+     * stored as the run's {@link MoeConfig}.
      *
      * @param ladder the ladder to file the runs under (created if missing)
      */

@@ -29,12 +29,26 @@ import java.time.Instant;
  *                            prediction's filing time
  * @param finishedAt          UTC time the run finished (its result.json's time when recorded from a run directory),
  *                            null when unknown
+ * @param moe                 an MoE run's expert configuration (experts, top-k, granularity, balancing); null for a dense
+ *                            run, and for an MoE run whose configuration was never recorded (imported without the
+ *                            columns): such a run cannot be forecast by the MoE laws
  */
 public record RunRecord(Long id, String ladder, String name, String specHash, String specJson, String architecture,
                         double params, double totalParams, double tokens, double budgetFlops, double plannedFlops,
                         Double countedFlops, String hyperparametersJson, RunStatus status, String statusMessage,
                         Double finalLoss, Double bestLoss, Double wallSeconds, String codeVersion, Instant createdAt,
-                        Instant updatedAt, Instant startedAt, Instant finishedAt) {
+                        Instant updatedAt, Instant startedAt, Instant finishedAt, MoeConfig moe) {
+
+    /** A run record without an expert configuration (a dense run, or an MoE run whose configuration is unknown). */
+    public RunRecord(Long id, String ladder, String name, String specHash, String specJson, String architecture,
+                     double params, double totalParams, double tokens, double budgetFlops, double plannedFlops,
+                     Double countedFlops, String hyperparametersJson, RunStatus status, String statusMessage,
+                     Double finalLoss, Double bestLoss, Double wallSeconds, String codeVersion, Instant createdAt,
+                     Instant updatedAt, Instant startedAt, Instant finishedAt) {
+        this(id, ladder, name, specHash, specJson, architecture, params, totalParams, tokens, budgetFlops, plannedFlops,
+                countedFlops, hyperparametersJson, status, statusMessage, finalLoss, bestLoss, wallSeconds, codeVersion,
+                createdAt, updatedAt, startedAt, finishedAt, null);
+    }
 
     /** A run record without start and finish times (what the registry stored before it kept them). */
     public RunRecord(Long id, String ladder, String name, String specHash, String specJson, String architecture,
@@ -62,6 +76,9 @@ public record RunRecord(Long id, String ladder, String name, String specHash, St
         if (totalParams < params) {
             throw new IllegalArgumentException("totalParams " + totalParams + " is below params " + params);
         }
+        if (moe != null && !"moe".equals(architecture)) {
+            throw new IllegalArgumentException("a dense run has no expert configuration, got " + moe);
+        }
         if (status == null) {
             throw new IllegalArgumentException("a run needs a status");
         }
@@ -80,6 +97,13 @@ public record RunRecord(Long id, String ladder, String name, String specHash, St
         if (status == RunStatus.FINISHED && finalLoss == null) {
             throw new IllegalArgumentException("a FINISHED run needs a final loss");
         }
+    }
+
+    /** This run with its expert configuration (an MoE run's; null: none recorded). */
+    public RunRecord withMoe(MoeConfig config) {
+        return new RunRecord(id, ladder, name, specHash, specJson, architecture, params, totalParams, tokens, budgetFlops,
+                plannedFlops, countedFlops, hyperparametersJson, status, statusMessage, finalLoss, bestLoss, wallSeconds,
+                codeVersion, createdAt, updatedAt, startedAt, finishedAt, config);
     }
 
     /** A run about to be trained: status PLANNED, no results yet; id and timestamps are filled in by the registry. */

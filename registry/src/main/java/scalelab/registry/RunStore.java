@@ -117,7 +117,7 @@ final class RunStore {
 
     private static final String RUN_COLUMNS = "id, ladder, name, spec_hash, spec_json, architecture, params, total_params, tokens,"
             + " budget_flops, planned_flops, counted_flops, hyperparameters_json, status, status_message, final_loss, best_loss,"
-            + " wall_seconds, code_version, created_at, updated_at, started_at, finished_at";
+            + " wall_seconds, code_version, created_at, updated_at, started_at, finished_at, experts, top_k, granularity, balance";
 
     /** Stores runs keyed by spec hash in one transaction (all or none), leaving existing ones as they are; ids in order. */
     List<Long> upsertRuns(List<RunRecord> runs) {
@@ -193,7 +193,7 @@ final class RunStore {
         if (runs.isEmpty()) {
             return;
         }
-        String row = "(" + String.join(", ", java.util.Collections.nCopies(23, "?")) + ")";
+        String row = "(" + String.join(", ", java.util.Collections.nCopies(27, "?")) + ")";
         String sql = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES " + String.join(", ", java.util.Collections.nCopies(runs.size(), row));
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
             int c = 1;
@@ -222,6 +222,11 @@ final class RunStore {
                 ps.setObject(c++, ts(r.updatedAt() == null ? now : r.updatedAt()));
                 ps.setObject(c++, r.startedAt() == null ? null : ts(r.startedAt()));
                 ps.setObject(c++, r.finishedAt() == null ? null : ts(r.finishedAt()));
+                MoeConfig moe = r.moe();
+                ps.setObject(c++, moe == null ? null : moe.experts());
+                ps.setObject(c++, moe == null ? null : moe.topK());
+                setDouble(ps, c++, moe == null ? null : moe.granularity());
+                ps.setString(c++, moe == null ? null : moe.balance());
             }
             ps.executeUpdate();
         }
@@ -317,11 +322,20 @@ final class RunStore {
                             rs.getString(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
                             rs.getDouble(11), getDouble(rs, 12), rs.getString(13), RunStatus.valueOf(rs.getString(14)),
                             rs.getString(15), getDouble(rs, 16), getDouble(rs, 17), getDouble(rs, 18), rs.getString(19),
-                            instant(rs, 20), instant(rs, 21), instant(rs, 22), instant(rs, 23)));
+                            instant(rs, 20), instant(rs, 21), instant(rs, 22), instant(rs, 23), moeConfig(rs)));
                 }
             }
             return out;
         }
+    }
+
+    /** Columns 24–27: the expert configuration, or null when the run records none. */
+    private static MoeConfig moeConfig(ResultSet rs) throws SQLException {
+        int experts = rs.getInt(24);
+        if (rs.wasNull()) {
+            return null;
+        }
+        return new MoeConfig(experts, rs.getInt(25), rs.getDouble(26), rs.getString(27));
     }
 
     /** Inside a transaction: refuses to append {@code what} to a run that does not exist. */

@@ -20,6 +20,7 @@ import java.util.function.IntConsumer;
 import org.duckdb.DuckDBConnection;
 import scalelab.fitting.Observation;
 import scalelab.registry.io.InputFormatException;
+import scalelab.registry.io.MoeColumns;
 import scalelab.registry.io.RunTable;
 
 /**
@@ -86,24 +87,17 @@ final class RunTransfer {
         for (RunTable.Row row : table.rows()) {
             Observation o = row.observation();
             Map<String, String> extra = new TreeMap<>(row.extra());
+            MoeConfig moe = MoeColumns.read(file, row);
             String arch = extra.getOrDefault("architecture", "");
-            arch = arch.isBlank() ? "dense" : arch.trim().toLowerCase(Locale.ROOT);
+            arch = arch.isBlank() ? (moe == null ? "dense" : "moe") : arch.trim().toLowerCase(Locale.ROOT);
             if (!arch.equals("dense") && !arch.equals("moe")) {
                 throw new InputFormatException(file, row.line(), "architecture", "must be dense or moe, got '" + extra.get("architecture") + "'");
             }
-            double totalParams = o.params();
-            String tp = extra.get("total_params");
-            if (tp != null && !tp.isBlank()) {
-                try {
-                    totalParams = scalelab.registry.io.Decimals.parse(tp.trim());
-                } catch (NumberFormatException e) {
-                    throw new InputFormatException(file, row.line(), "total_params", e.getMessage());
-                }
-                if (!Double.isFinite(totalParams) || totalParams < o.params()) {
-                    throw new InputFormatException(file, row.line(), "total_params",
-                            "must be a finite number at least params (" + o.params() + "), got " + tp);
-                }
+            if (arch.equals("dense") && moe != null) {
+                throw new InputFormatException(file, row.line(), "architecture", "says dense, but the row has "
+                        + moe.experts() + " experts (leave architecture empty, or write moe)");
             }
+            double totalParams = MoeColumns.totalParams(file, row);
             String hyper = extra.get("hyperparameters");
             if (hyper != null && !hyper.isBlank()) {
                 try {
@@ -133,7 +127,7 @@ final class RunTransfer {
             String specHash = Prediction.sha256("imported-run-v1\n" + ladder + "\n" + spec);
             out.add(new RunRecord(null, ladder, row.name(), specHash, spec.toString(), arch, o.params(), totalParams,
                     o.tokens(), o.flops(), 6.0 * o.params() * o.tokens(), null, hyper, RunStatus.FINISHED, null, o.loss(),
-                    o.loss(), null, "external (imported from " + file.getFileName() + ")", null, null));
+                    o.loss(), null, "external (imported from " + file.getFileName() + ")", null, null).withMoe(moe));
         }
         return out;
     }
@@ -160,9 +154,11 @@ final class RunTransfer {
 
     /**
      * Columns of a run export, named so that a CSV export can be imported again: params, tokens, loss, budget, name,
-     * architecture, hyperparameters (the rest are kept as extra columns).
+     * architecture, hyperparameters, and an MoE run's experts, top_k, granularity, balance (the rest are kept as extra
+     * columns).
      */
-    static final String EXPORT_COLUMNS = "id, ladder, name, architecture, params, total_params, tokens, budget_flops AS budget,"
+    static final String EXPORT_COLUMNS = "id, ladder, name, architecture, params, total_params, experts, top_k, granularity,"
+            + " balance, tokens, budget_flops AS budget,"
             + " planned_flops, counted_flops, final_loss AS loss, best_loss, status, status_message, wall_seconds,"
             + " hyperparameters_json AS hyperparameters, code_version, spec_hash, created_at, updated_at";
 }

@@ -9,6 +9,7 @@ import scalelab.fitting.moe.SyntheticMoeLadder;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
 import scalelab.training.ModelConfig;
+import scalelab.training.RunRegistration;
 import scalelab.training.RunSpec;
 import scalelab.training.RunSpecYaml;
 
@@ -53,7 +54,8 @@ final class MoeRegistryFixture {
         RunSpec s = new RunSpec(ladder + "-" + family + "-" + index, model, 8, index + 1, 1e-3, 0.1, 0.05, "cosine", 1.0, 1,
                 "default", "byte", o.flops(), balance, 0, "aux".equals(balance) ? 0.01 : 0);
         RunRecord planned = RunRecord.planned(ladder, s.name(), s.specHash(), RunSpecYaml.toJson(s),
-                o.isDense() ? "dense" : "moe", o.activeParams(), o.totalParams(), o.tokens(), o.flops(), o.flops(), null, "test");
+                o.isDense() ? "dense" : "moe", o.activeParams(), o.totalParams(), o.tokens(), o.flops(), o.flops(), null, "test")
+                .withMoe(RunRegistration.moeConfig(s));
         long id = registry.upsertRun(planned);
         registry.finishRun(id, loss, loss, o.flops(), 1.0);
         return registry.run(id).orElseThrow();

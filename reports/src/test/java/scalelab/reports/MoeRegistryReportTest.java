@@ -20,6 +20,7 @@ import scalelab.fitting.FitResult;
 import scalelab.fitting.Vpnls;
 import scalelab.registry.ExpertShare;
 import scalelab.registry.FitRecord;
+import scalelab.registry.MoePredictions;
 import scalelab.registry.ObservationSet;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
@@ -30,7 +31,6 @@ import scalelab.reports.model.MoeSection;
 import scalelab.reports.model.ReportInput;
 import scalelab.reports.model.RunRow;
 import scalelab.fitting.moe.MoeTarget;
-import scalelab.training.moe.MoePredictions;
 
 /** The registry report of a dense + MoE ladder: dense laws on the dense family only, the MoE families on their own. */
 class MoeRegistryReportTest {

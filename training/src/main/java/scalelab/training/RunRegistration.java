@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.TreeMap;
 import scalelab.registry.CurvePoint;
 import scalelab.registry.ExpertShare;
+import scalelab.registry.MoeConfig;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
@@ -23,7 +24,10 @@ import scalelab.registry.RunStatus;
 public final class RunRegistration {
     private RunRegistration() {}
 
-    /** The registry row of a planned run: N = active non-embedding params, total = all non-embedding params. */
+    /**
+     * The registry row of a planned run: N = active non-embedding params, total = all non-embedding params, and an MoE
+     * run's expert configuration ({@link #moeConfig}), which the MoE laws read from the registry.
+     */
     public static RunRecord planned(String ladder, RunSpec spec) {
         ModelConfig m = spec.model();
         double budget = spec.budgetFlops() > 0 ? spec.budgetFlops() : spec.flops();
@@ -35,7 +39,17 @@ public final class RunRegistration {
                 spec.gradClip(), spec.seed(), m.seqLen(), m.dModel(), m.layers(), m.heads(), m.experts(), m.topK(),
                 spec.balance(), ModelConfig.FLOP_CONVENTION);
         return RunRecord.planned(ladder, spec.name(), spec.specHash(), RunSpecYaml.toJson(spec), m.isMoe() ? "moe" : "dense",
-                m.activeParams(), m.nonEmbeddingParams(), spec.tokens(), budget, spec.flops(), hyper, Provenance.codeVersion());
+                m.activeParams(), m.nonEmbeddingParams(), spec.tokens(), budget, spec.flops(), hyper, Provenance.codeVersion())
+                .withMoe(moeConfig(spec));
+    }
+
+    /**
+     * An MoE run spec's expert configuration as the registry stores it: experts, top-k, granularity 4·d / d_expert (as
+     * the ladder's families count it) and the balancing method; null for a dense spec.
+     */
+    public static MoeConfig moeConfig(RunSpec spec) {
+        ModelConfig m = spec.model();
+        return m.isMoe() ? new MoeConfig(m.experts(), m.topK(), 4.0 * m.dModel() / m.dExpert(), spec.balance()) : null;
     }
 
     /** Stores the run (if new) and marks it running, unless it already finished. Returns its id. */

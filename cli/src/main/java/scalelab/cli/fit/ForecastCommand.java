@@ -17,6 +17,7 @@ import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
 import scalelab.fitting.forecast.MoeForecaster;
 import scalelab.fitting.moe.MoeTarget;
+import scalelab.registry.MoePredictions;
 import scalelab.registry.ObservationSet;
 import scalelab.registry.Registry;
 
@@ -46,9 +47,14 @@ public final class ForecastCommand implements Callable<Integer> {
     Double tokens;
 
     @Option(names = "--target", paramLabel = "moe:experts=E,top_k=K,active=N,tokens=D[,granularity=G]",
-            description = "an MoE target, forecast from a file's dense and MoE rows (columns experts, top_k, optionally "
-                    + "granularity and total_params) by the MoE law its backtest and BIC support")
+            description = "an MoE target, forecast from a file's or a registry ladder's dense and MoE runs (columns experts, "
+                    + "top_k, optionally granularity, balance and total_params) by the MoE law its backtest and BIC support")
     String moeTarget;
+
+    @Option(names = "--balance", paramLabel = "NAME", defaultValue = "quantile",
+            description = "with --ladder and --target: fit the MoE runs of this balancing method (runs that record none are"
+                    + " all fitted) (default: ${DEFAULT-VALUE})")
+    String balance;
 
     @Option(names = "--where", paramLabel = "COL=VALUE", description = "with a file: only rows whose column COL is VALUE (e.g. dataset=rpj)")
     String where;
@@ -68,13 +74,30 @@ public final class ForecastCommand implements Callable<Integer> {
         Forecaster.Options options = forecaster.options();
         Forecast f;
         if (moeTarget != null) {
-            if (file == null || compute != null || params != null || tokens != null) {
-                throw new IllegalArgumentException("--target moe:… forecasts from a runs file and takes N_act and D from the "
-                        + "target string: give FILE.csv and drop --compute, --params, --tokens");
+            if (compute != null || params != null || tokens != null) {
+                throw new IllegalArgumentException("--target moe:… takes N_act and D from the target string: drop --compute,"
+                        + " --params, --tokens");
             }
-            FitInputs in = FitInputs.load(file, null, where);
             MoeTarget t = MoeTarget.parse(moeTarget);
-            f = in.located(() -> MoeForecaster.forecast(MoeRuns.of(in), t, options, Math.max(forecaster.bootstrap, 20)));
+            int samples = Math.max(forecaster.bootstrap, 20);
+            if (file != null) {
+                if (ladder != null || db != null) {
+                    throw new IllegalArgumentException("give either FILE.csv or --ladder NAME, not both");
+                }
+                FitInputs in = FitInputs.load(file, null, where);
+                f = in.located(() -> MoeForecaster.forecast(MoeRuns.of(in), t, options, samples));
+            } else {
+                if (ladder == null) {
+                    throw new IllegalArgumentException("give a runs file (FILE.csv) or --ladder NAME");
+                }
+                if (where != null) {
+                    throw new IllegalArgumentException("--where applies to files only");
+                }
+                try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
+                    // The runs `predict --target` would file from: the dense runs and the MoE runs of one balancing method.
+                    f = MoeForecaster.forecast(MoePredictions.runs(registry, ladder, balance).observations(), t, options, samples);
+                }
+            }
             print(f);
             return 0;
         }

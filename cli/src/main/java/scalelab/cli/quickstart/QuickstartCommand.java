@@ -40,6 +40,7 @@ import scalelab.registry.FitRecord;
 import scalelab.registry.ForecastGate;
 import scalelab.registry.Prediction;
 import scalelab.registry.PredictionCheck;
+import scalelab.registry.MoePredictions;
 import scalelab.registry.Predictions;
 import scalelab.training.ModelConfig;
 import scalelab.registry.Provenance;
@@ -49,7 +50,7 @@ import scalelab.registry.RunStatus;
 import scalelab.reports.RegistryReport;
 import scalelab.reports.ReportWriter;
 import scalelab.training.CorpusLocation;
-import scalelab.training.moe.MoePredictions;
+import scalelab.training.RunRegistration;
 
 /**
  * The whole loop on one machine: corpus → ladder → fit → preregistered prediction for a run 10× beyond the ladder →
@@ -193,7 +194,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             } else if (targetFamily.isMoe()) {
                 // Tiny ladders often clamp a coefficient: the quickstart demonstrates the loop, so it files anyway and
                 // the entry records the status (`scalelab predict` refuses unless told --allow-unconverged).
-                MoePredictions.Filed moeFiled = MoePredictions.file(registry, ladder.name(), MoePredictions.targetOf(targetRun.spec()),
+                MoePredictions.Filed moeFiled = MoePredictions.file(registry, ladder.name(),
+                        RunRegistration.moeConfig(targetRun.spec()).target(targetRun.spec().model().activeParams(), targetRun.spec().tokens()),
                         targetFamily.balance(), 200, 1, targetName, true);
                 if (moeFiled.moePrediction().fitStatus() != FitStatus.CONVERGED) {
                     out().println("the quickstart filed its prediction from the " + moeFiled.moePrediction().lawName() + " fit anyway"

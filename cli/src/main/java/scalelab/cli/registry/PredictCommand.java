@@ -16,13 +16,13 @@ import picocli.CommandLine.Option;
 import scalelab.registry.FitRecord;
 import scalelab.registry.ForecastGate;
 import scalelab.registry.LedgerExport;
+import scalelab.registry.MoePredictions;
 import scalelab.registry.Prediction;
 import scalelab.registry.Predictions;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
 import scalelab.registry.io.ForecastJson;
 import scalelab.fitting.moe.MoeTarget;
-import scalelab.training.moe.MoePredictions;
 
 /** {@code scalelab predict}: files a preregistered prediction in the ledger from a stored fit. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -70,8 +70,9 @@ public final class PredictCommand implements Callable<Integer> {
             description = "MoE target (fits dense + MoE runs of --ladder; no --fit/--params/--tokens/--compute).")
     String target;
 
-    @Option(names = "--balance", paramLabel = "quantile|aux", defaultValue = "quantile",
-            description = "With --target: the MoE runs fitted are those of this balancing method (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--balance", paramLabel = "NAME", defaultValue = "quantile",
+            description = "With --target: the MoE runs fitted are those of this balancing method; when the ladder's runs"
+                    + " record none (imported without a balance column), all of them (default: ${DEFAULT-VALUE}).")
     String balance;
 
     @Option(names = "--samples", paramLabel = "N", defaultValue = "200",

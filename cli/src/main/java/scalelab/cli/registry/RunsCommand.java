@@ -35,7 +35,9 @@ public final class RunsCommand implements Runnable {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Import finished runs trained elsewhere from CSV or JSONL, in one transaction (all or nothing).",
                     "Columns as in `fit` (params, tokens, loss; budget or flops; name, group, weight) plus optional",
-                    "architecture (dense|moe), hyperparameters (JSON object), total_params. Re-importing the same content adds nothing."})
+                    "architecture (dense|moe), hyperparameters (JSON object), total_params; MoE rows: experts (≥ 2), top_k",
+                    "(1..experts), optionally granularity (dense FFN width / expert width, default 1) and balance (a dense row",
+                    "leaves them empty, or has experts = 1). Re-importing the same content adds nothing."})
     static final class Import implements Callable<Integer> {
         @Mixin
         DbOption db;
@@ -135,6 +137,12 @@ public final class RunsCommand implements Runnable {
                 o.put("architecture", r.architecture());
                 o.put("params", r.params());
                 o.put("total_params", r.totalParams());
+                if (r.moe() != null) {
+                    o.put("experts", r.moe().experts());
+                    o.put("top_k", r.moe().topK());
+                    o.put("granularity", r.moe().granularity());
+                    o.put("balance", r.moe().balance());
+                }
                 o.put("tokens", r.tokens());
                 o.put("budget_flops", r.budgetFlops());
                 o.put("planned_flops", r.plannedFlops());

@@ -19,6 +19,7 @@ import scalelab.registry.Prediction;
 import scalelab.registry.Registry;
 import scalelab.registry.RunRecord;
 import scalelab.training.ModelConfig;
+import scalelab.training.RunRegistration;
 import scalelab.training.RunSpec;
 import scalelab.training.RunSpecYaml;
 
@@ -52,7 +53,7 @@ class PredictMoeCommandTest {
                         o.flops(), o.isDense() ? "none" : "quantile", 0, 0);
                 long id = r.upsertRun(RunRecord.planned("syn", s.name(), s.specHash(), RunSpecYaml.toJson(s),
                         o.isDense() ? "dense" : "moe", o.activeParams(), o.totalParams(), o.tokens(), o.flops(), o.flops(),
-                        null, "test"));
+                        null, "test").withMoe(RunRegistration.moeConfig(s)));
                 r.finishRun(id, o.loss(), o.loss(), o.flops(), 1.0);
             }
         }

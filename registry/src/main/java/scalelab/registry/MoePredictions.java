@@ -1,4 +1,4 @@
-package scalelab.training.moe;
+package scalelab.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,20 +19,11 @@ import scalelab.fitting.moe.MoeObservation;
 import scalelab.fitting.moe.MoePrediction;
 import scalelab.fitting.moe.MoeTarget;
 import scalelab.fitting.moe.SharedExponentFitter;
-import scalelab.registry.FitRecord;
-import scalelab.registry.Prediction;
-import scalelab.registry.Predictions;
-import scalelab.registry.Provenance;
-import scalelab.registry.Registry;
-import scalelab.registry.RunRecord;
-import scalelab.registry.RunStatus;
-import scalelab.training.ModelConfig;
-import scalelab.training.RunSpec;
-import scalelab.training.RunSpecYaml;
 
 /**
- * Preregisters the loss of an MoE target from a ladder's finished dense + MoE runs: the runs become
- * {@link MoeObservation}s (expert configuration read from each run's spec), the laws of
+ * Preregisters the loss of an MoE target from a ladder's finished dense + MoE runs, as {@link Predictions} does for
+ * dense targets: the runs become {@link MoeObservation}s (expert configuration from each run's stored
+ * {@link MoeConfig}, whether scalelab trained it or a lab imported it), the laws of
  * {@link MoeLawComparison#defaultLaws()} are compared (backtest below the largest budget, then BIC), the law the data
  * support makes the prediction with its bootstrap interval ({@link MoePrediction}), the fit is saved to the registry
  * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = 6·N_act·D).
@@ -50,12 +41,12 @@ public final class MoePredictions {
 
     /**
      * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
-     * @param balance MoE runs of this balancing method ("quantile" or "aux") are fitted next to the dense runs; the
-     *                laws have no balancing term, so the two methods are never pooled
+     * @param balance MoE runs of this balancing method (e.g. "quantile" or "aux") are fitted next to the dense runs;
+     *                the laws have no balancing term, so two methods are never pooled ({@link #runs})
      * @param samples bootstrap resamples of the interval (≥ 20)
      * @param name    target run name the prediction is checked against later (null: the target's canonical string)
-     * @throws IllegalArgumentException naming the problem: no runs, a run whose spec cannot be read, no law the data
-     *                                  support, a target no law can speak about
+     * @throws IllegalArgumentException naming the problem: no MoE runs, an MoE run without an expert configuration, no
+     *                                  law the data support, a target no law can speak about
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name) {
@@ -79,31 +70,13 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name, boolean allowUnconverged, Predictions.Overrides overrides) {
-        if (!"quantile".equals(balance) && !"aux".equals(balance)) {
-            throw new IllegalArgumentException("MoE balance must be quantile or aux, got " + balance);
-        }
         if (samples < 20) {
             throw new IllegalArgumentException("an interval needs at least 20 bootstrap resamples, got " + samples);
         }
-        List<RunRecord> finished = registry.runs(ladder).stream().filter(r -> r.status() == RunStatus.FINISHED)
-                .sorted(Comparator.comparing(RunRecord::id)).toList();
-        List<MoeObservation> observations = new ArrayList<>();
-        List<Long> runIds = new ArrayList<>();
-        for (RunRecord run : finished) {
-            MoeObservation o = observation(run, balance);
-            if (o != null) {
-                observations.add(o);
-                runIds.add(run.id());
-            }
-        }
-        String where = ladder == null ? "the registry " + registry.file() : "ladder " + ladder;
-        if (observations.stream().noneMatch(o -> !o.isDense())) {
-            throw new IllegalArgumentException(where + " has no finished MoE runs with " + balance + " balancing ("
-                    + finished.size() + " finished runs): train the MoE families first");
-        }
-        if (observations.stream().noneMatch(MoeObservation::isDense) && target.experts() > 1) {
-            // not fatal: the shared-exponent law can still fit MoE families alone; the joint law needs E variety
-        }
+        Runs runs = runs(registry, ladder, balance);
+        List<MoeObservation> observations = runs.observations();
+        List<Long> runIds = runs.runIds();
+        String where = runs.where();
         MoeLawComparison.Result comparison = MoeLawComparison.compare(MoeLawComparison.defaultLaws(), observations, target,
                 MoeBacktest.cutBelowLargestBudget(observations), 0, LEVEL, seed);
         if (comparison.supportedLaw() == null) {
@@ -128,7 +101,7 @@ public final class MoePredictions {
 
         String inputHash = inputHash(observations);
         String targetName = name == null || name.isBlank() ? target.describe() : name.strip();
-        double maxBudget = finished.stream().filter(r -> runIds.contains(r.id())).mapToDouble(RunRecord::budgetFlops).max().orElse(0);
+        double maxBudget = runs.maxBudget();
         // Vetted before saveFit too: a projection or an implausible target leaves no orphan fit behind.
         Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
                 target.flops(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
@@ -136,7 +109,7 @@ public final class MoePredictions {
                 new Predictions.DataRange(runIds.size(), maxBudget), overrides);
         Predictions.requireFileable(vetting);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
-                Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, balance), List.of(), Instant.now());
+                Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, runs.balance()), List.of(), Instant.now());
         long fitId = registry.saveFit(fit);
         String method = "forecaster: " + forecast.method();
         String note = forecast.interval().describe(LEVEL) + "; forecast status "
@@ -155,59 +128,63 @@ public final class MoePredictions {
     }
 
     /**
-     * The MoE target a planned run spec describes: its experts, top-k, granularity 4·d/dExpert (as the ladder's
-     * families count it), active non-embedding parameters and training tokens — what the quickstart passes to
-     * {@link #file} for the ladder's MoE target run.
+     * The finished runs an MoE forecast of {@code ladder} fits: its dense runs, and its MoE runs of one balancing
+     * method.
+     *
+     * @param observations the runs as the MoE fitters see them (compute = the run's IsoFLOP budget)
+     * @param runIds       the run id of each, same order
+     * @param maxBudget    the largest budget among them (a prediction's C lies above it)
+     * @param balance      the balancing method of the MoE runs fitted, or null when the runs record none
+     * @param where        "ladder NAME" or "the registry FILE", for messages
      */
-    public static MoeTarget targetOf(RunSpec spec) {
-        ModelConfig m = spec.model();
-        if (!m.isMoe()) {
-            throw new IllegalArgumentException("run " + spec.name() + " is dense: it is not an MoE target");
-        }
-        return new MoeTarget(m.experts(), m.topK(), 4.0 * m.dModel() / m.dExpert(), m.activeParams(), spec.tokens());
-    }
+    public record Runs(List<MoeObservation> observations, List<Long> runIds, double maxBudget, String balance, String where) {}
 
     /**
-     * The run as the MoE fitters see it, or null when it is an MoE run of the other balancing method. Compute is the
-     * run's IsoFLOP budget (its group label, counted in active parameters by the planner).
+     * The finished runs of {@code ladder} (every ladder when null) an MoE forecast fits: the dense runs and the MoE runs
+     * balanced by {@code balance}. When no MoE run records its balancing method (a ladder imported without a
+     * {@code balance} column), every MoE run is fitted whatever {@code balance} says.
+     *
+     * @throws IllegalArgumentException naming the problem: an MoE run without an expert configuration, no finished MoE
+     *                                  run of the balancing method
      */
-    static MoeObservation observation(RunRecord run, String balance) {
-        double loss = run.finalLoss();
-        if ("dense".equals(run.architecture())) {
-            return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, 1, 1, 1.0, "dense");
+    public static Runs runs(Registry registry, String ladder, String balance) {
+        if (!MoeConfig.isBalanceName(balance)) {
+            throw new IllegalArgumentException("MoE balance must be a balancing method's name (quantile, aux, ...), got " + balance);
         }
-        if (run.specJson() == null || run.specJson().isBlank()) {
-            throw new IllegalArgumentException("MoE run " + run.id() + " (" + run.name() + ") has no stored spec: "
-                    + "its expert configuration is unknown");
+        String where = ladder == null ? "the registry " + registry.file() : "ladder " + ladder;
+        List<RunRecord> finished = registry.runs(ladder).stream().filter(r -> r.status() == RunStatus.FINISHED)
+                .sorted(Comparator.comparing(RunRecord::id)).toList();
+        for (RunRecord r : finished) {
+            if ("moe".equals(r.architecture()) && r.moe() == null) {
+                throw new IllegalArgumentException("MoE run " + r.id() + " (" + r.name() + ") of " + where + " records no expert"
+                        + " configuration, so the MoE laws cannot use it: import its file with the columns experts, top_k"
+                        + " (and granularity, balance)");
+            }
         }
-        RunSpec spec = RunSpecYaml.fromYaml(run.specJson(), "spec of run " + run.id() + " (" + run.name() + ")");
-        ModelConfig m = spec.model();
-        if (!m.isMoe()) {
-            throw new IllegalArgumentException("run " + run.id() + " (" + run.name() + ") is stored as MoE but its spec has "
-                    + m.experts() + " expert");
+        List<MoeConfig> moe = finished.stream().map(RunRecord::moe).filter(java.util.Objects::nonNull).toList();
+        boolean recorded = moe.stream().anyMatch(c -> c.balance() != null);
+        List<MoeObservation> observations = new ArrayList<>();
+        List<Long> runIds = new ArrayList<>();
+        double maxBudget = 0;
+        for (RunRecord run : finished) {
+            MoeConfig c = run.moe();
+            if (c != null && recorded && !balance.equals(c.balance())) {
+                continue;
+            }
+            observations.add(c == null
+                    ? new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), run.finalLoss(), 1, 1, 1.0, "dense")
+                    : new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), run.finalLoss(),
+                            c.experts(), c.topK(), c.granularity(), c.family()));
+            runIds.add(run.id());
+            maxBudget = Math.max(maxBudget, run.budgetFlops());
         }
-        if (!balance.equals(spec.balance())) {
-            return null;
+        if (observations.stream().allMatch(MoeObservation::isDense)) {
+            String found = moe.stream().map(c -> String.valueOf(c.balance())).distinct().sorted()
+                    .reduce((a, b) -> a + ", " + b).map(b -> "; its MoE runs are balanced by: " + b).orElse("");
+            throw new IllegalArgumentException(where + " has no finished MoE runs with " + balance + " balancing ("
+                    + finished.size() + " finished runs" + found + "): train or import the MoE families first");
         }
-        return new MoeObservation(run.params(), run.totalParams(), run.tokens(), run.budgetFlops(), loss, m.experts(), m.topK(),
-                granularity(m), familyName(m, spec.balance()));
-    }
-
-    /** Granularity G as the ladder's families count it: expert width = 4·d/G. */
-    public static double granularity(ModelConfig m) {
-        return 4.0 * m.dModel() / m.dExpert();
-    }
-
-    /**
-     * The family an MoE run belongs to, from its expert configuration and balancing method, e.g.
-     * "moe-e4-k2-g2-quantile" (the name the fitters, and the report, give it; the ladder's YAML name is not stored).
-     */
-    public static String familyName(ModelConfig m, String balance) {
-        return String.format(Locale.ROOT, "moe-e%d-k%d-g%s-%s", m.experts(), m.topK(), num(granularity(m)), balance);
-    }
-
-    private static String num(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        return new Runs(List.copyOf(observations), List.copyOf(runIds), maxBudget, recorded ? balance : null, where);
     }
 
     private static String inputHash(List<MoeObservation> observations) {
@@ -249,7 +226,9 @@ public final class MoePredictions {
         root.put("budgets", made.budgets());
         ArrayNode warnings = root.putArray("warnings");
         made.warnings().forEach(warnings::add);
-        root.put("balance", balance);
+        if (balance != null) {
+            root.put("balance", balance);
+        }
         // Structured copies of the comparison and multipliers, so the report can tabulate them without the text.
         ArrayNode rows = root.putArray("comparison_rows");
         for (MoeLawComparison.Row r : comparison.rows()) {
