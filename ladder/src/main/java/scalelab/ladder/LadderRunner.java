@@ -91,7 +91,7 @@ public final class LadderRunner {
                     progress.printf(Locale.ROOT, "ladder %s: %s at %.3g FLOPs centred on N*=%.4g (%s)%n", spec.name(), family.name(),
                             budget, nStar, budgetsDone >= 2 ? "fitted to " + budgetsDone + " finished budgets" : "spec rule");
                     if (centre != null && !centre.warning().isEmpty()) {
-                        progress.printf("ladder %s: warning: %s at %.3g FLOPs: %s%n", spec.name(), family.name(), budget,
+                        progress.printf(Locale.ROOT, "ladder %s: warning: %s at %.3g FLOPs: %s%n", spec.name(), family.name(), budget,
                                 centre.warning());
                     }
                 }

@@ -464,10 +464,10 @@ public final class RegistryReport {
         return "NOT preregistered: run started before filing";
     }
 
-    /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */
     /** The backtest rows, or none and why (the report says so instead of a bare "no backtest"). */
     record Backtests(List<BacktestRow> rows, String note) {}
 
+    /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */
     static Backtests backtests(List<Observation> obs, BudgetGrouping grouping, Set<Backtest.Method> methods) {
         if (methods.isEmpty()) {
             return new Backtests(List.of(), "No backtest asked for (report --no-backtest, or no method to backtest).");
