@@ -4,7 +4,9 @@
 // VPNLS (least squares and Huber) on the 124-run IsoFLOP reconstruction, against the reference numbers in the data
 // directory's README ($SCALELAB_DATA, default ../shared/data/README.md); Approach 3 with Epoch AI's protocol (Huber
 // δ = 1e-3 on log-loss residuals, the 5 highest losses of the 245-point raw reconstruction dropped, multi-start
-// L-BFGS), against Epoch's refit; Approach 2 with its per-budget diagnostics, against the paper's a = 0.49, b = 0.51.
+// L-BFGS), against Epoch's refit; Approach 2 with its per-budget diagnostics: on this reconstruction it gives a = 0.51,
+// b = 0.49 (the README's surface fits imply a = β/(α+β) = 0.51–0.53 > ½), the paper's Approach 2 numbers (a = 0.49,
+// b = 0.51, from the original runs) swapped.
 // Then the IsoFLOP curves, frontier and residuals with the reports module's chart builders. The data files are read
 // through DataDirectory: $SCALELAB_DATA, else ../shared/data beside the repository.
 
@@ -52,7 +54,7 @@ double dHuber = row("VPNLS huber 1e-3 (N/1e6, D/1e9)", vpHuber.surfaceInFitUnits
         vpHuber.objectiveValue(), 1.6248e-3);
 double dA3 = row("Approach 3, Epoch protocol (raw)", a3.surface(), new double[] {1.8172, 477.84, 2143.86, 0.3473, 0.3672},
         a3.objectiveValue(), 1.01827e-3);
-System.out.printf(Locale.ROOT, "%-34s N* ∝ C^%.4f, D* ∝ C^%.4f   (paper: a = 0.49, b = 0.51)%n", "Approach 2", a2.paramsExponent(), a2.tokensExponent());
+System.out.printf(Locale.ROOT, "%-34s N* ∝ C^%.4f, D* ∝ C^%.4f   (expected a = 0.510, b = 0.490; paper on the original runs: a = 0.49, b = 0.51)%n", "Approach 2", a2.paramsExponent(), a2.tokensExponent());
 System.out.printf(Locale.ROOT, "%-34s a = %.4f (VPNLS mse), %.4f (VPNLS huber), %.4f (Approach 3)%n", "  a = β/(α+β) of the surfaces",
         vpMse.paramsExponent(), vpHuber.paramsExponent(), a3.paramsExponent());
 
@@ -62,7 +64,9 @@ if (vpMse.status() != FitStatus.CONVERGED || dMse > 2e-3) throw new AssertionErr
 if (Math.abs(vpHuber.surfaceInFitUnits().alpha() - 0.3621) > 1e-3 || Math.abs(vpHuber.surfaceInFitUnits().beta() - 0.3995) > 1e-3 || dHuber > 0.01)
     throw new AssertionError("VPNLS huber off the reference: " + dHuber);
 if (a3.status() != FitStatus.CONVERGED || dA3 > 2e-3) throw new AssertionError("Approach 3 off Epoch's refit: " + dA3);
-if (Math.abs(a2.paramsExponent() - 0.49) > 0.03) throw new AssertionError("Approach 2's a far from the paper's 0.49: " + a2.paramsExponent());
+// Each exponent on its own, ±0.005, so a and b exchanged fail (the old check, a = 0.49 ± 0.03, passed either way).
+if (Math.abs(a2.paramsExponent() - 0.510) > 0.005) throw new AssertionError("Approach 2's a (N* ∝ C^a) is not 0.510: " + a2.paramsExponent());
+if (Math.abs(a2.tokensExponent() - 0.490) > 0.005) throw new AssertionError("Approach 2's b (D* ∝ C^b) is not 0.490: " + a2.tokensExponent());
 if (a2.warnings().stream().noneMatch(w -> w.startsWith("Approach 2 likely biased"))) throw new AssertionError("Approach 2 should warn");
 
 System.out.println("\nApproach 2 per budget (its bias diagnostics):");

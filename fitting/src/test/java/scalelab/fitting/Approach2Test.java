@@ -85,7 +85,13 @@ class Approach2Test {
         assertFalse(b1e20.vertexInside());
         assertFalse(b1e20.used());
         assertTrue(a2.warnings().stream().anyMatch(w -> w.contains("1.000e+20") && w.contains("outside")));
-        assertEquals(0.51, a2.paramsExponent(), 0.03);
+        // The data directory's README fits put a = β/(α+β) above ½ on this reconstruction (0.527 least squares, 0.525
+        // Huber, 0.514 Epoch's refit): N* grows faster than D*. Approach 2 lands on the same side, a = 0.510, b = 0.490 —
+        // the paper's own Approach 2 numbers swapped (a = 0.49, b = 0.51 on the original runs). Each exponent is checked
+        // on its own, closely enough (±0.005) that a and b exchanged fail.
+        assertEquals(0.510, a2.paramsExponent(), 0.005, "a in N* ∝ C^a");
+        assertEquals(0.490, a2.tokensExponent(), 0.005, "b in D* ∝ C^b");
+        assertTrue(a2.paramsExponent() > a2.tokensExponent(), "a > b, as the README's surface fits imply");
     }
 
     @Test

@@ -81,7 +81,8 @@ public final class LadderRunner {
                 if (!fc.containsKey(budget)) {
                     List<NStarPredictor.FinishedRun> fin = finishedRuns(done, workDir, family.name());
                     long budgetsDone = fin.stream().mapToDouble(NStarPredictor.FinishedRun::budget).distinct().count();
-                    double nStar = budgetsDone >= 2 ? predictor.apply(fin).applyAsDouble(budget) : spec.sizes().nStar(budget);
+                    NStarPredictor.Centre centre = budgetsDone >= 2 ? predictor.centre(fin) : null;
+                    double nStar = centre != null ? centre.nStar().applyAsDouble(budget) : spec.sizes().nStar(budget);
                     if (!(nStar > 0) || !Double.isFinite(nStar)) {
                         throw new IllegalStateException("N* predictor returned " + nStar + " for budget " + budget);
                     }
@@ -89,6 +90,10 @@ public final class LadderRunner {
                     workDir.writeCentres(centres);
                     progress.printf(Locale.ROOT, "ladder %s: %s at %.3g FLOPs centred on N*=%.4g (%s)%n", spec.name(), family.name(),
                             budget, nStar, budgetsDone >= 2 ? "fitted to " + budgetsDone + " finished budgets" : "spec rule");
+                    if (centre != null && !centre.warning().isEmpty()) {
+                        progress.printf(Locale.ROOT, "ladder %s: warning: %s at %.3g FLOPs: %s%n", spec.name(), family.name(), budget,
+                                centre.warning());
+                    }
                 }
             }
             List<PlannedRun> atBudget = planner.plan(spec, centres).runsAt(budget);

@@ -63,18 +63,40 @@ public record ThroughputModel(String source, double startupSeconds, List<Point> 
         /**
          * The line through the two measurements, seconds = stepSeconds + tokens·6N / flopsPerSecond. When timing noise
          * gives a negative step cost or a small batch no faster than the large one, the step cost is taken as zero and
-         * the rate from the larger batch alone (the plain tokens/s figure).
+         * the rate from the larger batch alone (the plain tokens/s figure); {@link #fallback} says so.
          */
         public Point toPoint() {
-            double smallTokens = (double) smallBatch * seqLen;
-            double tokens = (double) batch * seqLen;
-            double secondsPerToken = (stepSeconds - smallBatchStepSeconds) / (tokens - smallTokens);
-            double fixed = smallBatchStepSeconds - smallTokens * secondsPerToken;
+            double secondsPerToken = lineSecondsPerToken();
+            double fixed = lineStepSeconds();
             if (!(secondsPerToken > 0) || fixed < 0) {
-                secondsPerToken = stepSeconds / tokens;
+                secondsPerToken = stepSeconds / ((double) batch * seqLen);
                 fixed = 0;
             }
             return new Point(activeParams, 6.0 * activeParams / secondsPerToken, fixed);
+        }
+
+        /** Why {@link #toPoint} could not use the line through the two measurements, or "" when it did. */
+        public String fallback() {
+            double secondsPerToken = lineSecondsPerToken();
+            if (!(secondsPerToken > 0)) {
+                return String.format(java.util.Locale.ROOT, "%s: batch %d (%.4f s/step) was no faster than batch %d (%.4f s/step), "
+                        + "timing noise; step cost taken as 0 and the rate from batch %d alone", model, smallBatch,
+                        smallBatchStepSeconds, batch, stepSeconds, batch);
+            }
+            double fixed = lineStepSeconds();
+            if (fixed < 0) {
+                return String.format(java.util.Locale.ROOT, "%s: the fitted step cost was negative (%.4f s), timing noise; taken "
+                        + "as 0 and the rate from batch %d alone", model, fixed, batch);
+            }
+            return "";
+        }
+
+        private double lineSecondsPerToken() {
+            return (stepSeconds - smallBatchStepSeconds) / ((double) batch * seqLen - (double) smallBatch * seqLen);
+        }
+
+        private double lineStepSeconds() {
+            return smallBatchStepSeconds - (double) smallBatch * seqLen * lineSecondsPerToken();
         }
     }
 

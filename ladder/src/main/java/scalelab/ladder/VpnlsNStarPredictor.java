@@ -10,12 +10,18 @@ import scalelab.fitting.Vpnls;
 /**
  * Adaptive centring by the project's unbiased fitter: VPNLS on the finished runs, then N*(C) from the fitted surface.
  * A fit that fails, or has no interior compute optimum, stops the ladder with the fit's message rather than centring
- * the next budget on a meaningless number.
+ * the next budget on a meaningless number; one that ended on a grid edge or with a clamped coefficient centres it
+ * with a warning the ladder prints.
  */
 public final class VpnlsNStarPredictor implements NStarPredictor {
 
     @Override
     public DoubleUnaryOperator apply(List<FinishedRun> runs) {
+        return centre(runs).nStar();
+    }
+
+    @Override
+    public Centre centre(List<FinishedRun> runs) {
         List<Observation> obs = runs.stream()
                 .map(r -> new Observation(r.activeParams(), r.tokens(), r.budget(), r.finalLoss(), Double.toString(r.budget()), 1.0))
                 .toList();
@@ -28,6 +34,9 @@ public final class VpnlsNStarPredictor implements NStarPredictor {
             throw new IllegalStateException("adaptive centring: the VPNLS fit of the finished budgets has no compute optimum ("
                     + fit.status() + ": " + fit.message() + "); run without --adaptive or add sizes");
         }
-        return c -> s.optimalAt(c).params();
+        String warning = fit.status() == FitStatus.CONVERGED ? ""
+                : "the VPNLS fit of " + obs.size() + " finished runs is " + fit.status() + " (" + fit.message()
+                        + "): this centre may be off; consider more sizes per budget or running without --adaptive";
+        return new Centre(c -> s.optimalAt(c).params(), warning);
     }
 }

@@ -205,6 +205,13 @@ class LadderPlannerTest {
         ThroughputModel.Point noisy = new ThroughputModel.Measured("d64", n, 128, 4, 0.06, 32, 0.05).toPoint();
         assertEquals(0.0, noisy.stepSeconds());
         assertEquals(6.0 * n * 4096 / 0.05, noisy.flopsPerSecond(), 1e-6 * noisy.flopsPerSecond());
+        assertEquals("", new ThroughputModel.Measured("d64", n, 128, 4, 0.01 + 512 * perToken, 32, 0.01 + 4096 * perToken).fallback());
+        assertEquals("d64: batch 4 (0.0600 s/step) was no faster than batch 32 (0.0500 s/step), timing noise; step cost taken as 0 "
+                + "and the rate from batch 32 alone", new ThroughputModel.Measured("d64", n, 128, 4, 0.06, 32, 0.05).fallback());
+        // a line through the two points that crosses zero tokens below zero seconds: a negative step cost, said so
+        ThroughputModel.Measured negative = new ThroughputModel.Measured("d64", n, 128, 4, 0.001, 32, 0.05);
+        assertEquals(0.0, negative.toPoint().stepSeconds());
+        assertTrue(negative.fallback().startsWith("d64: the fitted step cost was negative (-0.0060 s)"), negative.fallback());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ThroughputModel.Measured("d64", n, 128, 16, 0.05, 16, 0.05));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

@@ -164,10 +164,11 @@ public final class RegistryReport {
         for (Prediction p : predictions) {
             ledger.add(ledgerRow(registry, p));
         }
-        List<BacktestRow> backtests = backtests(obs, grouping, options.backtestMethods());
+        Backtests backtests = backtests(obs, grouping, options.backtestMethods());
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
         return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
-                backtests, curves, MoeReport.load(registry, runs, families, names, moeFits), forecasts(obs, grouping, allocations));
+                backtests.rows(), curves, MoeReport.load(registry, runs, families, names, moeFits), forecasts(obs, grouping, allocations),
+                backtests.note());
     }
 
     /**
@@ -463,25 +464,35 @@ public final class RegistryReport {
         return "NOT preregistered: run started before filing";
     }
 
+    /** The backtest rows, or none and why (the report says so instead of a bare "no backtest"). */
+    record Backtests(List<BacktestRow> rows, String note) {}
+
     /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */
-    static List<BacktestRow> backtests(List<Observation> obs, BudgetGrouping grouping, Set<Backtest.Method> methods) {
-        if (methods.isEmpty() || grouping.budgets().size() < 3) {
-            return List.of();
+    static Backtests backtests(List<Observation> obs, BudgetGrouping grouping, Set<Backtest.Method> methods) {
+        if (methods.isEmpty()) {
+            return new Backtests(List.of(), "No backtest asked for (report --no-backtest, or no method to backtest).");
+        }
+        if (grouping.budgets().size() < 3) {
+            return new Backtests(List.of(), "No backtest: it fits on at least 2 budgets and predicts a larger one, and this "
+                    + "ladder has " + grouping.budgets().size() + " budget" + (grouping.budgets().size() == 1 ? "" : "s") + ".");
         }
         List<Backtest.Method> ordered = Arrays.stream(Backtest.Method.values()).filter(methods::contains).toList();
         Backtest.Report report;
         try {
             report = Backtest.run(obs, grouping, ordered, Backtest.Target.TOP, Vpnls.Options.defaults(), null, 2);
         } catch (FitInputException e) {
-            return List.of();
+            return new Backtests(List.of(), "The backtest failed: " + e.getMessage());
         }
         List<BacktestRow> out = new ArrayList<>();
+        String firstFailure = "";
         for (Backtest.Entry e : report.entries()) {
             if (e.ok() && e.predicted() > 0 && Double.isFinite(e.relativeErrorPct())) {
                 out.add(new BacktestRow(e.method(), e.cut(), e.targetBudget(), e.ratio(), e.predicted(), e.observed(),
                         e.relativeErrorPct()));
+            } else if (firstFailure.isEmpty()) {
+                firstFailure = e.method() + " at cut " + String.format(Locale.ROOT, "%.3g", e.cut()) + ": " + e.note();
             }
         }
-        return out;
+        return new Backtests(out, out.isEmpty() ? "Every backtest fit failed; the first: " + firstFailure : "");
     }
 }

@@ -139,7 +139,7 @@ abstract class ReportDocument {
 
         heading("Backtests");
         if (in.backtests().isEmpty()) {
-            paragraph("No backtest in this report.");
+            paragraph(in.backtestNote().isEmpty() ? "No backtest in this report." : in.backtestNote());
         } else {
             table(ReportWriter.backtestSummary(in), false);
             table(ReportWriter.backtests(in), in.backtests().size() > 30);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import scalelab.fitting.Backtest;
 import scalelab.reports.charts.ChartStyle;
 import scalelab.reports.charts.Figure;
 import scalelab.reports.charts.ReportCharts;
@@ -269,15 +270,44 @@ public final class ReportWriter {
                 "relative error"), rows);
     }
 
-    /** Per method: how many backtests, mean and worst absolute error (the ranking a default method is chosen by). */
+    /**
+     * Per method: its backtests, and mean and worst absolute error over the common cuts only — the (cut, target) pairs
+     * every method predicted, the rule of {@code Backtest.commonCuts} — ranked by that mean. Over each method's own cuts
+     * a method that fails on the hard early cuts would look better for skipping them.
+     */
     static Table backtestSummary(ReportInput in) {
-        Map<String, List<Double>> by = new java.util.LinkedHashMap<>();
-        in.backtests().forEach(b -> by.computeIfAbsent(b.method(), k -> new ArrayList<>()).add(Math.abs(b.relativeErrorPct())));
+        Map<String, Map<Backtest.Cut, Double>> by = new java.util.LinkedHashMap<>();
+        in.backtests().forEach(b -> by.computeIfAbsent(b.method(), k -> new java.util.LinkedHashMap<>())
+                .put(new Backtest.Cut(b.cut(), b.targetBudget()), Math.abs(b.relativeErrorPct())));
+        java.util.Set<Backtest.Cut> common = null;
+        for (Map<Backtest.Cut, Double> errs : by.values()) {
+            if (common == null) {
+                common = new java.util.LinkedHashSet<>(errs.keySet());
+            } else {
+                common.retainAll(errs.keySet());
+            }
+        }
+        java.util.Set<Backtest.Cut> shared = common == null ? java.util.Set.of() : common;
+        record Ranked(String method, int all, double mean, double worst, double meanAll) {}
+        List<Ranked> ranked = new ArrayList<>();
+        by.forEach((m, errs) -> {
+            double[] onCommon = shared.stream().mapToDouble(errs::get).toArray();
+            ranked.add(new Ranked(m, errs.size(), java.util.Arrays.stream(onCommon).average().orElse(Double.NaN),
+                    java.util.Arrays.stream(onCommon).max().orElse(Double.NaN),
+                    errs.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+        });
+        ranked.sort(java.util.Comparator.comparingDouble(Ranked::mean)); // NaN (no common cut) sorts last
         List<List<String>> rows = new ArrayList<>();
-        by.forEach((m, errs) -> rows.add(List.of(m, Integer.toString(errs.size()),
-                String.format(Locale.ROOT, "%.2f%%", errs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)),
-                String.format(Locale.ROOT, "%.2f%%", errs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)))));
-        return new Table(List.of("method", "backtests", "mean |error|", "worst |error|"), rows);
+        for (Ranked r : ranked) {
+            rows.add(List.of(r.method(), Integer.toString(r.all()), meanPct(r.mean()), meanPct(r.worst()), meanPct(r.meanAll())));
+        }
+        String on = shared.size() + " common cut" + (shared.size() == 1 ? "" : "s");
+        return new Table(List.of("method", "backtests", "mean |error| (" + on + ")", "worst |error| (" + on + ")",
+                "mean |error| (all its cuts)"), rows);
+    }
+
+    private static String meanPct(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f%%", v);
     }
 
     static Table balancing(MoeSection moe) {

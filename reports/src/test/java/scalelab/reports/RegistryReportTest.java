@@ -115,7 +115,11 @@ class RegistryReportTest {
         assertEquals(checked.entryHash(), l1.hash());
         assertTrue(l1.checked());
         assertEquals(100 * (1 / 1.001 - 1), l1.relativeErrorPct(), 1e-9, "(predicted − actual)/actual, signed");
-        assertTrue(l1.verdict().startsWith("inside interval") || l1.verdict().startsWith("outside interval"), l1.verdict());
+        // The last check (actual = 1.001 × predicted) lies inside the filed bootstrap interval, so the verdict is "inside".
+        double actual = checked.predictedLoss() * 1.001;
+        assertTrue(checked.intervalLow() < actual && actual < checked.intervalHigh(),
+                "interval [" + checked.intervalLow() + ", " + checked.intervalHigh() + "] vs " + actual);
+        assertTrue(l1.verdict().startsWith("inside interval"), l1.verdict());
         assertTrue(l1.verdict().contains("not shown preregistered (loss given by hand)"), l1.verdict());
         assertTrue(l1.verdict().contains("2 checks: outside " + String.format(java.util.Locale.ROOT, "%.4f", checked.predictedLoss() * 1.5)
                 + " → "), "both verdicts kept, oldest first: " + l1.verdict());
@@ -182,6 +186,7 @@ class RegistryReportTest {
             ReportInput in = RegistryReport.load(r, "chin", new RegistryReport.Options(false, Set.of()));
             assertTrue(in.fits().isEmpty());
             assertTrue(in.backtests().isEmpty() && in.ledger().isEmpty() && in.allocations().isEmpty());
+            assertEquals("No backtest asked for (report --no-backtest, or no method to backtest).", in.backtestNote());
             assertNull(in.primaryFit());
             assertEquals("finished", in.runs().get(0).status());
             assertTrue(Double.isNaN(in.runs().get(0).wallSeconds()) && Double.isNaN(in.runs().get(0).mfu()),
@@ -222,6 +227,30 @@ class RegistryReportTest {
             assertNotNull(in.primaryFit(), "VPNLS still fits the six runs");
             ReportWriter.ReportFiles files = ReportWriter.write(in, dir.resolve("out"));
             assertTrue(Files.readString(files.html()).contains("FAILED"));
+        }
+    }
+
+    @Test
+    void anEmptyBacktestSaysWhy(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("params,tokens,budget,loss\n");
+        scalelab.fitting.LossSurface truth = new scalelab.fitting.LossSurface(1.69, 406.4, 410.7, 0.34, 0.28);
+        for (double c : new double[] {1e18, 1e19}) {
+            double n0 = truth.optimalAt(c).params();
+            for (double n : new double[] {n0 / 3, n0, n0 * 3}) {
+                csv.append(n).append(',').append(c / (6 * n)).append(',').append(c).append(',').append(truth.loss(n, c / (6 * n))).append('\n');
+            }
+        }
+        Path file = dir.resolve("two.csv");
+        Files.writeString(file, csv);
+        try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
+            r.importRuns(RunTableReader.read(file), "two");
+            ReportInput in = RegistryReport.load(r, "two", new RegistryReport.Options(false, EnumSet.of(Backtest.Method.VPNLS_MSE)));
+            assertTrue(in.backtests().isEmpty());
+            assertEquals("No backtest: it fits on at least 2 budgets and predicts a larger one, and this ladder has 2 budgets.",
+                    in.backtestNote());
+            String html = Files.readString(ReportWriter.write(in, dir.resolve("out")).html());
+            assertTrue(html.contains("this ladder has 2 budgets"), "the report says why there is no backtest");
+            assertFalse(html.contains("No backtest in this report."));
         }
     }
 }

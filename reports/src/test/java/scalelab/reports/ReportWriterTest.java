@@ -137,4 +137,23 @@ class ReportWriterTest {
         }
         return (double) drawn / ((long) img.getWidth() * img.getHeight());
     }
+
+    @Test
+    void backtestRankingComparesMethodsOnTheCutsEveryMethodPredicted() {
+        ReportInput full = ReportFixtures.full();
+        // "skipper" fails on the hard early cut that "steady" predicts with a 5% error; on the cut both predicted,
+        // steady is better (1% vs 2%). Over each method's own cuts skipper would rank first (2% vs 3%).
+        // Listed skipper first: the ranking, not the input order, puts steady on top.
+        List<scalelab.reports.model.BacktestRow> rows = List.of(
+                new scalelab.reports.model.BacktestRow("skipper", 1e20, 3e21, 30, 2.04, 2.0, 2.0),
+                new scalelab.reports.model.BacktestRow("steady", 1e19, 3e21, 300, 2.1, 2.0, 5.0),
+                new scalelab.reports.model.BacktestRow("steady", 1e20, 3e21, 30, 2.02, 2.0, -1.0));
+        ReportInput in = new ReportInput(full.title(), full.ladder(), full.runs(), full.fitsNote(), full.fits(),
+                full.allocations(), full.ledger(), rows, full.curves(), full.moe(), full.forecasts());
+        ReportWriter.Table t = ReportWriter.backtestSummary(in);
+        assertEquals(List.of("method", "backtests", "mean |error| (1 common cut)", "worst |error| (1 common cut)",
+                "mean |error| (all its cuts)"), t.header());
+        assertEquals(List.of(List.of("steady", "2", "1.00%", "1.00%", "3.00%"), List.of("skipper", "1", "2.00%", "2.00%", "2.00%")),
+                t.rows());
+    }
 }

@@ -105,6 +105,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
         if (save != null) {
             // the plan's throughput curve is in N_active of dense models; MoE rows (slower per active parameter) are not saved
             Path file = save.isEmpty() ? ThroughputModel.defaultFile() : Path.of(save);
+            for (ThroughputModel.Measured m : dense) {
+                if (!m.fallback().isEmpty()) {
+                    System.err.println("warning: " + m.fallback());
+                }
+            }
             ThroughputModel.save(file, dense, PeakFlops.engineThreads(), Instant.now());
             System.out.printf("saved %d dense sizes' throughput to %s (used by `ladder plan` time estimates)%n", dense.size(), file);
         }

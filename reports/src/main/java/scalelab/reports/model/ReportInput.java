@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param curves      training curves by run name
  * @param moe         MoE findings, or null for dense-only ladders
  * @param forecasts   the forecaster's answer at each target (empty when the ladder cannot be forecast)
+ * @param backtestNote why {@code backtests} is empty (not asked for, too few budgets, the backtest failed), or ""
  */
 public record ReportInput(String title, String ladder, List<RunRow> runs, String fitsNote, List<FitSummary> fits,
                           List<Allocation> allocations, List<LedgerRow> ledger, List<BacktestRow> backtests,
-                          Map<String, List<CurvePoint>> curves, MoeSection moe, List<ForecastView> forecasts) {
+                          Map<String, List<CurvePoint>> curves, MoeSection moe, List<ForecastView> forecasts,
+                          String backtestNote) {
     public ReportInput {
+        backtestNote = backtestNote == null ? "" : backtestNote;
         Objects.requireNonNull(title, "title");
         ladder = ladder == null ? "" : ladder;
         runs = List.copyOf(Objects.requireNonNull(runs, "runs"));
@@ -49,6 +52,13 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, String
         }
     }
 
+    /** A report without a note on its backtests. */
+    public ReportInput(String title, String ladder, List<RunRow> runs, String fitsNote, List<FitSummary> fits,
+                       List<Allocation> allocations, List<LedgerRow> ledger, List<BacktestRow> backtests,
+                       Map<String, List<CurvePoint>> curves, MoeSection moe, List<ForecastView> forecasts) {
+        this(title, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe, forecasts, "");
+    }
+
     /** Runs, fits, and nothing else yet (no ladder, targets, ledger, backtests, curves or MoE). */
     public static ReportInput ofRunsAndFits(String title, String ladder, List<RunRow> runs, List<FitSummary> fits) {
         return new ReportInput(title, ladder, runs, "", fits, List.of(), List.of(), List.of(), Map.of(), null, List.of());
@@ -56,7 +66,8 @@ public record ReportInput(String title, String ladder, List<RunRow> runs, String
 
     /** The same report under another title. */
     public ReportInput withTitle(String newTitle) {
-        return new ReportInput(newTitle, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe, forecasts);
+        return new ReportInput(newTitle, ladder, runs, fitsNote, fits, allocations, ledger, backtests, curves, moe, forecasts,
+                backtestNote);
     }
 
     /** The first fit that has a loss surface, or null. */
