@@ -137,9 +137,9 @@ public final class LedgerExport {
     /** One readable sentence about a check (not hashed: the table below it is). */
     public static String summary(PredictionCheck c) {
         String source = c.runId() == null ? "a loss given by hand" : "run " + c.runId();
-        return String.format(Locale.ROOT, "Check of prediction %d against %s: actual loss **%.4f**, predicted %.4f, error %.2f%%,"
+        return String.format(Locale.ROOT, "Check of prediction %d against %s: actual loss **%.4f**, predicted %.4f, error of the prediction %+.2f%%,"
                         + " %s; %s; filed %s by %s.", c.predictionId(), source, c.actualLoss(), c.predictedLoss(),
-                100 * c.relativeError(), c.verdict(), timing(c), c.checkedAt(), escape(String.valueOf(c.author())));
+                c.errorOfPredictionPct(), c.verdict(), timing(c), c.checkedAt(), escape(String.valueOf(c.author())));
     }
 
     /** Whether the check's run is known to have started after the prediction was filed, in words. */

@@ -424,8 +424,8 @@ public final class RegistryReport {
             verdict += "; " + checks.size() + " checks: " + String.join(" → ", checks.stream().map(k -> String.format(Locale.ROOT,
                     "%s %.4f", shortVerdict(k), k.actualLoss())).toList());
         }
-        // Signed, so the page says whether the law was optimistic; its magnitude is the registry's relative error.
-        double errPct = 100 * (p.predictedLoss() - c.actualLoss()) / c.actualLoss();
+        // The error of the prediction as every output signs it: negative when the law was optimistic.
+        double errPct = c.errorOfPredictionPct();
         return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
                 String.valueOf(p.fitId()), p.entryHash(), verdict, c.actualLoss(), errPct);
     }

@@ -58,6 +58,8 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
             throw new InputFormatException(file, 0, null, where != null ? "no runs with " + where
                     : String.format(Locale.ROOT, "no runs at or below --max-budget %.3e", maxBudget));
         }
+        // The registry's order too, so a file and its import fit and forecast to the same numbers (issue 16).
+        rows.sort((a, b) -> Observation.CANONICAL_ORDER.compare(a.observation(), b.observation()));
         RunTable kept = new RunTable(table.source(), rows, table.budgetColumn(), table.contentSha256());
         boolean byLabel = "budget".equals(table.budgetColumn());
         return new FitInputs(file, List.copyOf(rows), kept.observations(), kept.budgetGrouping(), !byLabel);

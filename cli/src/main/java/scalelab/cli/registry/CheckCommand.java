@@ -128,10 +128,11 @@ public final class CheckCommand implements Callable<Integer> {
                 ? String.format(Locale.ROOT, "%.0f%% interval [%.4f, %.4f] %s", 100 * p.intervalLevel(), p.intervalLow(),
                 p.intervalHigh(), c.insideInterval() ? "contains it" : "misses it")
                 : "no interval";
-        String line = String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error %+.4f (%.2f%%), %s -> %s",
+        // The error of the prediction, signed as everywhere: predicted − actual, positive when the forecast was too high.
+        String line = String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error of the prediction %+.4f (%+.2f%%), %s -> %s",
                 c.id(), p.id(), p.targetName(), c.predictedLoss(), c.actualLoss(),
-                c.runId() == null ? "given with --loss" : "run " + c.runId(), c.actualLoss() - c.predictedLoss(),
-                100 * c.relativeError(), interval, c.verdict());
+                c.runId() == null ? "given with --loss" : "run " + c.runId(), c.predictedLoss() - c.actualLoss(),
+                c.errorOfPredictionPct(), interval, c.verdict());
         if (!c.chained()) {
             return line;
         }

@@ -36,6 +36,28 @@ class ForecastCommandTest {
         assertTrue(f.get("params").asDouble() > 1e10, "N* of a 5.76e23 FLOP run");
     }
 
+    /**
+     * Issue 16: the same runs forecast from the CSV and from the registry printed the same interval as [1.8609, 2.0541]
+     * and [1.8654, 2.0509] (the fitters sum, and the bootstrap resamples, in input order). Read in one canonical order,
+     * they give the very same numbers.
+     */
+    @Test
+    void aFileAndItsImportForecastToTheSameNumbers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String db = dir.resolve("f.duckdb").toString();
+        assertEquals(0, CliRun.run("runs", "import", data("chinchilla-isoflops.csv"), "--ladder", "chin", "--db", db).exit());
+        CliRun.Result file = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap", "20",
+                "--format", "json");
+        CliRun.Result registry = CliRun.run("forecast", "--ladder", "chin", "--db", db, "--compute", "5.76e23", "--bootstrap", "20",
+                "--format", "json");
+        assertEquals(0, file.exit(), file.err());
+        assertEquals(0, registry.exit(), registry.err());
+        JsonNode a = JSON.readTree(file.out()), b = JSON.readTree(registry.out());
+        for (String k : new String[] {"loss", "lo", "hi", "params", "tokens"}) {
+            assertEquals(a.get(k).asDouble(), b.get(k).asDouble(), 0.0, k);
+        }
+        assertEquals(a.get("evidence").get("sha256").asText(), b.get("evidence").get("sha256").asText());
+    }
+
     @Test
     void backtestDefaultsToTheForecasterWithIntervals() throws Exception {
         CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap", "10", "--format", "json");
