@@ -45,7 +45,7 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "with --save: bootstrap seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--method", defaultValue = "vpnls", description = "vpnls, approach3 or approach2 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "vpnls", description = FitOptions.METHODS + " (default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--max-budget", paramLabel = "C", description = "use only runs whose budget is at most C FLOPs")
@@ -66,7 +66,7 @@ public final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FitMethod m = FitMethod.parse(method);
+        FitMethod m = options.method(method);
         Formats.check(format);
         if (fromDb) {
             return fitFromRegistry(m);

@@ -189,17 +189,26 @@ public final class LadderCommand implements Runnable {
         @Option(names = "--workdir", defaultValue = DEFAULT_WORKDIR, description = "ladder work directory (default ${DEFAULT-VALUE})")
         Path workdir;
 
+        @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+                description = "text, or json: counts, entries and budgets (default: ${DEFAULT-VALUE})")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            boolean json = scalelab.cli.JsonOutput.requested(format);
             LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), name);
             List<LadderStatus.Entry> entries = LadderStatus.read(wd);
             if (entries.isEmpty()) {
                 throw new IllegalArgumentException("no runs of ladder '" + name + "' under " + wd.path() + " (wrong --workdir or name?)");
             }
             var out = spec.commandLine().getOut();
+            if (json) {
+                scalelab.cli.JsonOutput.print(out, LadderStatusJson.of(name, entries));
+                return 0;
+            }
             Map<RunState, Integer> counts = LadderStatus.counts(entries);
             out.printf("ladder %s: %d runs: %s%n", name, entries.size(), counts);
             out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %6s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "steps", "attempts", "loss", "run");

@@ -4,7 +4,10 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
+import scalelab.cli.JsonOutput;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,17 +61,23 @@ public final class CheckCommand implements Callable<Integer> {
         Double loss;
     }
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: {\"checks\": [each filed entry's fields, typed, with error_of_prediction],"
+                    + " \"not_checked\": [why --all could not check a prediction]} (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        boolean json = JsonOutput.requested(format);
         try (Registry r = db.open()) {
             List<PredictionCheck> checks;
             if (mode.all) {
                 checks = r.checkAll();
-                if (checks.isEmpty()) {
+                if (checks.isEmpty() && !json) {
                     out.println("no new checks: no prediction has a finished target run that was not checked yet");
                 }
             } else {
@@ -78,6 +87,19 @@ public final class CheckCommand implements Callable<Integer> {
                 checks = List.of(mode.one.actual.runId != null
                         ? r.checkAgainstRun(mode.one.predictionId, mode.one.actual.runId, mode.one.allowMismatch)
                         : r.checkAgainstLoss(mode.one.predictionId, mode.one.actual.loss));
+            }
+            if (json) {
+                ObjectNode root = JsonOutput.object();
+                ArrayNode arr = root.putArray("checks");
+                for (PredictionCheck c : checks) {
+                    arr.add(json(c, r.prediction(c.predictionId()).orElseThrow()));
+                }
+                ArrayNode left = root.putArray("not_checked");
+                if (mode.all) {
+                    unchecked(r).forEach(left::add);
+                }
+                JsonOutput.print(out, root);
+                return 0;
             }
             for (PredictionCheck c : checks) {
                 Prediction p = r.prediction(c.predictionId()).orElseThrow();
@@ -121,6 +143,15 @@ public final class CheckCommand implements Callable<Integer> {
             lines.add(String.format(Locale.ROOT, "prediction %d (%s) not checked yet: %s", p.id(), p.targetName(), why));
         }
         return lines;
+    }
+
+    /** A filed check as JSON: the entry's hashed fields (typed), then the signed error of the prediction. */
+    static ObjectNode json(PredictionCheck c, Prediction p) {
+        ObjectNode o = scalelab.registry.LedgerExport.entryJson(c);
+        o.put("target_name", p.targetName());
+        o.put("error_of_prediction", c.predictedLoss() - c.actualLoss());
+        o.put("error_of_prediction_pct", c.errorOfPredictionPct());
+        return o;
     }
 
     static String describe(PredictionCheck c, Prediction p) {

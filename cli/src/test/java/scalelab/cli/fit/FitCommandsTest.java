@@ -40,14 +40,14 @@ class FitCommandsTest {
 
         Path f = tmp.resolve("fit.json");
         Files.writeString(f, fit.out());
-        Result alloc = run("allocate", "--fit", f.toString(), "--compute", "5.76e23", "--format", "json");
+        Result alloc = run("allocate", "--fit-file", f.toString(), "--compute", "5.76e23", "--format", "json");
         assertEquals(0, alloc.exit(), alloc.err());
         JsonNode a = JSON.readTree(alloc.out());
         assertEquals(5.76e23, a.get("compute").asDouble());
         assertEquals(5.76e23, 6 * a.get("params").asDouble() * a.get("tokens").asDouble(), 1e-6 * 5.76e23);
         assertTrue(a.get("loss").asDouble() > 1.8 && a.get("loss").asDouble() < 2.1);
 
-        Result text = run("allocate", "--fit", f.toString(), "--compute", "1e22");
+        Result text = run("allocate", "--fit-file", f.toString(), "--compute", "1e22");
         assertEquals(0, text.exit());
         assertTrue(text.out().contains("N* =") && text.out().contains("L* ="), text.out());
     }
@@ -96,7 +96,7 @@ class FitCommandsTest {
             }
             assertEquals(3e21, e.get("target_budget").asDouble());
         }
-        Result text = run("backtest", chinchilla(), "--bootstrap", "10");
+        Result text = run("backtest", chinchilla(), "--bootstrap-samples", "10");
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("forecaster") && text.out().contains("coverage"), text.out());
     }
@@ -129,7 +129,7 @@ class FitCommandsTest {
                 assertTrue(mine.get("predicted").isNull(), "a cut the method cannot fit has no forecast: " + mine);
             }
         }
-        Result all = run("backtest", chinchilla(), "--method", "all", "--target", "next", "--bootstrap", "10");
+        Result all = run("backtest", chinchilla(), "--method", "all", "--target", "next", "--bootstrap-samples", "10");
         assertEquals(0, all.exit(), all.err());
         for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",
                 "asymptote-fitted"}) {
@@ -139,18 +139,18 @@ class FitCommandsTest {
 
     @Test
     void bootstrapIsReproducible() throws Exception {
-        String[] args = {"bootstrap", chinchilla(), "--samples", "40", "--seed", "5", "--format", "json"};
+        String[] args = {"bootstrap", chinchilla(), "--bootstrap-samples", "40", "--seed", "5", "--format", "json"};
         JsonNode a = JSON.readTree(run(args).out()), b = JSON.readTree(run(args).out());
         assertEquals(a.get("intervals"), b.get("intervals"));
         assertEquals(40 - a.get("failures").asInt(), a.get("surfaces").size());
-        Result budgets = run("bootstrap", chinchilla(), "--samples", "20", "--resample", "budgets");
+        Result budgets = run("bootstrap", chinchilla(), "--bootstrap-samples", "20", "--resample", "budgets");
         assertEquals(0, budgets.exit(), budgets.err());
         assertTrue(budgets.out().contains("loss_opt"), budgets.out());
     }
 
     @Test
     void benchFitPrintsFigures() {
-        Result r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--samples", "20");
+        Result r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--bootstrap-samples", "20");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("0.001") && r.out().contains("bootstrap refits"), r.out());
     }

@@ -19,7 +19,7 @@ class ForecastCommandTest {
 
     @Test
     void forecastPrintsTheContractsJson() throws Exception {
-        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap", "20",
+        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap-samples", "20",
                 "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode f = JSON.readTree(r.out());
@@ -45,9 +45,9 @@ class ForecastCommandTest {
     void aFileAndItsImportForecastToTheSameNumbers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String db = dir.resolve("f.duckdb").toString();
         assertEquals(0, CliRun.run("runs", "import", data("chinchilla-isoflops.csv"), "--ladder", "chin", "--db", db).exit());
-        CliRun.Result file = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap", "20",
+        CliRun.Result file = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap-samples", "20",
                 "--format", "json");
-        CliRun.Result registry = CliRun.run("forecast", "--ladder", "chin", "--db", db, "--compute", "5.76e23", "--bootstrap", "20",
+        CliRun.Result registry = CliRun.run("forecast", "--ladder", "chin", "--db", db, "--compute", "5.76e23", "--bootstrap-samples", "20",
                 "--format", "json");
         assertEquals(0, file.exit(), file.err());
         assertEquals(0, registry.exit(), registry.err());
@@ -60,7 +60,7 @@ class ForecastCommandTest {
 
     @Test
     void backtestDefaultsToTheForecasterWithIntervals() throws Exception {
-        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap", "10", "--format", "json");
+        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap-samples", "10", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
         assertEquals(7, list.size(), "cuts after 2…8 of 9 budgets, the top one held out");
@@ -79,7 +79,7 @@ class ForecastCommandTest {
     @Test
     void runsTargetForecastsTheLargeGadreRunsFromTheSmallOnes() throws Exception {
         CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--target", "runs",
-                "--min-budgets", "4", "--bootstrap", "10", "--format", "json");
+                "--min-budgets", "4", "--bootstrap-samples", "10", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
         boolean sawLargest = false;
