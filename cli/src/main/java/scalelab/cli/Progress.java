@@ -24,6 +24,11 @@ public final class Progress implements AutoCloseable {
     private volatile boolean spoke;
 
     public Progress(PrintWriter err, String command) {
+        this(err, command, (long) (QUIET_SECONDS * 1000), EVERY_SECONDS * 1000);
+    }
+
+    /** With other timings (tests). */
+    Progress(PrintWriter err, String command, long quietMillis, long everyMillis) {
         this.err = err;
         this.command = command;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -31,7 +36,7 @@ public final class Progress implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleAtFixedRate(this::tick, (long) (QUIET_SECONDS * 1000), EVERY_SECONDS * 1000, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(this::tick, quietMillis, everyMillis, TimeUnit.MILLISECONDS);
     }
 
     /** The step now running; said at once when the command has already been talking, else after the quiet time. */

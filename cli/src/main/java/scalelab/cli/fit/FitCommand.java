@@ -117,7 +117,16 @@ public final class FitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Registry registry = Registry.open(Registry.resolvePath(db))) {
             String ladder = scalelab.cli.registry.LadderChoice.require(registry, this.ladder, "fit --from-db");
-            FitAndStore.Outcome o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
+            FitAndStore.Outcome o;
+            // 1000 bootstrap refits take seconds: say so on standard error once it takes more than 2 s.
+            scalelab.cli.Progress progress = new scalelab.cli.Progress(spec.commandLine().getErr(), "fit");
+            try {
+                progress.step(samples > 0 ? "fitting and " + samples + " bootstrap refits" : "fitting");
+                o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
+            } finally {
+                progress.close();
+            }
+            progress.done();
             if (format.equals("json")) {
                 var json = FitJson.toJson(o.fit());
                 json.put("moe_runs_left_out", o.moeRunsLeftOut());

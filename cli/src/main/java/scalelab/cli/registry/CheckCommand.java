@@ -22,7 +22,7 @@ import scalelab.registry.RunRecord;
         description = {"Check predictions against actual losses: absolute and relative error, inside the interval, verdict.",
                 "Each check is a new signed ledger entry; an earlier check of the same prediction stays.",
                 "  check --prediction ID --run RUN_ID   against a finished run in the registry: its kind, N (N_active),",
-                "                                       D and C must match the target within 1% (--allow-mismatch records",
+                "                                       D and C must match the target within 1%% (--allow-mismatch records",
                 "                                       an exception)",
                 "  check --prediction ID --loss X       against a loss measured elsewhere",
                 "  check --all                          every prediction whose target run (by name or spec hash) has finished"})

@@ -99,7 +99,7 @@ public final class PredictCommand implements Callable<Integer> {
     boolean allowProjection;
 
     @Option(names = "--allow-implausible",
-            description = "File even a target outside the plausibility bounds (tokens per parameter in [0.1, 1e4], C within 5%"
+            description = "File even a target outside the plausibility bounds (tokens per parameter in [0.1, 1e4], C within 5%%"
                     + " of 6·N·D, C at most 1e4× the largest budget fitted); the entry records which and why.")
     boolean allowImplausible;
 

@@ -49,12 +49,22 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ReportSource source = source();
-        var input = source.load();
-        if (title != null && !title.isBlank()) {
-            input = input.withTitle(title);
-        }
         Path dir = out != null ? out : Path.of("reports-out", source.name());
-        ReportWriter.ReportFiles files = ReportWriter.write(input, dir);
+        ReportWriter.ReportFiles files;
+        // Fits, backtests and charts take ~10 s on a full ladder: say what is running once it takes more than 2 s.
+        scalelab.cli.Progress progress = new scalelab.cli.Progress(spec.commandLine().getErr(), "report");
+        try {
+            progress.step("fitting every method" + (noBacktest ? "" : " and backtesting it over the budgets"));
+            var input = source.load();
+            if (title != null && !title.isBlank()) {
+                input = input.withTitle(title);
+            }
+            progress.step("drawing the charts and writing " + dir);
+            files = ReportWriter.write(input, dir);
+        } finally {
+            progress.close();
+        }
+        progress.done();
         var w = spec.commandLine().getOut();
         w.println("report: " + files.html().toAbsolutePath().normalize());
         w.println("markdown: " + files.markdown().toAbsolutePath().normalize());

@@ -87,7 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tokens", description = "Training tokens (steps = tokens / (batch·seq-len)).")
     Long tokens;
 
-    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%; refused, with the nearest budgets, when whole steps cannot).")
+    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%%; refused, with the nearest budgets, when whole steps cannot).")
     Double flops;
 
     @Option(names = "--corpus", paramLabel = "PATH", description = "Folder of UTF-8 text files (default: data/corpus from bin/fetch-corpus).")
