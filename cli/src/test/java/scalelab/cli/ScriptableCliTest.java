@@ -37,7 +37,9 @@ class ScriptableCliTest {
     @Test
     void predictCheckAndTheLedgerAnswerInJsonWithNumbersAsNumbers() throws Exception {
         String db = dir.resolve("j.duckdb").toString();
-        assertEquals(0, run("runs", "import", chinchilla(), "--ladder", "chin", "--db", db).exit());
+        JsonNode imported = ok(run("runs", "import", chinchilla(), "--ladder", "chin", "--format", "json", "--db", db));
+        assertEquals(124, imported.get("runs_added").asInt());
+        assertTrue(imported.get("import_id").isIntegralNumber() && !imported.get("already_imported").asBoolean(), imported.toString());
         assertEquals(0, run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "20", "--db", db).exit());
 
         JsonNode dry = ok(run("predict", "--compute", "5.76e23", "--dry-run", "--format", "json", "--db", db));
@@ -77,6 +79,10 @@ class ScriptableCliTest {
         Files.writeString(copy, export.out());
         Result verify = run("ledger", "verify", "--public", copy.toString(), "--db", db);
         assertEquals(0, verify.exit(), verify.out() + verify.err());
+        JsonNode verified = ok(run("ledger", "verify", "--public", copy.toString(), "--format", "json", "--db", db));
+        assertTrue(verified.get("intact").asBoolean() && verified.get("public_copy").get("matches").asBoolean(), verified.toString());
+        assertEquals(2, verified.get("entries").asInt());
+        assertEquals(1, verified.get("checks").asInt());
     }
 
     @Test
@@ -112,6 +118,14 @@ class ScriptableCliTest {
         Result old = run("allocate", "--fit", fitJson.toString(), "--compute", "5.76e23");
         assertEquals(2, old.exit());
         assertTrue(old.err().contains("--fit-file"), old.err());
+    }
+
+    @Test
+    void reportSaysWhatItWroteInJson() throws Exception {
+        JsonNode r = ok(run("report", "--from-csv", chinchilla(), "--out", dir.resolve("out").toString(), "--no-backtest",
+                "--format", "json"));
+        assertTrue(Files.isRegularFile(Path.of(r.get("html").asText())) && Files.isRegularFile(Path.of(r.get("markdown").asText())), r.toString());
+        assertTrue(r.get("figures").size() > 0 && Files.isRegularFile(Path.of(r.get("figures").get(0).get("png").asText())), r.toString());
     }
 
     @Test

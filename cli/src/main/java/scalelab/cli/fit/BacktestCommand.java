@@ -139,7 +139,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 }
                 num(o, "predicted", r.predicted());
                 o.put("observed", r.observed());
-                num(o, "relative_error_pct", r.relativeErrorPct());
+                num(o, "error_of_prediction_pct", r.relativeErrorPct()); // 100·(predicted − observed)/observed, as everywhere
                 num(o, "lo", r.lo());
                 num(o, "hi", r.hi());
                 num(o, "level", r.level());

@@ -19,7 +19,7 @@ import scalelab.registry.RunRecord;
 
 /** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check predictions against actual losses: absolute and relative error, inside the interval, verdict.",
+        description = {"Check predictions against actual losses: the error of the prediction (predicted − actual, in nats/token and %% of actual; positive = too high), inside the interval, verdict.",
                 "Each check is a new signed ledger entry; an earlier check of the same prediction stays.",
                 "  check --prediction ID --run RUN_ID   against a finished run in the registry: its kind, N (N_active),",
                 "                                       D and C must match the target within 1%% (--allow-mismatch records",

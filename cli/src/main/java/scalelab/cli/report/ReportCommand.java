@@ -43,11 +43,16 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--title", paramLabel = "TEXT", description = "Page title (default: from the source).")
     String title;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the files written (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        scalelab.cli.JsonOutput.requested(format); // refuse a bad --format before ten seconds of work
         ReportSource source = source();
         Path dir = out != null ? out : Path.of("reports-out", source.name());
         ReportWriter.ReportFiles files;
@@ -66,6 +71,16 @@ public final class ReportCommand implements Callable<Integer> {
         }
         progress.done();
         var w = spec.commandLine().getOut();
+        if (scalelab.cli.JsonOutput.requested(format)) {
+            var o = scalelab.cli.JsonOutput.object();
+            o.put("html", files.html().toAbsolutePath().normalize().toString());
+            o.put("markdown", files.markdown().toAbsolutePath().normalize().toString());
+            var figs = o.putArray("figures");
+            files.figures().forEach(f -> figs.addObject().put("name", f.name())
+                    .put("png", f.png().toAbsolutePath().normalize().toString()));
+            scalelab.cli.JsonOutput.print(w, o);
+            return 0;
+        }
         w.println("report: " + files.html().toAbsolutePath().normalize());
         w.println("markdown: " + files.markdown().toAbsolutePath().normalize());
         for (Figure f : files.figures()) {

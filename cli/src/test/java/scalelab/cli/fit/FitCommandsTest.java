@@ -91,7 +91,7 @@ class FitCommandsTest {
         assertTrue(list.isArray());
         assertEquals(14, list.size());
         for (JsonNode e : list) {
-            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "relative_error_pct", "method"}) {
+            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "error_of_prediction_pct", "method"}) {
                 assertTrue(e.has(k), k);
             }
             assertEquals(3e21, e.get("target_budget").asDouble());
