@@ -40,6 +40,11 @@ class ScriptableCliTest {
         JsonNode imported = ok(run("runs", "import", chinchilla(), "--ladder", "chin", "--format", "json", "--db", db));
         assertEquals(124, imported.get("runs_added").asInt());
         assertTrue(imported.get("import_id").isIntegralNumber() && !imported.get("already_imported").asBoolean(), imported.toString());
+        JsonNode listed = ok(run("runs", "list", "--format", "json", "--db", db));
+        assertEquals(124, listed.size());
+        assertTrue(listed.get(0).get("params").isNumber() && listed.get(0).get("id").isIntegralNumber(), listed.get(0).toString());
+        JsonNode simulated = ok(run("simulate", "--out", dir.resolve("sim.csv").toString(), "--format", "json"));
+        assertTrue(simulated.isObject(), simulated.toString());
         assertEquals(0, run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "20", "--db", db).exit());
 
         JsonNode dry = ok(run("predict", "--compute", "5.76e23", "--dry-run", "--format", "json", "--db", db));
@@ -126,6 +131,17 @@ class ScriptableCliTest {
                 "--format", "json"));
         assertTrue(Files.isRegularFile(Path.of(r.get("html").asText())) && Files.isRegularFile(Path.of(r.get("markdown").asText())), r.toString());
         assertTrue(r.get("figures").size() > 0 && Files.isRegularFile(Path.of(r.get("figures").get(0).get("png").asText())), r.toString());
+    }
+
+    @Test
+    void trainAnswersWithItsResultInJson() throws Exception {
+        Path repo = Path.of(System.getProperty("scalelab.repoRoot", ".."));
+        // A few hundred tokens through the smallest model: seconds, enough to have a result.
+        JsonNode r = ok(run("train", "--corpus", repo.resolve("examples/corpus-fixture").toString(), "--d-model", "16",
+                "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch", "2", "--tokens", "300", "--no-progress",
+                "--run-dir", dir.resolve("r").toString(), "--format", "json"));
+        assertEquals("completed", r.get("status").asText(), r.toString());
+        assertTrue(r.get("finalEvalLoss").isNumber() && r.get("steps").isIntegralNumber(), r.toString());
     }
 
     @Test
