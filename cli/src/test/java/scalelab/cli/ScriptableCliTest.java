@@ -95,9 +95,9 @@ class ScriptableCliTest {
         String db = dir.resolve("l.duckdb").toString();
         assertEquals(0, run("runs", "import", chinchilla(), "--ladder", "chin", "--db", db).exit());
 
-        JsonNode fromFile = ok(run("backtest", chinchilla(), "--method", "vpnls-mse", "--target", "next", "--format", "json"));
+        JsonNode fromFile = ok(run("backtest", chinchilla(), "--method", "vpnls-mse", "--held-out", "next", "--format", "json"));
         // `vpnls` is the same method in fit and backtest (least squares).
-        JsonNode fromDb = ok(run("backtest", "--ladder", "chin", "--db", db, "--method", "vpnls", "--target", "next", "--format", "json"));
+        JsonNode fromDb = ok(run("backtest", "--ladder", "chin", "--db", db, "--method", "vpnls", "--held-out", "next", "--format", "json"));
         assertEquals(fromFile.size(), fromDb.size());
         for (int i = 0; i < fromFile.size(); i++) {
             assertEquals(fromFile.get(i).get("predicted").asDouble(), fromDb.get(i).get("predicted").asDouble(), 0.0, "cut " + i);
@@ -148,13 +148,16 @@ class ScriptableCliTest {
     void theFitMethodsHaveOneSetOfNames() throws Exception {
         JsonNode huber = ok(run("fit", chinchilla(), "--method", "vpnls-huber", "--format", "json"));
         assertEquals("sum of huber(delta=0.001)", huber.get("objective_name").asText());
-        JsonNode same = ok(run("fit", chinchilla(), "--method", "vpnls", "--loss", "huber", "--format", "json"));
+        JsonNode same = ok(run("fit", chinchilla(), "--method", "vpnls", "--objective", "huber", "--format", "json"));
         assertEquals(huber.get("E"), same.get("E"));
         assertEquals(huber.get("alpha"), same.get("alpha"));
+        // `--loss X` is a measured loss (check); the fit's old --loss spelling still works, hidden.
+        assertEquals(huber.get("alpha"), ok(run("fit", chinchilla(), "--loss", "huber", "--format", "json")).get("alpha"));
+        assertFalse(run("fit", "--help").out().contains("--loss"), "one documented spelling");
         assertEquals("sum of squares", ok(run("fit", chinchilla(), "--method", "vpnls-mse", "--format", "json")).get("objective_name").asText());
-        Result contradiction = run("fit", chinchilla(), "--method", "vpnls-huber", "--loss", "mse");
+        Result contradiction = run("fit", chinchilla(), "--method", "vpnls-huber", "--objective", "mse");
         assertEquals(2, contradiction.exit());
-        assertTrue(contradiction.err().contains("contradicts --loss mse"), contradiction.err());
+        assertTrue(contradiction.err().contains("contradicts --objective mse"), contradiction.err());
         Result unknown = run("fit", chinchilla(), "--method", "magic");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("vpnls-huber"), "the refusal lists the names: " + unknown.err());

@@ -38,7 +38,7 @@ public record LossObjective(Kind kind, double delta) {
     }
 
     /**
-     * What the fit's objective value is: "sum of squares" (Σ w·r², not a mean: the CLI spells it {@code --loss mse}) or
+     * What the fit's objective value is: "sum of squares" (Σ w·r², not a mean: the CLI spells it {@code --objective mse}) or
      * "sum of huber(delta=0.001)".
      */
     public String describe() {

@@ -14,12 +14,19 @@ final class FitOptions {
     String loss = "mse";
     boolean lossGiven;
 
-    @Option(names = "--loss", paramLabel = "mse|huber",
+    // `--loss X` is a measured loss in `check`: the fit's objective is --objective (--loss kept hidden for scripts).
+    @Option(names = {"--objective"}, paramLabel = "mse|huber",
             description = "VPNLS objective: mse, least squares (the sum of squared residuals; project default, chosen by"
                     + " backtests) or huber (default: mse)")
     void loss(String value) {
         loss = value;
         lossGiven = true;
+    }
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--loss", hidden = true, paramLabel = "mse|huber")
+    void legacyLoss(String value) {
+        loss(value);
     }
 
     @Option(names = "--delta", defaultValue = "1e-3", description = "Huber threshold (default: ${DEFAULT-VALUE})")
@@ -51,7 +58,7 @@ final class FitOptions {
     double tokensScale;
 
     /** The fit methods by name, the same in fit, bootstrap and backtest. */
-    static final String METHODS = "vpnls (least squares, = vpnls-mse), vpnls-huber (= vpnls --loss huber), approach3 or approach2";
+    static final String METHODS = "vpnls (least squares, = vpnls-mse), vpnls-huber (= vpnls --objective huber), approach3 or approach2";
 
     /**
      * The fit method {@code name} names: vpnls, approach3, approach2, or the panel's spellings vpnls-mse and
@@ -81,7 +88,7 @@ final class FitOptions {
 
     private void requireLoss(String wanted, String method) {
         if (lossGiven && !loss.equalsIgnoreCase(wanted)) {
-            throw new IllegalArgumentException("--method " + method + " fits " + wanted + "; it contradicts --loss " + loss);
+            throw new IllegalArgumentException("--method " + method + " fits " + wanted + "; it contradicts --objective " + loss);
         }
         loss = wanted;
     }
@@ -90,7 +97,7 @@ final class FitOptions {
         return switch (loss.toLowerCase(Locale.ROOT)) {
             case "mse" -> LossObjective.MSE;
             case "huber" -> LossObjective.huber(delta);
-            default -> throw new IllegalArgumentException("--loss must be mse or huber, got '" + loss + "'");
+            default -> throw new IllegalArgumentException("--objective must be mse or huber, got '" + loss + "'");
         };
     }
 

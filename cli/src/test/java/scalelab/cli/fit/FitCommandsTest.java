@@ -27,7 +27,7 @@ class FitCommandsTest {
 
     @Test
     void fitJsonThenAllocate(@TempDir Path tmp) throws Exception {
-        Result fit = run("fit", chinchilla(), "--method", "vpnls", "--loss", "huber", "--delta", "1e-3", "--format", "json");
+        Result fit = run("fit", chinchilla(), "--method", "vpnls", "--objective", "huber", "--delta", "1e-3", "--format", "json");
         assertEquals(0, fit.exit(), fit.err());
         JsonNode o = JSON.readTree(fit.out());
         assertEquals("vpnls", o.get("method").asText());
@@ -104,7 +104,7 @@ class FitCommandsTest {
     @Test
     void panelMethodsBacktestAsTheFitterBacktestDid() throws Exception {
         // The rolling backtest of a panel method is the plain one: fit up to the cut, forecast the next budget.
-        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--target", "next", "--format", "json");
+        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--held-out", "next", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         // In the canonical order the CLI reads runs in (issue 16: one order, so one set of numbers).
         java.util.List<scalelab.fitting.Observation> obs = scalelab.registry.io.RunTableReader.read(Path.of(chinchilla())).observations()
@@ -129,7 +129,7 @@ class FitCommandsTest {
                 assertTrue(mine.get("predicted").isNull(), "a cut the method cannot fit has no forecast: " + mine);
             }
         }
-        Result all = run("backtest", chinchilla(), "--method", "all", "--target", "next", "--bootstrap-samples", "10");
+        Result all = run("backtest", chinchilla(), "--method", "all", "--held-out", "next", "--bootstrap-samples", "10");
         assertEquals(0, all.exit(), all.err());
         for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",
                 "asymptote-fitted"}) {

@@ -78,7 +78,7 @@ class ForecastCommandTest {
 
     @Test
     void runsTargetForecastsTheLargeGadreRunsFromTheSmallOnes() throws Exception {
-        CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--target", "runs",
+        CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--held-out", "runs",
                 "--min-budgets", "4", "--bootstrap-samples", "10", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
