@@ -164,14 +164,19 @@ class ScriptableCliTest {
     }
 
     @Test
-    void ladderStatusAnswersInJson() throws Exception {
+    void ladderRunAndStatusAnswerInJson() throws Exception {
         Path repo = Path.of(System.getProperty("scalelab.repoRoot", ".."));
         Path yaml = dir.resolve("st.yaml");
         Files.writeString(yaml, "name: st\ncorpus: " + repo.resolve("examples/corpus-fixture").toAbsolutePath()
                 + "\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32, 48, 64]}\n");
         // A launcher that fails at once: every run is attempted and fails, with no training.
         Result ran = run("ladder", "run", yaml.toString(), "--workdir", dir.resolve("work").toString(), "--db",
-                dir.resolve("s.duckdb").toString(), "--launcher", "false");
+                dir.resolve("s.duckdb").toString(), "--launcher", "false", "--format", "json");
+        assertEquals(1, ran.exit(), "every run failed: " + ran.err());
+        JsonNode summary = JSON.readTree(ran.out());
+        assertEquals(3, summary.get("failed").asInt(), ran.out());
+        assertEquals(3, summary.get("failed_runs").size());
+        assertEquals(3, summary.get("status").get("entries").size());
         JsonNode status = ok(run("ladder", "status", "st", "--workdir", dir.resolve("work").toString(), "--format", "json"));
         assertEquals("st", status.get("ladder").asText(), ran.out() + ran.err());
         assertEquals(3, status.get("runs").asInt());
