@@ -103,7 +103,8 @@ public final class RegistryReport {
         families.values().forEach(f -> familyNames.add(f.name()));
         boolean severalFamilies = familyNames.size() > 1;
         boolean denseOnly = severalFamilies && familyNames.contains(RunFamily.DENSE);
-        ObservationSet in = registry.observationSet(ladderOrNull, denseOnly ? "dense" : null);
+        // In canonical order, as every command reads runs: the forecasts here are the numbers predict filed.
+        ObservationSet in = registry.observationSet(ladderOrNull, denseOnly ? "dense" : null).canonicalOrder();
         List<Observation> obs = in.observations();
         BudgetGrouping grouping = BudgetGrouping.byLabel(obs);
         String fitsNote = fitsNote(familyNames, denseOnly, obs.size());

@@ -95,5 +95,15 @@ class ReportCommandTest {
             assertTrue(Files.size(out.resolve("figures/" + f + ".png")) > 10_000, f);
         }
         assertFalse(Files.exists(out.resolve("figures/backtest.png")), "--no-backtest");
+        // The report's forecast at the prediction's target is the filed number, not a recomputation that differs in the
+        // 4th digit (issue 16: the same interval printed as [1.9871, 2.0529] and [1.9874, 2.0531]).
+        try (scalelab.registry.Registry reg = scalelab.registry.Registry.open(Path.of(db))) {
+            scalelab.registry.Prediction filed = reg.predictions().get(0);
+            var view = scalelab.reports.RegistryReport.load(reg, "chin").forecasts().stream()
+                    .filter(f -> f.compute() == filed.compute()).findFirst().orElseThrow();
+            assertEquals(filed.predictedLoss(), view.loss(), 0.0);
+            assertEquals(filed.intervalLow(), view.lo(), 0.0);
+            assertEquals(filed.intervalHigh(), view.hi(), 0.0);
+        }
     }
 }
