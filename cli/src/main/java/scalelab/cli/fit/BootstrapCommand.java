@@ -105,7 +105,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                     m.cliName(), samples, resample, seed, 100 * level);
             out.printf(Locale.ROOT, "failed     %d of %d replicates%s%n", r.failures(), samples,
                     r.firstFailure() == null ? "" : " (first: " + r.firstFailure() + ")");
-            out.printf(Locale.ROOT, "bound hit  %d of the %d kept (exponent on the box edge or a coefficient clamped)%n",
+            out.printf(Locale.ROOT, "not clean  %d of the %d kept (exponent on the box edge, a coefficient clamped, or UNRELIABLE)%n",
                     r.unconverged(), samples - r.failures());
             out.printf(Locale.ROOT, "target     C = %.4e FLOPs (N*, D*, L* below)%n", target);
             out.printf(Locale.ROOT, "%-11s %14s %14s %14s%n", "quantity", "low", "median", "high");
