@@ -11,8 +11,14 @@ public final class BenchMoeFitCommand implements Runnable {
     @Option(names = "--repeats", defaultValue = "20", description = "Timed fits per law (default ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--bootstrap", defaultValue = "500", description = "Bootstrap resamples (default ${DEFAULT-VALUE}).")
-    int samples;
+    @Option(names = "--bootstrap-samples", paramLabel = "N", description = "Bootstrap resamples (default 500).")
+    int samples = 500;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--bootstrap", hidden = true, paramLabel = "N")
+    void legacyBootstrap(int n) {
+        samples = n;
+    }
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;

@@ -7,6 +7,17 @@ import picocli.CommandLine.Command;
 @Command(name = "scalelab", mixinStandardHelpOptions = true, version = "scalelab 0.1.0",
         description = "Scaling-law workbench: ladders, training, unbiased fits, preregistered predictions, reports.")
 public final class Main implements Runnable {
+    /** The SLF4J simple-logger level of DJL's CUDA probe; set it to "warn" to see the probe's complaint again. */
+    static final String CUDA_PROBE_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
+
+    static {
+        // DJL probes for CUDA when it first trains and, on a machine without a GPU driver, warns "Failed to detect GPU
+        // count" (twice) on every command that trains. That is the expected state of a CPU machine, not news: quiet it
+        // unless the user asked for that logger's level.
+        if (System.getProperty(CUDA_PROBE_LOG_LEVEL) == null) {
+            System.setProperty(CUDA_PROBE_LOG_LEVEL, "error");
+        }
+    }
 
     /** The subcommands, one class each (picocli @Command). */
     static final Class<?>[] SUBCOMMANDS = {

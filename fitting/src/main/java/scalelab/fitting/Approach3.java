@@ -130,6 +130,13 @@ public final class Approach3 {
         if (!(x[3] > 0) || !(x[4] > 0)) {
             status = FitStatus.FAILED;
             message = String.format(Locale.ROOT, "non-positive exponent (α = %.4g, β = %.4g): no compute optimum", x[3], x[4]);
+        } else {
+            // Converged is not enough: the badly conditioned objective also converges to runaway parameters.
+            String unreliable = FitStatus.unreliability(surface, observations);
+            if (unreliable != null) {
+                status = FitStatus.UNRELIABLE;
+                message = unreliable;
+            }
         }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("starts", Integer.toString(options.starts()));

@@ -6,7 +6,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
-/** SHA-256 over the observations' numbers (N, D, C, loss, weight as IEEE-754 bits, big-endian), in order. */
+/**
+ * The one canonical input hash of a set of runs: SHA-256 over each observation's numbers (N, D, C, loss, weight as
+ * IEEE-754 bits, big-endian), the 40-byte records sorted first. Sorting makes it a hash of the set, not of the order
+ * the runs were read in: the same runs from a CSV, a JSONL file or the registry get one hash (issue 16). Group labels
+ * and run names are not hashed; two runs with equal numbers count twice.
+ */
 public final class ContentHash {
     private ContentHash() {}
 
@@ -26,12 +31,13 @@ public final class ContentHash {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        ByteBuffer buf = ByteBuffer.allocate(5 * Double.BYTES);
+        List<byte[]> records = new java.util.ArrayList<>(observations.size());
         for (Observation o : observations) {
-            buf.clear();
-            buf.putDouble(o.params()).putDouble(o.tokens()).putDouble(o.flops()).putDouble(o.loss()).putDouble(o.weight());
-            md.update(buf.array());
+            records.add(ByteBuffer.allocate(5 * Double.BYTES).putDouble(o.params()).putDouble(o.tokens())
+                    .putDouble(o.flops()).putDouble(o.loss()).putDouble(o.weight()).array());
         }
+        records.sort(java.util.Arrays::compareUnsigned);
+        records.forEach(md::update);
         return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * @param surface          L(N, D) in raw units (parameters, tokens); null for Approach 2 (no surface)
  * @param surfaceInFitUnits the same surface for N/units.paramsScale, D/units.tokensScale; null for Approach 2
  * @param units            normalisation used inside the fit
- * @param objectiveName    e.g. "huber(delta=0.001)" or "mse"
+ * @param objectiveName    what {@code objectiveValue} is, e.g. "sum of squares" or "sum of huber(delta=0.001)"
  * @param objectiveValue   the minimised objective (summed, not averaged)
  * @param n                number of observations used
  * @param inputSha256      {@link ContentHash} of the observations used

@@ -37,8 +37,11 @@ public record LossObjective(Kind kind, double delta) {
         return Math.abs(r) <= delta ? r : Math.copySign(delta, r);
     }
 
-    /** "mse" or "huber(delta=0.001)". */
+    /**
+     * What the fit's objective value is: "sum of squares" (Σ w·r², not a mean: the CLI spells it {@code --objective mse}) or
+     * "sum of huber(delta=0.001)".
+     */
     public String describe() {
-        return kind == Kind.MSE ? "mse" : String.format(Locale.ROOT, "huber(delta=%s)", delta);
+        return kind == Kind.MSE ? "sum of squares" : String.format(Locale.ROOT, "sum of huber(delta=%s)", delta);
     }
 }

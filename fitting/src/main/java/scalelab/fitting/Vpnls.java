@@ -224,6 +224,13 @@ public final class Vpnls {
 
         LossSurface fitUnits = new LossSurface(theta[0], theta[1], theta[2], alpha, beta);
         LossSurface raw = fitUnits.fromUnits(options.units());
+        String unreliable = FitStatus.unreliability(raw, observations);
+        if (unreliable != null && status == FitStatus.CONVERGED) {
+            status = FitStatus.UNRELIABLE;
+            message = unreliable;
+        } else if (unreliable != null) {
+            warnings.add(unreliable);
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("box", String.format(Locale.ROOT, "alpha [%s, %s], beta [%s, %s]", options.alphaMin(),
                 options.alphaMax(), options.betaMin(), options.betaMax()));

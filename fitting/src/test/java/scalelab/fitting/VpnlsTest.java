@@ -1,6 +1,7 @@
 package scalelab.fitting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -224,13 +225,23 @@ class VpnlsTest {
     }
 
     @Test
-    void contentHashIsOrderSensitiveAndStable() {
+    void contentHashIsOneHashForOneSetOfRunsWhateverTheirOrder() {
         String h = ContentHash.of(CHINCHILLA);
         assertEquals(h, ContentHash.of(List.copyOf(CHINCHILLA)));
         assertEquals(64, h.length());
         List<Observation> swapped = new java.util.ArrayList<>(CHINCHILLA);
         java.util.Collections.swap(swapped, 0, 1);
-        assertTrue(!h.equals(ContentHash.of(swapped)));
+        assertEquals(h, ContentHash.of(swapped), "the same runs in another order");
+        List<Observation> reversed = new java.util.ArrayList<>(CHINCHILLA);
+        java.util.Collections.reverse(reversed);
+        assertEquals(h, ContentHash.of(reversed));
+        // Group labels are not content: the registry labels budgets its own way.
+        assertEquals(h, ContentHash.of(CHINCHILLA.stream().map(o -> o.withGroup("g")).toList()));
+        List<Observation> changed = new java.util.ArrayList<>(CHINCHILLA);
+        Observation first = changed.get(0);
+        changed.set(0, new Observation(first.params(), first.tokens(), first.flops(), Math.nextUp(first.loss()), first.group(), first.weight()));
+        assertNotEquals(h, ContentHash.of(changed), "one loss one ulp off is another set");
+        assertNotEquals(h, ContentHash.of(CHINCHILLA.subList(1, CHINCHILLA.size())), "a run fewer is another set");
         assertEquals(h, Vpnls.fit(CHINCHILLA, MSE).inputSha256());
     }
 

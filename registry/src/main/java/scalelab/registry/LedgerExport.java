@@ -26,7 +26,7 @@ public final class LedgerExport {
     private static final ObjectMapper STRICT = scalelab.registry.io.StrictInput.json();
     static final String TITLE = "# Preregistered scaling-law predictions";
     /** Format tag of the JSON export (the Markdown export is recognised by its title). */
-    public static final String EXPORT_FORMAT = "scalelab-ledger-export-v2";
+    public static final String EXPORT_FORMAT = "scalelab-ledger-export-v3";
     private static final String PREDICTION_HEADING = "## Prediction ";
     private static final String CHECK_HEADING = "## Check ";
     private static final String KEYS_HEADING = "## Public keys";
@@ -139,9 +139,9 @@ public final class LedgerExport {
     /** One readable sentence about a check (not hashed: the table below it is). */
     public static String summary(PredictionCheck c) {
         String source = c.runId() == null ? "a loss given by hand" : "run " + c.runId();
-        return String.format(Locale.ROOT, "Check of prediction %d against %s: actual loss **%.4f**, predicted %.4f, error %.2f%%,"
+        return String.format(Locale.ROOT, "Check of prediction %d against %s: actual loss **%.4f**, predicted %.4f, error of the prediction %+.2f%%,"
                         + " %s; %s; filed %s by %s.", c.predictionId(), source, c.actualLoss(), c.predictedLoss(),
-                100 * c.relativeError(), c.verdict(), timing(c), c.checkedAt(), escape(String.valueOf(c.author())));
+                c.errorOfPredictionPct(), c.verdict(), timing(c), c.checkedAt(), escape(String.valueOf(c.author())));
     }
 
     /** Whether the check's run is known to have started after the prediction was filed, in words. */
@@ -167,19 +167,55 @@ public final class LedgerExport {
                 .put("fingerprint", LedgerKeys.fingerprint(k)));
         ArrayNode arr = root.putArray("ledger");
         for (LedgerEntry e : ledger) {
-            ObjectNode o = arr.addObject();
-            o.put("format", e.format());
-            // Canonical strings, exactly as hashed (numbers as text keep every digit).
-            (e instanceof Prediction p ? p.canonicalFields() : ((PredictionCheck) e).canonicalFields()).forEach(o::put);
-            o.put("entry_hash", e.entryHash());
-            if (e.signature() != null) {
-                o.put("signature", e.signature());
-            }
+            arr.add(entryJson(e));
         }
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (IOException ex) {
             throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Fields written as JSON integers: ids and chain positions. */
+    private static final java.util.Set<String> INTEGER_FIELDS = java.util.Set.of("seq", "id", "prediction_id", "run_id",
+            "fit_id", "supersedes");
+    /** Fields written as JSON numbers: the double values (Double.toString, so they read back to the hashed text). */
+    private static final java.util.Set<String> DECIMAL_FIELDS = java.util.Set.of("params", "tokens", "compute",
+            "predicted_loss", "interval_low", "interval_high", "interval_level", "actual_loss", "absolute_error", "relative_error");
+    private static final java.util.Set<String> BOOLEAN_FIELDS = java.util.Set.of("started_after_filing", "inside_interval",
+            "mismatch_allowed");
+
+    /**
+     * One ledger entry as JSON: every hashed field, typed (numbers as JSON numbers, absent values as null, flags as
+     * booleans), then its hash and signature. Reading the values back as text ({@link #parseJson}) gives exactly the
+     * canonical strings the hash covers: a number is written with {@link Double#toString}, null reads back as "null".
+     */
+    public static ObjectNode entryJson(LedgerEntry e) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("format", e.format());
+        (e instanceof Prediction p ? p.canonicalFields() : ((PredictionCheck) e).canonicalFields())
+                .forEach((k, v) -> putTyped(o, k, v));
+        if (e.entryHash() != null) {
+            o.put("entry_hash", e.entryHash());
+        }
+        if (e.signature() != null) {
+            o.put("signature", e.signature());
+        }
+        return o;
+    }
+
+    private static void putTyped(ObjectNode o, String key, String value) {
+        if (value == null || "null".equals(value)) {
+            o.putNull(key);
+        } else if (INTEGER_FIELDS.contains(key)) {
+            o.put(key, Long.parseLong(value));
+        } else if (DECIMAL_FIELDS.contains(key) && Double.isFinite(Double.parseDouble(value))
+                && Double.toString(Double.parseDouble(value)).equals(value)) {
+            o.put(key, Double.parseDouble(value));
+        } else if (BOOLEAN_FIELDS.contains(key) && ("true".equals(value) || "false".equals(value))) {
+            o.put(key, Boolean.parseBoolean(value));
+        } else {
+            o.put(key, value);
         }
     }
 
@@ -295,12 +331,23 @@ public final class LedgerExport {
                     case "format" -> meta[0] = e.getValue().asText();
                     case "entry_hash" -> meta[1] = e.getValue().asText();
                     case "signature" -> meta[2] = e.getValue().asText();
-                    default -> fields.put(e.getKey(), e.getValue().asText());
+                    // Typed values (export v3) and the strings of older exports read back to the same canonical text.
+                    default -> fields.put(e.getKey(), canonicalText(e.getValue()));
                 }
             }
             out.add(entry(meta, fields, 0));
         }
         return out;
+    }
+
+    private static String canonicalText(JsonNode v) {
+        if (v.isNull()) {
+            return "null";
+        }
+        if (v.isFloatingPointNumber()) {
+            return Double.toString(v.doubleValue());
+        }
+        return v.asText();
     }
 
     /**

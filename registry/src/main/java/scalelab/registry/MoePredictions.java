@@ -188,13 +188,14 @@ public final class MoePredictions {
     }
 
     private static String inputHash(List<MoeObservation> observations) {
-        StringBuilder sb = new StringBuilder("scalelab-moe-observations-v1\n");
+        // Lines sorted: a hash of the set of runs, whatever order they were read in (as ContentHash for dense runs).
+        List<String> lines = new java.util.ArrayList<>();
         for (MoeObservation o : observations) {
-            sb.append(o.family()).append(',').append(o.activeParams()).append(',').append(o.totalParams()).append(',')
-                    .append(o.tokens()).append(',').append(o.flops()).append(',').append(o.loss()).append(',')
-                    .append(o.experts()).append(',').append(o.topK()).append(',').append(o.granularity()).append('\n');
+            lines.add(o.family() + "," + o.activeParams() + "," + o.totalParams() + "," + o.tokens() + "," + o.flops() + ","
+                    + o.loss() + "," + o.experts() + "," + o.topK() + "," + o.granularity() + "\n");
         }
-        return Prediction.sha256(sb.toString());
+        java.util.Collections.sort(lines);
+        return Prediction.sha256("scalelab-moe-observations-v1\n" + String.join("", lines));
     }
 
     private static String resultJson(MoeLawComparison.Result comparison, MoePrediction made, MoeLawFitter fitter,

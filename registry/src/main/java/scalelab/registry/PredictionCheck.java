@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * @param runId              the registry run the actual loss came from, or null for a loss given by hand ({@code --loss})
  * @param absoluteError      |actual − predicted|
- * @param relativeError      |actual − predicted| / actual
+ * @param relativeError      |actual − predicted| / actual, as hashed into the entry; what every output shows is the
+ *                           signed {@link #errorOfPrediction()}, whose magnitude this is
  * @param insideInterval     whether actual lies in [intervalLow, intervalHigh]; null when the prediction has no interval
  * @param checkedAt          UTC filing time of the check (microseconds)
  * @param seq                chain position; null for a draft and for a check stored before checks were chained
@@ -135,6 +136,20 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
                 insideInterval, verdict, unsigned.checkedAt(), newSeq, FORMAT, predictionHash, runSpecHash, runStartedAt,
                 runFinishedAt, startedAfterFiling, targetMatch, mismatchAllowed, author, prevHash, Prediction.sha256(content),
                 signer.publicKey(), signer.sign(content));
+    }
+
+    /**
+     * The error of the prediction, the project's one sign convention: (predicted − actual) / actual, positive when the
+     * forecast was too high (pessimistic), negative when it was too low. A fraction; {@link #errorOfPredictionPct()} in
+     * percent. Computed from the two stored losses, so every output of one check prints the same number.
+     */
+    public double errorOfPrediction() {
+        return (predictedLoss - actualLoss) / actualLoss;
+    }
+
+    /** {@link #errorOfPrediction()} in percent: 100·(predicted − actual)/actual. */
+    public double errorOfPredictionPct() {
+        return 100 * errorOfPrediction();
     }
 
     /** Whether this check is an entry of the hash chain (false for checks stored before checks were chained). */

@@ -103,7 +103,8 @@ public final class RegistryReport {
         families.values().forEach(f -> familyNames.add(f.name()));
         boolean severalFamilies = familyNames.size() > 1;
         boolean denseOnly = severalFamilies && familyNames.contains(RunFamily.DENSE);
-        ObservationSet in = registry.observationSet(ladderOrNull, denseOnly ? "dense" : null);
+        // In canonical order, as every command reads runs: the forecasts here are the numbers predict filed.
+        ObservationSet in = registry.observationSet(ladderOrNull, denseOnly ? "dense" : null).canonicalOrder();
         List<Observation> obs = in.observations();
         BudgetGrouping grouping = BudgetGrouping.byLabel(obs);
         String fitsNote = fitsNote(familyNames, denseOnly, obs.size());
@@ -425,8 +426,8 @@ public final class RegistryReport {
             verdict += "; " + checks.size() + " checks: " + String.join(" → ", checks.stream().map(k -> String.format(Locale.ROOT,
                     "%s %.4f", shortVerdict(k), k.actualLoss())).toList());
         }
-        // Signed, so the page says whether the law was optimistic; its magnitude is the registry's relative error.
-        double errPct = 100 * (p.predictedLoss() - c.actualLoss()) / c.actualLoss();
+        // The error of the prediction as every output signs it: negative when the law was optimistic.
+        double errPct = c.errorOfPredictionPct();
         return new LedgerRow(String.valueOf(p.id()), target, p.compute(), p.predictedLoss(), interval, p.method(),
                 String.valueOf(p.fitId()), p.entryHash(), verdict, c.actualLoss(), errPct);
     }

@@ -132,7 +132,7 @@ public final class ReportWriter {
             if (l.checked()) {
                 boolean inside = l.interval() == null || l.interval().contains(l.actual());
                 out.add(new String[] {inside ? "ok" : "bad", String.format(Locale.ROOT,
-                        "prediction %s (%s): predicted %s %s, actual %s, error %s — %s", l.id(), l.target(),
+                        "prediction %s (%s): predicted %s %s, actual %s, error of the prediction %s — %s", l.id(), l.target(),
                         loss(l.predicted()), interval(l.interval(), true), loss(l.actual()), pct(l.relativeErrorPct()), l.verdict())});
             }
         }
@@ -236,7 +236,7 @@ public final class ReportWriter {
                     pct(l.relativeErrorPct())));
         }
         return new Table(List.of("id", "target", "C (FLOPs)", "predicted", "interval", "method", "fit", "hash (SHA-256)",
-                "verdict", "actual", "error"), rows);
+                "verdict", "actual", "error of the prediction"), rows);
     }
 
     /** The forecaster's panel at one target: each method's own forecast, backtest score and weight. */
@@ -267,7 +267,7 @@ public final class ReportWriter {
                     loss(b.predicted()), loss(b.observed()), pct(b.relativeErrorPct())));
         }
         return new Table(List.of("method", "cut (largest C fitted)", "target C", "ratio", "predicted", "observed",
-                "relative error"), rows);
+                "error of the prediction"), rows);
     }
 
     /**

@@ -67,7 +67,7 @@ final class ReportFixtures {
                 new LedgerRow("1", "dense N=" + ScalelabFormat.sci(t.params()) + " D=" + ScalelabFormat.sci(t.tokens()), 1e22,
                         t.loss(), new Interval(t.loss() - 0.02, t.loss() + 0.02), "vpnls", "3",
                         "4be1f0c3a1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6", "inside interval", t.loss() + 0.008,
-                        100 * 0.008 / (t.loss() + 0.008)),
+                        100 * (t.loss() - (t.loss() + 0.008)) / (t.loss() + 0.008)),
                 new LedgerRow("2", "target-1e23", 1e23, f.optimalAt(1e23).loss(), null, "vpnls", "3",
                         "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", "pending", Double.NaN, Double.NaN));
         List<BacktestRow> bt = new ArrayList<>();

@@ -49,7 +49,7 @@ class ReportWriterTest {
                 "grids are off-centre", "target-1e22", "4be1f0c3a1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6",
                 "inside interval", "pending", "mean |error|", "loss-free bias", "124 runs",
                 "N* ∝ C^0.525, D* ∝ C^0.475", "target-1e22 at C = 1e22: N* = 9.8e9, D* = 1.7e11 (17.3 tokens per parameter)",
-                "predicted 2.1480 [2.1280, 2.1680], actual 2.1560, error +0.37% — inside interval")) {
+                "predicted 2.1480 [2.1280, 2.1680], actual 2.1560, error of the prediction -0.37% — inside interval")) {
             assertTrue(html.contains(Html.esc(s)), "HTML lacks " + s);
         }
 

@@ -13,13 +13,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import scalelab.fitting.ComputeOptimal;
 import scalelab.fitting.FitResult;
+import scalelab.registry.FitRecord;
+import scalelab.registry.Registry;
 import scalelab.registry.io.FitJson;
 
-/** {@code scalelab allocate --fit FIT.json --compute C}: compute-optimal N*, D*, L* from a saved fit. */
+/** {@code scalelab allocate --compute C}: compute-optimal N*, D*, L* from a stored fit or a saved fit file. */
 @Command(name = "allocate", mixinStandardHelpOptions = true,
-        description = "Compute-optimal parameters, tokens and loss at a compute budget, from `scalelab fit --format json` output.")
+        description = {"Compute-optimal parameters, tokens and loss at a compute budget, from a fit: --fit ID (a fit stored",
+                "in the registry, as `predict --fit`), --ladder NAME (that ladder's latest stored fit) or --fit-file FIT.json",
+                "(`scalelab fit --format json` output)."})
 public final class AllocateCommand implements Callable<Integer> {
-    @Option(names = "--fit", required = true, paramLabel = "FIT.json", description = "a fit written by `scalelab fit --format json`")
+    @Option(names = "--fit", paramLabel = "ID", description = "a fit stored in the registry (`fit --from-db --save`), by id")
+    String fitId;
+
+    @Option(names = "--ladder", paramLabel = "NAME", description = "the latest stored fit of this ladder")
+    String ladder;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "with --fit or --ladder: database file (default: $SCALELAB_DB, else ./scalelab.duckdb)")
+    String db;
+
+    @Option(names = "--fit-file", paramLabel = "FIT.json", description = "a fit written by `scalelab fit --format json`")
     Path fitFile;
 
     @Option(names = "--compute", required = true, paramLabel = "C", description = "training compute in FLOPs (C = 6·N·D)")
@@ -35,6 +48,43 @@ public final class AllocateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The fit named by exactly one of --fit ID, --ladder NAME, --fit-file FILE. */
+    private FitResult fit() {
+        int given = (fitId != null ? 1 : 0) + (ladder != null ? 1 : 0) + (fitFile != null ? 1 : 0);
+        if (given != 1) {
+            throw new IllegalArgumentException("give one fit: --fit ID (stored in the registry), --ladder NAME (its latest"
+                    + " stored fit) or --fit-file FIT.json");
+        }
+        if (fitFile != null) {
+            if (db != null) {
+                throw new IllegalArgumentException("--db goes with --fit ID or --ladder NAME, not --fit-file");
+            }
+            return FitJson.read(fitFile);
+        }
+        long id = 0;
+        if (fitId != null) {
+            try {
+                id = Long.parseLong(fitId.trim());
+            } catch (NumberFormatException e) {
+                // --fit meant a JSON file here before the flags were unified (issue 16): say what it means now.
+                throw new IllegalArgumentException("--fit takes a stored fit's id, as in `predict --fit ID`, got '" + fitId
+                        + "'; for a file written by `fit --format json` use --fit-file " + fitId);
+            }
+        }
+        Path file = Registry.resolvePath(db);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no registry database at " + file.toAbsolutePath().normalize() + " (give --db FILE)");
+        }
+        try (Registry r = Registry.open(file)) {
+            long wanted = id;
+            FitRecord record = fitId != null
+                    ? r.fit(wanted).orElseThrow(() -> new IllegalArgumentException("no fit with id " + wanted + " in " + r.file()))
+                    : r.latestFit(ladder).orElseThrow(() -> new IllegalArgumentException("no stored fit for ladder " + ladder
+                    + " in " + r.file() + ": run `scalelab fit --from-db --ladder " + ladder + " --save` first"));
+            return FitJson.parse(record.resultJson(), null);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Formats.check(format);
@@ -44,7 +94,7 @@ public final class AllocateCommand implements Callable<Integer> {
         if (params != null && !(params > 0 && Double.isFinite(params))) {
             throw new IllegalArgumentException("--params must be a finite positive number, got " + params);
         }
-        FitResult fit = FitJson.read(fitFile);
+        FitResult fit = fit();
         ComputeOptimal opt = fit.optimalAt(compute);
         Double atParamsTokens = params == null ? null : compute / (6 * params);
         Double atParamsLoss = params == null ? null : fit.predictLoss(params, atParamsTokens);

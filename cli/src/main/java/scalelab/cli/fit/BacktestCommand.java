@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import scalelab.cli.Progress;
 import scalelab.fitting.forecast.ForecastBenchmark;
 import scalelab.fitting.forecast.ForecastMethod;
 import scalelab.fitting.forecast.Forecaster;
@@ -27,25 +28,39 @@ import scalelab.fitting.forecast.RollingBacktest;
 /** {@code scalelab backtest FILE.csv}: rolling-origin errors of the default forecaster (or of panel methods). */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
         description = "Fit on the budgets up to each cut and forecast held-out larger budgets' compute-optimal loss (or, "
-                + "with --target runs, every larger run at its own N and D); report each error against what was observed "
+                + "with --held-out runs, every larger run at its own N and D); report each error against what was observed "
                 + "and whether the forecaster's interval covered it.")
 public final class BacktestCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE.csv")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.csv", description = "runs file (or --ladder NAME)")
     Path file;
 
+    @Option(names = "--ladder", paramLabel = "NAME", description = "a ladder's finished runs from the registry instead of a file")
+    String ladder;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "with --ladder: database file (default: $SCALELAB_DB, else ./scalelab.duckdb)")
+    String db;
+
     @Option(names = "--method", paramLabel = "M", defaultValue = "forecaster",
-            description = "forecaster (the default: backtest-selected, with intervals), a panel method (vpnls-mse, vpnls-huber, "
+            description = "forecaster (the default: backtest-selected, with intervals), a panel method (vpnls (= vpnls-mse), vpnls-huber, "
                     + "vpnls-near2, vpnls-near3, approach3, approach2, asymptote-fitted, asymptote-pinned), a comma list, or "
                     + "all (the forecaster and its panel; approach3, ~100× slower, only by name)")
     String method;
 
-    @Option(names = "--target", defaultValue = "top",
+    // `--target` is a target run elsewhere (forecast, predict): here it is which budgets are held out. No picocli
+    // defaultValue: it would be applied after the hidden alias below and undo it.
+    @Option(names = "--held-out", paramLabel = "top|next|all|runs",
             description = "held out per cut: top (the largest budget), next (the next one up), all (every larger budget), "
-                    + "or runs (every run of a larger model size, at its own N and D) (default: ${DEFAULT-VALUE})")
-    String target;
+                    + "or runs (every run of a larger model size, at its own N and D) (default: top)")
+    String target = "top";
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--target", hidden = true, paramLabel = "top|next|all|runs")
+    void legacyTarget(String mode) {
+        target = mode;
+    }
 
     @Option(names = "--min-budgets", defaultValue = "2",
-            description = "fewest budgets (--target runs: model sizes) a cut fits on (default: ${DEFAULT-VALUE})")
+            description = "fewest budgets (--held-out runs: model sizes) a cut fits on (default: ${DEFAULT-VALUE})")
     int minBudgets;
 
     @Option(names = "--max-budget", paramLabel = "C", description = "ignore runs above C FLOPs")
@@ -71,7 +86,7 @@ public final class BacktestCommand implements Callable<Integer> {
             case "next" -> RollingBacktest.Mode.NEXT;
             case "all" -> RollingBacktest.Mode.ALL;
             case "runs" -> RollingBacktest.Mode.RUNS;
-            default -> throw new IllegalArgumentException("--target must be top, next, all or runs, got '" + target + "'");
+            default -> throw new IllegalArgumentException("--held-out must be top, next, all or runs, got '" + target + "'");
         };
         if (minBudgets < 1) {
             throw new IllegalArgumentException("--min-budgets must be at least 1");
@@ -84,28 +99,38 @@ public final class BacktestCommand implements Callable<Integer> {
                 PanelMethods.defaultPanel(forecaster.asymptote, false).forEach(m -> wanted.add(m.name()));
             } else if (name.equals("forecaster")) {
                 wanted.add(name);
+            } else if (name.equals("vpnls")) {
+                wanted.add("vpnls-mse"); // as `fit --method vpnls` means: least squares
             } else {
                 wanted.add(PanelMethods.byName(name, forecaster.asymptote).name()); // refuses unknown names
             }
         }
-        FitInputs in = FitInputs.load(file, maxBudget, where);
-        Ladder ladder = new Ladder(in.observations(), in.grouping());
-        String name = file.getFileName().toString();
+        FitInputs in = FitInputs.fileOrLadder(file, ladder, db, maxBudget, where);
+        Ladder runs = new Ladder(in.observations(), in.grouping());
+        String name = file != null ? file.getFileName().toString() : "ladder " + (ladder == null ? "" : ladder);
         List<ForecastBenchmark.Row> rows = new ArrayList<>();
-        if (wanted.contains("forecaster")) {
-            // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
-            Forecaster.Options options = forecaster.options();
-            in.located(() -> ForecastBenchmark.run(name, ladder, options, minBudgets, mode)).stream()
-                    .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
-        }
-        List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))
-                .map(w -> PanelMethods.byName(w, forecaster.asymptote)).toList();
-        if (!methods.isEmpty()) {
-            for (RollingBacktest.Entry e : in.located(() -> RollingBacktest.run(ladder, methods, mode, minBudgets))) {
-                rows.add(new ForecastBenchmark.Row(name, e.method(), e.cutIndex(), e.cut(), e.target(), e.ratio(), e.params(),
-                        e.tokens(), e.predicted(), e.observed(), Double.NaN, Double.NaN, Double.NaN, false, e.note()));
+        Progress progress = new Progress(spec.commandLine().getErr(), "backtest");
+        try {
+            if (wanted.contains("forecaster")) {
+                // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
+                progress.step("the forecaster at every cut (nested backtests)");
+                Forecaster.Options options = forecaster.options();
+                in.located(() -> ForecastBenchmark.run(name, runs, options, minBudgets, mode)).stream()
+                        .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
             }
+            List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))
+                    .map(w -> PanelMethods.byName(w, forecaster.asymptote)).toList();
+            if (!methods.isEmpty()) {
+                progress.step(methods.size() + " panel method" + (methods.size() == 1 ? "" : "s") + " at every cut");
+                for (RollingBacktest.Entry e : in.located(() -> RollingBacktest.run(runs, methods, mode, minBudgets))) {
+                    rows.add(new ForecastBenchmark.Row(name, e.method(), e.cutIndex(), e.cut(), e.target(), e.ratio(), e.params(),
+                            e.tokens(), e.predicted(), e.observed(), Double.NaN, Double.NaN, Double.NaN, false, e.note()));
+                }
+            }
+        } finally {
+            progress.close();
         }
+        progress.done();
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -122,7 +147,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 }
                 num(o, "predicted", r.predicted());
                 o.put("observed", r.observed());
-                num(o, "relative_error_pct", r.relativeErrorPct());
+                num(o, "error_of_prediction_pct", r.relativeErrorPct()); // 100·(predicted − observed)/observed, as everywhere
                 num(o, "lo", r.lo());
                 num(o, "hi", r.hi());
                 num(o, "level", r.level());
@@ -140,7 +165,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 out.println(in.grouping().describe());
             }
             out.printf(Locale.ROOT, "%-17s %10s %10s %8s %9s %9s %8s %19s  %s%n", "method", "cut", "target", "ratio",
-                    "predicted", "observed", "error %", "interval", "note");
+                    "predicted", "observed", "error %", "interval", "note"); // the error of the prediction, in percent
             for (ForecastBenchmark.Row r : rows) {
                 String interval = r.hasInterval() ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", r.lo(), r.hi(),
                         r.covered() ? " " : "!") : "";
@@ -158,7 +183,7 @@ public final class BacktestCommand implements Callable<Integer> {
                         Formats.num(s.maxAbsPct()), Double.isNaN(s.coverage()) ? "" : String.format(Locale.ROOT, "%.0f%% of %.0f%%",
                                 100 * s.coverage(), 100 * forecaster.level));
             }
-            out.println("(error = 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
+            out.println("(error % = the error of the prediction, 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
                     + "observation outside the interval)");
         }
         out.flush();

@@ -30,8 +30,14 @@ public final class BenchFitCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "timed repeats per figure after a warm-up (median reported)")
     int repeats;
 
-    @Option(names = "--samples", defaultValue = "1000", description = "bootstrap refits (default: ${DEFAULT-VALUE})")
-    int samples;
+    @Option(names = "--bootstrap-samples", paramLabel = "N", description = "bootstrap refits (default: 1000)")
+    int samples = 1000;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--samples", hidden = true, paramLabel = "N")
+    void legacySamples(int n) {
+        samples = n;
+    }
 
     @Spec
     CommandSpec spec;

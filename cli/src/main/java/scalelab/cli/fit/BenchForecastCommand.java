@@ -40,8 +40,14 @@ public final class BenchForecastCommand implements Callable<Integer> {
     @Option(names = "--min-budgets", defaultValue = "3", description = "fewest budgets a cut fits on (default: ${DEFAULT-VALUE})")
     int minBudgets;
 
-    @Option(names = "--bootstrap", defaultValue = "100", description = "bootstrap refits per forecast (default: ${DEFAULT-VALUE})")
-    int bootstrap;
+    @Option(names = "--bootstrap-samples", paramLabel = "N", description = "bootstrap refits per forecast (default: 100)")
+    int bootstrap = 100;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--bootstrap", hidden = true, paramLabel = "N")
+    void legacyBootstrap(int n) {
+        bootstrap = n;
+    }
 
     @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
     double level;

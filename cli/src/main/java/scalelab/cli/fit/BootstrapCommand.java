@@ -15,15 +15,28 @@ import scalelab.fitting.FitMethod;
 import scalelab.fitting.FitResult;
 import scalelab.registry.io.FitJson;
 
-/** {@code scalelab bootstrap FILE.csv --samples 1000}: percentile intervals by refitting resampled data. */
+/** {@code scalelab bootstrap FILE.csv --bootstrap-samples 1000}: percentile intervals by refitting resampled data. */
 @Command(name = "bootstrap", mixinStandardHelpOptions = true,
         description = "Resample runs (or whole budgets), refit, and print percentile intervals of every parameter, N*, D* and L*.")
 public final class BootstrapCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE.csv")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.csv", description = "runs file (or --ladder NAME)")
     Path file;
 
-    @Option(names = "--samples", defaultValue = "1000", description = "bootstrap replicates (default: ${DEFAULT-VALUE})")
-    int samples;
+    @Option(names = "--ladder", paramLabel = "NAME", description = "a ladder's finished runs from the registry instead of a file")
+    String ladder;
+
+    @Option(names = "--db", paramLabel = "FILE", description = "with --ladder: database file (default: $SCALELAB_DB, else ./scalelab.duckdb)")
+    String db;
+
+    // No picocli defaultValue: it would be applied after the hidden alias below and undo it.
+    @Option(names = "--bootstrap-samples", paramLabel = "N", description = "bootstrap replicates (default: 1000)")
+    int samples = 1000;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--samples", hidden = true, paramLabel = "N")
+    void legacySamples(int n) {
+        samples = n;
+    }
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -31,7 +44,7 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--resample", defaultValue = "runs", description = "runs or budgets (default: ${DEFAULT-VALUE})")
     String resample;
 
-    @Option(names = "--method", defaultValue = "vpnls", description = "vpnls, approach3 or approach2 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "vpnls", description = FitOptions.METHODS + " (default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--compute", paramLabel = "C",
@@ -56,16 +69,16 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Formats.check(format);
-        FitMethod m = FitMethod.parse(method);
+        FitMethod m = options.method(method);
         Bootstrap.Resample mode = switch (resample.toLowerCase(Locale.ROOT)) {
             case "runs" -> Bootstrap.Resample.RUNS;
             case "budgets" -> Bootstrap.Resample.BUDGETS;
             default -> throw new IllegalArgumentException("--resample must be runs or budgets, got '" + resample + "'");
         };
         if (samples < 1) {
-            throw new IllegalArgumentException("--samples must be at least 1");
+            throw new IllegalArgumentException("--bootstrap-samples must be at least 1");
         }
-        FitInputs in = FitInputs.load(file, maxBudget);
+        FitInputs in = FitInputs.fileOrLadder(file, ladder, db, maxBudget, null);
         var vp = options.vpnls();
         var a3 = options.approach3();
         FitResult point = in.located(() -> m.fit(in.observations(), in.grouping(), vp, a3));
@@ -79,7 +92,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                 obs -> m.fit(obs, scalelab.fitting.BudgetGrouping.byLabel(obs), replicateVp, a3), m.cliName(), mode,
                 samples, seed, target, level);
         if (r.allFailed()) {
-            throw new IllegalArgumentException(file + ": every one of the " + samples + " bootstrap replicates failed to refit"
+            throw new IllegalArgumentException(in.file() + ": every one of the " + samples + " bootstrap replicates failed to refit"
                     + " (first: " + r.firstFailure() + ")");
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -92,7 +105,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                     m.cliName(), samples, resample, seed, 100 * level);
             out.printf(Locale.ROOT, "failed     %d of %d replicates%s%n", r.failures(), samples,
                     r.firstFailure() == null ? "" : " (first: " + r.firstFailure() + ")");
-            out.printf(Locale.ROOT, "bound hit  %d of the %d kept (exponent on the box edge or a coefficient clamped)%n",
+            out.printf(Locale.ROOT, "not clean  %d of the %d kept (exponent on the box edge, a coefficient clamped, or UNRELIABLE)%n",
                     r.unconverged(), samples - r.failures());
             out.printf(Locale.ROOT, "target     C = %.4e FLOPs (N*, D*, L* below)%n", target);
             out.printf(Locale.ROOT, "%-11s %14s %14s %14s%n", "quantity", "low", "median", "high");

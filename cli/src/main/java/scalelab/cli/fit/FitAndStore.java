@@ -71,7 +71,8 @@ public final class FitAndStore {
         ObservationSet all = registry.observationSet(ladder);
         ObservationSet dense = registry.observationSet(ladder, "dense");
         boolean mixed = !dense.observations().isEmpty() && dense.observations().size() < all.observations().size();
-        ObservationSet in = mixed ? dense : all;
+        // Canonical order: the same numbers as a fit of the same runs read from a file.
+        ObservationSet in = (mixed ? dense : all).canonicalOrder();
         int moeLeftOut = all.observations().size() - in.observations().size();
         if (in.observations().isEmpty()) {
             throw new IllegalArgumentException("no finished runs" + (ladder == null ? "" : " in ladder " + ladder) + " of "

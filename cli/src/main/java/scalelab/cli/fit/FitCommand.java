@@ -45,7 +45,7 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "with --save: bootstrap seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--method", defaultValue = "vpnls", description = "vpnls, approach3 or approach2 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "vpnls", description = FitOptions.METHODS + " (default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--max-budget", paramLabel = "C", description = "use only runs whose budget is at most C FLOPs")
@@ -66,7 +66,7 @@ public final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FitMethod m = FitMethod.parse(method);
+        FitMethod m = options.method(method);
         Formats.check(format);
         if (fromDb) {
             return fitFromRegistry(m);
@@ -119,7 +119,16 @@ public final class FitCommand implements Callable<Integer> {
         try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db),
                 save ? Registry.Access.READ_WRITE : Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
             String ladder = scalelab.cli.registry.LadderChoice.require(registry, this.ladder, "fit --from-db");
-            FitAndStore.Outcome o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
+            FitAndStore.Outcome o;
+            // 1000 bootstrap refits take seconds: say so on standard error once it takes more than 2 s.
+            scalelab.cli.Progress progress = new scalelab.cli.Progress(spec.commandLine().getErr(), "fit");
+            try {
+                progress.step(samples > 0 ? "fitting and " + samples + " bootstrap refits" : "fitting");
+                o = FitAndStore.fit(registry, ladder, m, options.vpnls(), options.approach3(), samples, seed, save);
+            } finally {
+                progress.close();
+            }
+            progress.done();
             if (format.equals("json")) {
                 var json = FitJson.toJson(o.fit());
                 json.put("moe_runs_left_out", o.moeRunsLeftOut());

@@ -58,9 +58,63 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
             throw new InputFormatException(file, 0, null, where != null ? "no runs with " + where
                     : String.format(Locale.ROOT, "no runs at or below --max-budget %.3e", maxBudget));
         }
+        // The registry's order too, so a file and its import fit and forecast to the same numbers (issue 16).
+        rows.sort((a, b) -> Observation.CANONICAL_ORDER.compare(a.observation(), b.observation()));
         RunTable kept = new RunTable(table.source(), rows, table.budgetColumn(), table.contentSha256());
         boolean byLabel = "budget".equals(table.budgetColumn());
         return new FitInputs(file, List.copyOf(rows), kept.observations(), kept.budgetGrouping(), !byLabel);
+    }
+
+    /**
+     * A ladder's finished runs from the registry, as {@code forecast --ladder} reads them: the dense family of a mixed
+     * ladder (else every run), in canonical order, grouped by budget. A database that does not exist is named, not
+     * created. Rows carry line 0 and the run's id as name (a fitter's complaint names the run).
+     */
+    static FitInputs fromRegistry(String dbOption, String ladder, Double maxBudget) {
+        Path db = scalelab.registry.Registry.resolvePath(dbOption);
+        if (!java.nio.file.Files.isRegularFile(db)) {
+            throw new IllegalArgumentException("no registry database at " + db.toAbsolutePath().normalize()
+                    + " (give --db FILE, or a runs file instead of --ladder)");
+        }
+        scalelab.registry.ObservationSet set;
+        try (scalelab.registry.Registry registry = scalelab.registry.Registry.open(db)) {
+            String name = scalelab.cli.registry.LadderChoice.require(registry, ladder, "--ladder");
+            scalelab.registry.ObservationSet dense = registry.observationSet(name, "dense");
+            set = (dense.observations().isEmpty() ? registry.observationSet(name) : dense).canonicalOrder();
+            if (set.observations().isEmpty()) {
+                throw new IllegalArgumentException("no finished runs in ladder " + name + " of " + registry.file()
+                        + " (known ladders: " + String.join(", ", registry.ladders()) + ")");
+            }
+        }
+        List<RunTable.Row> rows = new ArrayList<>();
+        for (int i = 0; i < set.observations().size(); i++) {
+            Observation o = set.observations().get(i);
+            if (maxBudget == null || o.flops() <= maxBudget * (1 + 1e-9)) {
+                rows.add(new RunTable.Row(0, o, "run " + set.runIds().get(i), java.util.Map.of()));
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "no runs of ladder %s at or below --max-budget %.3e", ladder, maxBudget));
+        }
+        List<Observation> obs = rows.stream().map(RunTable.Row::observation).toList();
+        return new FitInputs(db, List.copyOf(rows), obs, BudgetGrouping.byLabel(obs), false);
+    }
+
+    /** The runs a command names: FILE, or --ladder NAME [--db FILE] from the registry; exactly one of the two. */
+    static FitInputs fileOrLadder(Path file, String ladder, String db, Double maxBudget, String where) {
+        if (file != null && (ladder != null || db != null)) {
+            throw new IllegalArgumentException("give either FILE.csv or --ladder NAME [--db FILE], not both");
+        }
+        if (file != null) {
+            return load(file, maxBudget, where);
+        }
+        if (ladder == null && db == null) {
+            throw new IllegalArgumentException("give a runs file (FILE.csv) or --ladder NAME [--db FILE]");
+        }
+        if (where != null) {
+            throw new IllegalArgumentException("--where applies to files only");
+        }
+        return fromRegistry(db, ladder, maxBudget);
     }
 
     /** The same inputs without the k runs of highest loss (Epoch's outlier protocol for Approach 3). */
@@ -88,7 +142,11 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
         try {
             return fit.get();
         } catch (FitInputException e) {
-            int line = e.observationIndex() >= 0 && e.observationIndex() < rows.size() ? rows.get(e.observationIndex()).line() : 0;
+            int i = e.observationIndex();
+            if (i >= 0 && i < rows.size() && rows.get(i).line() == 0 && rows.get(i).name() != null) {
+                throw new IllegalArgumentException(file + ": " + rows.get(i).name() + ": " + e.getMessage()); // a registry run
+            }
+            int line = i >= 0 && i < rows.size() ? rows.get(i).line() : 0;
             throw new InputFormatException(file, line, null, e.getMessage());
         }
     }

@@ -3,6 +3,7 @@ package scalelab.cli.fit;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 import scalelab.fitting.Approach3;
+import scalelab.fitting.FitMethod;
 import scalelab.fitting.LossObjective;
 import scalelab.fitting.Units;
 import scalelab.fitting.Vpnls;
@@ -10,9 +11,23 @@ import scalelab.registry.io.Decimals;
 
 /** Options shared by fit, bootstrap and backtest (picocli mixin). */
 final class FitOptions {
-    @Option(names = "--loss", defaultValue = "mse",
-            description = "VPNLS objective: mse (project default, chosen by backtests) or huber (default: ${DEFAULT-VALUE})")
-    String loss;
+    String loss = "mse";
+    boolean lossGiven;
+
+    // `--loss X` is a measured loss in `check`: the fit's objective is --objective (--loss kept hidden for scripts).
+    @Option(names = {"--objective"}, paramLabel = "mse|huber",
+            description = "VPNLS objective: mse, least squares (the sum of squared residuals; project default, chosen by"
+                    + " backtests) or huber (default: mse)")
+    void loss(String value) {
+        loss = value;
+        lossGiven = true;
+    }
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--loss", hidden = true, paramLabel = "mse|huber")
+    void legacyLoss(String value) {
+        loss(value);
+    }
 
     @Option(names = "--delta", defaultValue = "1e-3", description = "Huber threshold (default: ${DEFAULT-VALUE})")
     double delta;
@@ -42,11 +57,47 @@ final class FitOptions {
     @Option(names = "--tokens-scale", defaultValue = "1e9", description = "VPNLS normalisation: D is fitted as D / this (default: ${DEFAULT-VALUE})")
     double tokensScale;
 
+    /** The fit methods by name, the same in fit, bootstrap and backtest. */
+    static final String METHODS = "vpnls (least squares, = vpnls-mse), vpnls-huber (= vpnls --objective huber), approach3 or approach2";
+
+    /**
+     * The fit method {@code name} names: vpnls, approach3, approach2, or the panel's spellings vpnls-mse and
+     * vpnls-huber (which also set the VPNLS objective, so `fit --method vpnls-huber` fits what `backtest --method
+     * vpnls-huber` backtests).
+     */
+    FitMethod method(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        switch (n) {
+            case "vpnls-mse" -> {
+                requireLoss("mse", name);
+                return FitMethod.VPNLS;
+            }
+            case "vpnls-huber" -> {
+                requireLoss("huber", name);
+                return FitMethod.VPNLS;
+            }
+            default -> {
+                try {
+                    return FitMethod.parse(n);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("unknown fit method '" + name + "' (expected " + METHODS + ")");
+                }
+            }
+        }
+    }
+
+    private void requireLoss(String wanted, String method) {
+        if (lossGiven && !loss.equalsIgnoreCase(wanted)) {
+            throw new IllegalArgumentException("--method " + method + " fits " + wanted + "; it contradicts --objective " + loss);
+        }
+        loss = wanted;
+    }
+
     LossObjective objective() {
         return switch (loss.toLowerCase(Locale.ROOT)) {
             case "mse" -> LossObjective.MSE;
             case "huber" -> LossObjective.huber(delta);
-            default -> throw new IllegalArgumentException("--loss must be mse or huber, got '" + loss + "'");
+            default -> throw new IllegalArgumentException("--objective must be mse or huber, got '" + loss + "'");
         };
     }
 

@@ -15,7 +15,7 @@ final class FitText {
         String status = f.status().name().toLowerCase(Locale.ROOT);
         out.printf(Locale.ROOT, "status     %s%n", f.message().equals(status) ? status : status + ": " + f.message());
         out.printf(Locale.ROOT, "runs       %d (sha256 %s)%n", f.n(), f.inputSha256());
-        out.printf(Locale.ROOT, "objective  %.6g%n", f.objectiveValue());
+        out.printf(Locale.ROOT, "objective  %.6g (%s over %d runs)%n", f.objectiveValue(), f.objectiveName(), f.n());
         if (f.hasSurface()) {
             LossSurface s = f.surface(), u = f.surfaceInFitUnits();
             out.printf(Locale.ROOT, "surface    L = E + A·N^-α + B·D^-β%n");

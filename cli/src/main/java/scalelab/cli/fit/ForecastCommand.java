@@ -152,7 +152,7 @@ public final class ForecastCommand implements Callable<Integer> {
     /** A registry ladder's finished dense runs, grouped by their budgets. */
     public static Ladder registryLadder(Registry registry, String ladder) {
         ObservationSet dense = registry.observationSet(ladder, "dense");
-        ObservationSet in = dense.observations().isEmpty() ? registry.observationSet(ladder) : dense;
+        ObservationSet in = (dense.observations().isEmpty() ? registry.observationSet(ladder) : dense).canonicalOrder();
         if (in.observations().isEmpty()) {
             throw new IllegalArgumentException("no finished runs in ladder " + ladder + " of " + registry.file()
                     + " (known ladders: " + String.join(", ", registry.ladders()) + ")");

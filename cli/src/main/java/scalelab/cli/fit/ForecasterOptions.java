@@ -8,9 +8,16 @@ public final class ForecasterOptions {
     @Option(names = "--level", defaultValue = "0.9", description = "the forecaster's interval level (default: ${DEFAULT-VALUE})")
     double level;
 
-    @Option(names = "--bootstrap", defaultValue = "100",
-            description = "the forecaster's bootstrap refits, for the interval's noise term (default: ${DEFAULT-VALUE})")
-    int bootstrap;
+    // No picocli defaultValue: it would be applied after the hidden alias below and undo it.
+    @Option(names = "--bootstrap-samples", paramLabel = "N",
+            description = "the forecaster's bootstrap refits, for the interval's noise term (default: 100)")
+    int bootstrap = 100;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--bootstrap", hidden = true, paramLabel = "N")
+    void legacyBootstrap(int n) {
+        bootstrap = n;
+    }
 
     @Option(names = "--seed", defaultValue = "1", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
     long seed;

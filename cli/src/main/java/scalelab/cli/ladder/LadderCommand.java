@@ -239,11 +239,16 @@ public final class LadderCommand implements Runnable {
                 + "(default: $SCALELAB_DB, else ./scalelab.duckdb)")
         String db;
 
+        @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+                description = "text, or json: the counts, the failed runs and `ladder status --format json` (default: ${DEFAULT-VALUE})")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws java.io.IOException {
+            boolean json = scalelab.cli.JsonOutput.requested(format);
             LadderSpec ladder = LadderSpecReader.read(file);
             // every run would fail on a missing corpus: say so once, before any attempt is started or counted
             try {
@@ -265,6 +270,19 @@ public final class LadderCommand implements Runnable {
             LadderResultSink sink = new RegistryResultSink(Registry.resolvePath(db), ladder.name(), Files.readString(file), wd);
             LadderRunner runner = new LadderRunner(new LadderPlanner(ThroughputModel.load()), exec, sink, progress);
             LadderRunner.Summary s = runner.run(ladder, wd, new LadderRunner.Options(parallel, retries, adaptive), new VpnlsNStarPredictor());
+            if (json) {
+                var o = scalelab.cli.JsonOutput.object();
+                o.put("ladder", ladder.name());
+                o.put("total", s.total());
+                o.put("finished", s.finished());
+                o.put("already_finished", s.alreadyFinished());
+                o.put("failed", s.failed());
+                s.failedRuns().forEach(o.putArray("failed_runs")::add);
+                o.put("work_dir", wd.path().toString());
+                o.set("status", LadderStatusJson.of(ladder.name(), LadderStatus.read(wd)));
+                scalelab.cli.JsonOutput.print(spec.commandLine().getOut(), o);
+                return s.failed() == 0 ? 0 : 1;
+            }
             spec.commandLine().getOut().printf(Locale.ROOT, "ladder %s: %d/%d finished (%d already before), %d failed%s; work dir %s%n",
                     ladder.name(), s.finished(), s.total(), s.alreadyFinished(), s.failed(),
                     s.failedRuns().isEmpty() ? "" : " " + s.failedRuns(), wd.path());
@@ -297,17 +315,26 @@ public final class LadderCommand implements Runnable {
         @Option(names = "--workdir", defaultValue = DEFAULT_WORKDIR, description = "ladder work directory (default ${DEFAULT-VALUE})")
         Path workdir;
 
+        @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+                description = "text, or json: counts, entries and budgets (default: ${DEFAULT-VALUE})")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            boolean json = scalelab.cli.JsonOutput.requested(format);
             LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), name);
             List<LadderStatus.Entry> entries = LadderStatus.read(wd);
             if (entries.isEmpty()) {
                 throw new IllegalArgumentException("no runs of ladder '" + name + "' under " + wd.path() + " (wrong --workdir or name?)");
             }
             var out = spec.commandLine().getOut();
+            if (json) {
+                scalelab.cli.JsonOutput.print(out, LadderStatusJson.of(name, entries));
+                return 0;
+            }
             Map<RunState, Integer> counts = LadderStatus.counts(entries);
             out.printf("ladder %s: %d runs: %s%n", name, entries.size(), counts);
             out.printf(Locale.ROOT, "%-11s %-9s %5s %10s %11s %6s %8s %10s  %s%n", "state", "budget", "width", "N_active", "D", "steps", "attempts", "loss", "run");

@@ -269,10 +269,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             List<PredictionCheck> earlier = registry.checks(prediction.id()).stream().filter(c -> run.id().equals(c.runId())).toList();
             PredictionCheck check = earlier.isEmpty() ? registry.checkAgainstRun(prediction.id(), run.id()) : earlier.get(earlier.size() - 1);
             var files = ReportWriter.write(RegistryReport.load(registry, ladder.name()), reportDir);
-            // signed like the report and the backtests: (predicted − actual) / actual, negative = the law was optimistic
-            out().printf(Locale.ROOT, "predicted %.4f %s, actual %.4f nats/token: error %+.2f%% (%s)%n", check.predictedLoss(),
-                    interval(prediction), check.actualLoss(),
-                    100 * (check.predictedLoss() - check.actualLoss()) / check.actualLoss(), check.verdict());
+            out().printf(Locale.ROOT, "predicted %.4f %s, actual %.4f nats/token: error of the prediction %+.2f%% (%s)%n",
+                    check.predictedLoss(), interval(prediction), check.actualLoss(), check.errorOfPredictionPct(), check.verdict());
             out().printf(Locale.ROOT, "ladder compute %.4g FLOPs = %.1f%% of the target's %.4g%n", plan.totalFlops(),
                     100 * plan.totalFlops() / targetRun.plannedFlops(), targetRun.plannedFlops());
             out().printf("report: %s (and %s)%n", files.html().toAbsolutePath(), files.markdown().toAbsolutePath());

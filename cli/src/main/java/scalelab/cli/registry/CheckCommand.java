@@ -4,7 +4,10 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
+import scalelab.cli.JsonOutput;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,10 +20,10 @@ import scalelab.registry.io.PlausibleRange;
 
 /** {@code scalelab check}: records actual vs predicted loss for preregistered predictions. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check predictions against actual losses: absolute and relative error, inside the interval, verdict.",
+        description = {"Check predictions against actual losses: the error of the prediction (predicted − actual, in nats/token and %% of actual; positive = too high), inside the interval, verdict.",
                 "Each check is a new signed ledger entry; an earlier check of the same prediction stays.",
                 "  check --prediction ID --run RUN_ID   against a finished run in the registry: its kind, N (N_active),",
-                "                                       D and C must match the target within 1% (--allow-mismatch records",
+                "                                       D and C must match the target within 1%% (--allow-mismatch records",
                 "                                       an exception)",
                 "  check --prediction ID --loss X       against a loss measured elsewhere",
                 "  check --all                          every prediction whose target run (by name or spec hash) has finished"})
@@ -59,6 +62,11 @@ public final class CheckCommand implements Callable<Integer> {
         Double loss;
     }
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: {\"checks\": [each filed entry's fields, typed, with error_of_prediction],"
+                    + " \"not_checked\": [why --all could not check a prediction]} (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -72,11 +80,12 @@ public final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--loss " + mode.one.actual.loss + ": " + problem);
             }
         }
+        boolean json = JsonOutput.requested(format);
         try (Registry r = db.open()) {
             List<PredictionCheck> checks;
             if (mode.all) {
                 checks = r.checkAll();
-                if (checks.isEmpty()) {
+                if (checks.isEmpty() && !json) {
                     out.println("no new checks: no prediction has a finished target run that was not checked yet");
                 }
             } else {
@@ -86,6 +95,19 @@ public final class CheckCommand implements Callable<Integer> {
                 checks = List.of(mode.one.actual.runId != null
                         ? r.checkAgainstRun(mode.one.predictionId, mode.one.actual.runId, mode.one.allowMismatch)
                         : r.checkAgainstLoss(mode.one.predictionId, mode.one.actual.loss));
+            }
+            if (json) {
+                ObjectNode root = JsonOutput.object();
+                ArrayNode arr = root.putArray("checks");
+                for (PredictionCheck c : checks) {
+                    arr.add(json(c, r.prediction(c.predictionId()).orElseThrow()));
+                }
+                ArrayNode left = root.putArray("not_checked");
+                if (mode.all) {
+                    unchecked(r).forEach(left::add);
+                }
+                JsonOutput.print(out, root);
+                return 0;
             }
             for (PredictionCheck c : checks) {
                 Prediction p = r.prediction(c.predictionId()).orElseThrow();
@@ -131,15 +153,25 @@ public final class CheckCommand implements Callable<Integer> {
         return lines;
     }
 
+    /** A filed check as JSON: the entry's hashed fields (typed), then the signed error of the prediction. */
+    static ObjectNode json(PredictionCheck c, Prediction p) {
+        ObjectNode o = scalelab.registry.LedgerExport.entryJson(c);
+        o.put("target_name", p.targetName());
+        o.put("error_of_prediction", c.predictedLoss() - c.actualLoss());
+        o.put("error_of_prediction_pct", c.errorOfPredictionPct());
+        return o;
+    }
+
     static String describe(PredictionCheck c, Prediction p) {
         String interval = p.hasInterval()
                 ? String.format(Locale.ROOT, "%.0f%% interval [%.4f, %.4f] %s", 100 * p.intervalLevel(), p.intervalLow(),
                 p.intervalHigh(), c.insideInterval() ? "contains it" : "misses it")
                 : "no interval";
-        String line = String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error %+.4f (%.2f%%), %s -> %s",
+        // The error of the prediction, signed as everywhere: predicted − actual, positive when the forecast was too high.
+        String line = String.format(Locale.ROOT, "check %d: prediction %d (%s) predicted %.4f, actual %.4f (%s): error of the prediction %+.4f (%+.2f%%), %s -> %s",
                 c.id(), p.id(), p.targetName(), c.predictedLoss(), c.actualLoss(),
-                c.runId() == null ? "given with --loss" : "run " + c.runId(), c.actualLoss() - c.predictedLoss(),
-                100 * c.relativeError(), interval, c.verdict());
+                c.runId() == null ? "given with --loss" : "run " + c.runId(), c.predictedLoss() - c.actualLoss(),
+                c.errorOfPredictionPct(), interval, c.verdict());
         if (!c.chained()) {
             return line;
         }

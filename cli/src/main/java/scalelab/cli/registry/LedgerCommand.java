@@ -42,12 +42,17 @@ public final class LedgerCommand implements Runnable {
         @Option(names = "--public", paramLabel = "FILE", description = "A published `ledger export` (.md or .json) to compare.")
         Path publicCopy;
 
+        @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+                description = "text, or json: intact, trusted, counts, head hash, problems (default: ${DEFAULT-VALUE}).")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            boolean json = scalelab.cli.JsonOutput.requested(format);
             LedgerExport.PublicCopy copy = null;
             if (publicCopy != null) {
                 // Read before opening the database: a file that is not an export is refused, not "matched".
@@ -61,6 +66,9 @@ public final class LedgerCommand implements Runnable {
             }
             try (Registry r = db.openReadOnly()) {
                 LedgerVerification v = r.verifyLedger(copy == null ? Map.of() : copy.publicKeys());
+                if (json) {
+                    return verifyJson(out, r, v, copy);
+                }
                 int exit = 0;
                 if (v.intact()) {
                     out.println("ledger intact: " + v.entries() + " entries (" + (v.entries() - v.checkEntries()) + " predictions, "
@@ -102,6 +110,43 @@ public final class LedgerCommand implements Runnable {
                 out.flush();
                 return exit;
             }
+        }
+
+        /** The verification as one JSON object; the exit code is the text mode's (1 when broken, untrusted or differing). */
+        private int verifyJson(PrintWriter out, Registry r, LedgerVerification v, LedgerExport.PublicCopy copy) {
+            var o = scalelab.cli.JsonOutput.object();
+            o.put("intact", v.intact());
+            o.put("trusted", v.trusted());
+            o.put("entries", v.entries());
+            o.put("predictions", v.entries() - v.checkEntries());
+            o.put("checks", v.checkEntries());
+            o.put("head_hash", v.headHash());
+            if (v.firstBrokenId() == null) {
+                o.putNull("first_broken_entry");
+            } else {
+                o.put("first_broken_entry", v.firstBrokenId());
+            }
+            o.put("problem", v.problem());
+            o.put("unsigned_entries", v.unsignedEntries());
+            o.put("unchained_checks", v.legacyChecks());
+            var untrusted = o.putArray("untrusted_keys");
+            v.untrustedKeys().forEach((fp, author) -> untrusted.addObject().put("fingerprint", fp).put("author", author));
+            o.put("head_record", v.headNote());
+            boolean differs = false;
+            if (copy != null) {
+                List<String> problems = v.intact() ? LedgerExport.compare(copy, r.ledgerEntries())
+                        : List.of("not compared: fix or explain the broken chain first");
+                var pc = o.putObject("public_copy");
+                pc.put("file", publicCopy.toString());
+                pc.put("entries", copy.entries().size());
+                pc.put("matches", problems.isEmpty());
+                problems.forEach(pc.putArray("problems")::add);
+                differs = !problems.isEmpty();
+            } else {
+                o.putNull("public_copy");
+            }
+            scalelab.cli.JsonOutput.print(out, o);
+            return v.intact() && v.trusted() && !differs ? 0 : 1;
         }
     }
 

@@ -9,7 +9,9 @@ import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
+import scalelab.cli.JsonOutput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -75,16 +77,23 @@ public final class PredictCommand implements Callable<Integer> {
                     + " record none (imported without a balance column), all of them (default: ${DEFAULT-VALUE}).")
     String balance;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "200",
-            description = "With --target: bootstrap resamples of the interval (default: ${DEFAULT-VALUE}).")
-    int samples;
+    // No picocli defaultValue: it would be applied after the hidden alias below and undo it.
+    @Option(names = "--bootstrap-samples", paramLabel = "N",
+            description = "With --target: bootstrap resamples of the interval (default: 200).")
+    int samples = 200;
+
+    /** The spelling before the flags were unified (issue 16); kept, hidden, for scripts. */
+    @Option(names = "--samples", hidden = true, paramLabel = "N")
+    void legacySamples(int n) {
+        samples = n;
+    }
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
             description = "With --target: bootstrap seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--allow-unconverged",
-            description = "File even when the fit ended on a grid edge or with a clamped coefficient (the entry records"
+            description = "File even when the fit ended on a grid edge, with a clamped coefficient or UNRELIABLE (the entry records"
                     + " the status). A FAILED fit is always refused.")
     boolean allowUnconverged;
 
@@ -93,7 +102,7 @@ public final class PredictCommand implements Callable<Integer> {
     boolean allowProjection;
 
     @Option(names = "--allow-implausible",
-            description = "File even a target outside the plausibility bounds (tokens per parameter in [0.1, 1e4], C within 5%"
+            description = "File even a target outside the plausibility bounds (tokens per parameter in [0.1, 1e4], C within 5%%"
                     + " of 6·N·D, C at most 1e4× the largest budget fitted); the entry records which and why.")
     boolean allowImplausible;
 
@@ -108,8 +117,27 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print exactly the entry that would be filed, and file nothing.")
     boolean dryRun;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: {\"status\": filed|dry_run|projection, \"message\", \"prediction\": the entry's"
+                    + " fields (typed), \"forecast\"} (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The JSON answer: status, message, the entry (filed, previewed or the projection's draft) and its forecast. */
+    private static ObjectNode json(String status, String message, Prediction entry, Forecast f) {
+        ObjectNode o = JsonOutput.object();
+        o.put("status", status);
+        o.put("message", message);
+        o.set("prediction", LedgerExport.entryJson(entry));
+        if (f != null) {
+            o.set("forecast", ForecastJson.object(JsonOutput.MAPPER, f));
+        } else {
+            o.putNull("forecast");
+        }
+        return o;
+    }
 
     private Predictions.Overrides overrides() {
         return new Predictions.Overrides(allowProjection, allowImplausible, because);
@@ -121,8 +149,9 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--kind must be dense or moe, got " + kind);
         }
         PrintWriter out = spec.commandLine().getOut();
+        boolean json = JsonOutput.requested(format);
         if (target != null) {
-            return predictMoe(out);
+            return predictMoe(out, json);
         }
         try (Registry r = db.open()) {
             FitRecord fit;
@@ -154,6 +183,12 @@ public final class PredictCommand implements Callable<Integer> {
             }
             Predictions.Vetting vetting = Predictions.vet(unvetted, r.dataRange(fit), overrides());
             if (vetting.status() == Predictions.Status.PROJECTION) {
+                if (json) {
+                    // The projection's draft (never filed): its loss is the answer.
+                    JsonOutput.print(out, json("projection", vetting.describe(),
+                            vetting.draft() != null ? vetting.draft() : unvetted, f));
+                    return 0;
+                }
                 out.println(vetting.describe());
                 out.flush();
                 return 0;
@@ -169,7 +204,13 @@ public final class PredictCommand implements Callable<Integer> {
             }
             Prediction draft = vetting.draft();
             if (dryRun) {
-                printDryRun(out, r.previewPrediction(draft));
+                Prediction preview = r.previewPrediction(draft);
+                if (json) {
+                    JsonOutput.print(out, json("dry_run", "nothing filed; this entry would be filed (then hashed and signed)",
+                            preview, f));
+                    return 0;
+                }
+                printDryRun(out, preview);
                 printForecast(out, f);
                 printGate(out, gate);
                 if (gate != null && gate.verdict() == ForecastGate.Verdict.REFUSE && !force) {
@@ -179,6 +220,17 @@ public final class PredictCommand implements Callable<Integer> {
                 return 0;
             }
             Prediction p = r.filePrediction(draft);
+            if (json) {
+                ObjectNode o = json("filed", LedgerExport.summary(p), p, f);
+                o.put("fit_status", fit.status());
+                JsonOutput.print(out, o);
+                if (!"CONVERGED".equals(fit.status())) {
+                    spec.commandLine().getErr().println("warning: fit " + fit.id() + " ended with status " + fit.status()
+                            + " (filed with --allow-unconverged; the entry records it)");
+                    spec.commandLine().getErr().flush();
+                }
+                return 0;
+            }
             out.println("filed prediction " + p.id() + ": " + p.targetName());
             if (!"CONVERGED".equals(fit.status())) {
                 out.println("warning: fit " + fit.id() + " ended with status " + fit.status() + " (filed with --allow-unconverged;"
@@ -229,7 +281,7 @@ public final class PredictCommand implements Callable<Integer> {
         return Forecaster.forecast(runs, t, options);
     }
 
-    private int predictMoe(PrintWriter out) {
+    private int predictMoe(PrintWriter out, boolean json) {
         if (fitId != null || params != null || tokens != null || compute != null || supersedes != null) {
             throw new IllegalArgumentException("--target takes its N_act and D from the target string and fits the ladder's"
                     + " runs itself: drop --fit, --params, --tokens, --compute and --supersedes");
@@ -248,11 +300,27 @@ public final class PredictCommand implements Callable<Integer> {
             try {
                 filed = MoePredictions.file(r, lad, moeTarget, balance, samples, seed, name, allowUnconverged, overrides());
             } catch (Predictions.NotFiled projection) {
+                if (json) {
+                    ObjectNode o = JsonOutput.object();
+                    o.put("status", "projection");
+                    o.put("message", projection.getMessage());
+                    o.putNull("prediction");
+                    o.putNull("forecast");
+                    JsonOutput.print(out, o);
+                    return 0;
+                }
                 out.println(projection.getMessage());
                 out.flush();
                 return 0;
             }
             Prediction p = filed.prediction();
+            if (json) {
+                ObjectNode o = json("filed", LedgerExport.summary(p), p, filed.forecast());
+                o.put("fit_id", filed.fitId());
+                o.put("law", filed.comparison().describe());
+                JsonOutput.print(out, o);
+                return 0;
+            }
             out.println(filed.comparison().describe());
             out.println(filed.moePrediction().describe());
             out.println("filed prediction " + p.id() + ": " + p.targetName() + " (fit " + filed.fitId() + ")");

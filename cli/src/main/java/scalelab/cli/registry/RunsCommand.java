@@ -48,11 +48,16 @@ public final class RunsCommand implements Runnable {
         @Option(names = "--ladder", paramLabel = "NAME", description = "Ladder to file the runs under (default: the file name without extension).")
         String ladder;
 
+        @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+                description = "text, or json: import id, ladder, rows read, runs added and already present (default: ${DEFAULT-VALUE}).")
+        String format;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            boolean json = scalelab.cli.JsonOutput.requested(format);
             // Read and validate the whole file before opening the database: a malformed file touches nothing.
             var table = RunTableReader.read(file);
             table.requireEachRunOnce();
@@ -60,6 +65,20 @@ public final class RunsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Registry r = db.open()) {
                 Registry.ImportResult res = r.importRuns(table, lad);
+                if (json) {
+                    var o = scalelab.cli.JsonOutput.object();
+                    o.put("file", file.toString());
+                    o.put("database", r.file().toString());
+                    o.put("import_id", res.importId());
+                    o.put("ladder", res.ladder());
+                    o.put("content_sha256", res.contentSha256());
+                    o.put("rows_read", res.rowsRead());
+                    o.put("runs_added", res.runsAdded());
+                    o.put("runs_present", res.runsPresent());
+                    o.put("already_imported", res.alreadyImported());
+                    scalelab.cli.JsonOutput.print(out, o);
+                    return 0;
+                }
                 if (res.alreadyImported()) {
                     out.println(file + " was already imported (import " + res.importId() + ", ladder " + res.ladder()
                             + ", same SHA-256 " + res.contentSha256().substring(0, 16) + "…): nothing added");

@@ -48,21 +48,46 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite a report.html or report.md in --out that scalelab did not write.")
     boolean force;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the files written (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        scalelab.cli.JsonOutput.requested(format); // refuse a bad --format before ten seconds of work
         ReportSource source = source();
         Path dir = out != null ? out : Path.of("reports-out", source.name());
         // before the work: a report and its Markdown say "Generated … by scalelab.", a file that does not is the user's
         OutputFile.requireOwnFolder(dir, List.of(ReportWriter.HTML_FILE, ReportWriter.MARKDOWN_FILE), " by scalelab.", force);
-        var input = source.load();
-        if (title != null && !title.isBlank()) {
-            input = input.withTitle(title);
+        ReportWriter.ReportFiles files;
+        // Fits, backtests and charts take ~10 s on a full ladder: say what is running once it takes more than 2 s.
+        scalelab.cli.Progress progress = new scalelab.cli.Progress(spec.commandLine().getErr(), "report");
+        try {
+            progress.step("fitting every method" + (noBacktest ? "" : " and backtesting it over the budgets"));
+            var input = source.load();
+            if (title != null && !title.isBlank()) {
+                input = input.withTitle(title);
+            }
+            progress.step("drawing the charts and writing " + dir);
+            files = ReportWriter.write(input, dir);
+        } finally {
+            progress.close();
         }
-        ReportWriter.ReportFiles files = ReportWriter.write(input, dir);
+        progress.done();
         var w = spec.commandLine().getOut();
+        if (scalelab.cli.JsonOutput.requested(format)) {
+            var o = scalelab.cli.JsonOutput.object();
+            o.put("html", files.html().toAbsolutePath().normalize().toString());
+            o.put("markdown", files.markdown().toAbsolutePath().normalize().toString());
+            var figs = o.putArray("figures");
+            files.figures().forEach(f -> figs.addObject().put("name", f.name())
+                    .put("png", f.png().toAbsolutePath().normalize().toString()));
+            scalelab.cli.JsonOutput.print(w, o);
+            return 0;
+        }
         w.println("report: " + files.html().toAbsolutePath().normalize());
         w.println("markdown: " + files.markdown().toAbsolutePath().normalize());
         for (Figure f : files.figures()) {

@@ -87,7 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tokens", description = "Training tokens (steps = tokens / (batch·seq-len)).")
     Long tokens;
 
-    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%; refused, with the nearest budgets, when whole steps cannot).")
+    @Option(names = "--flops", description = "Compute budget in FLOPs (steps chosen to hit it within 1%%; refused, with the nearest budgets, when whole steps cannot).")
     Double flops;
 
     @Option(names = "--corpus", paramLabel = "PATH", description = "Folder of UTF-8 text files (default: data/corpus from bin/fetch-corpus).")
@@ -119,11 +119,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ladder", paramLabel = "NAME", description = "Ladder the run is recorded under with --db (default: none).")
     String ladder;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the run's result.json (loss, FLOPs, throughput, MFU) (default: ${DEFAULT-VALUE})")
+    String format;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
     boolean noProgress;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        boolean json = scalelab.cli.JsonOutput.requested(format); // refused before any training
         RunSpec spec = spec();
         Path dir = runDir != null ? runDir : Path.of("runs", spec.specHash().substring(0, 12));
         TrainerOptions options = TrainerOptions.defaults(dir).withIntervals(checkpointEvery, evalEvery).withEvalTokens(evalTokens);
@@ -152,6 +160,16 @@ public final class TrainCommand implements Callable<Integer> {
                     RunRegistration.failed(registry, ladder, spec, "training " + r.status());
                 }
             }
+        }
+        if (json) {
+            if (alreadyDone) {
+                System.err.println("already trained (result.json of the same spec): nothing to do");
+            }
+            // The run's result.json as written: the one record of the run, numbers as numbers.
+            var out = command.commandLine().getOut();
+            out.println(java.nio.file.Files.readString(dir.resolve(TrainingResult.FILE_NAME)).strip());
+            out.flush();
+            return TrainingResult.COMPLETED.equals(r.status()) ? 0 : 3;
         }
         if (alreadyDone) {
             System.out.println("already trained (result.json of the same spec): nothing to do");

@@ -27,7 +27,7 @@ class FitCommandsTest {
 
     @Test
     void fitJsonThenAllocate(@TempDir Path tmp) throws Exception {
-        Result fit = run("fit", chinchilla(), "--method", "vpnls", "--loss", "huber", "--delta", "1e-3", "--format", "json");
+        Result fit = run("fit", chinchilla(), "--method", "vpnls", "--objective", "huber", "--delta", "1e-3", "--format", "json");
         assertEquals(0, fit.exit(), fit.err());
         JsonNode o = JSON.readTree(fit.out());
         assertEquals("vpnls", o.get("method").asText());
@@ -40,14 +40,14 @@ class FitCommandsTest {
 
         Path f = tmp.resolve("fit.json");
         Files.writeString(f, fit.out());
-        Result alloc = run("allocate", "--fit", f.toString(), "--compute", "5.76e23", "--format", "json");
+        Result alloc = run("allocate", "--fit-file", f.toString(), "--compute", "5.76e23", "--format", "json");
         assertEquals(0, alloc.exit(), alloc.err());
         JsonNode a = JSON.readTree(alloc.out());
         assertEquals(5.76e23, a.get("compute").asDouble());
         assertEquals(5.76e23, 6 * a.get("params").asDouble() * a.get("tokens").asDouble(), 1e-6 * 5.76e23);
         assertTrue(a.get("loss").asDouble() > 1.8 && a.get("loss").asDouble() < 2.1);
 
-        Result text = run("allocate", "--fit", f.toString(), "--compute", "1e22");
+        Result text = run("allocate", "--fit-file", f.toString(), "--compute", "1e22");
         assertEquals(0, text.exit());
         assertTrue(text.out().contains("N* =") && text.out().contains("L* ="), text.out());
     }
@@ -55,7 +55,7 @@ class FitCommandsTest {
     @Test
     void fitDefaultsToLeastSquaresAndHonoursMaxBudget() throws Exception {
         JsonNode all = JSON.readTree(run("fit", chinchilla(), "--format", "json").out());
-        assertEquals("mse", all.get("objective_name").asText());
+        assertEquals("sum of squares", all.get("objective_name").asText(), "named for what the value is: Σ r², not a mean");
         assertEquals(0.3885, all.get("alpha").asDouble(), 1e-3);
         JsonNode cut = JSON.readTree(run("fit", chinchilla(), "--max-budget", "1e20", "--format", "json").out());
         assertTrue(cut.get("n").asInt() < 124);
@@ -91,12 +91,12 @@ class FitCommandsTest {
         assertTrue(list.isArray());
         assertEquals(14, list.size());
         for (JsonNode e : list) {
-            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "relative_error_pct", "method"}) {
+            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "error_of_prediction_pct", "method"}) {
                 assertTrue(e.has(k), k);
             }
             assertEquals(3e21, e.get("target_budget").asDouble());
         }
-        Result text = run("backtest", chinchilla(), "--bootstrap", "10");
+        Result text = run("backtest", chinchilla(), "--bootstrap-samples", "10");
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("forecaster") && text.out().contains("coverage"), text.out());
     }
@@ -104,9 +104,11 @@ class FitCommandsTest {
     @Test
     void panelMethodsBacktestAsTheFitterBacktestDid() throws Exception {
         // The rolling backtest of a panel method is the plain one: fit up to the cut, forecast the next budget.
-        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--target", "next", "--format", "json");
+        Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--held-out", "next", "--format", "json");
         assertEquals(0, r.exit(), r.err());
-        java.util.List<scalelab.fitting.Observation> obs = scalelab.registry.io.RunTableReader.read(Path.of(chinchilla())).observations();
+        // In the canonical order the CLI reads runs in (issue 16: one order, so one set of numbers).
+        java.util.List<scalelab.fitting.Observation> obs = scalelab.registry.io.RunTableReader.read(Path.of(chinchilla())).observations()
+                .stream().sorted(scalelab.fitting.Observation.CANONICAL_ORDER).toList();
         scalelab.fitting.Backtest.Report old = scalelab.fitting.Backtest.run(obs, scalelab.fitting.BudgetGrouping.byLabel(obs),
                 java.util.List.of(scalelab.fitting.Backtest.Method.VPNLS_MSE, scalelab.fitting.Backtest.Method.ASYMPTOTE_FITTED),
                 scalelab.fitting.Backtest.Target.NEXT, scalelab.fitting.Vpnls.Options.defaults(), null, 2);
@@ -127,7 +129,7 @@ class FitCommandsTest {
                 assertTrue(mine.get("predicted").isNull(), "a cut the method cannot fit has no forecast: " + mine);
             }
         }
-        Result all = run("backtest", chinchilla(), "--method", "all", "--target", "next", "--bootstrap", "10");
+        Result all = run("backtest", chinchilla(), "--method", "all", "--held-out", "next", "--bootstrap-samples", "10");
         assertEquals(0, all.exit(), all.err());
         for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",
                 "asymptote-fitted"}) {
@@ -137,18 +139,18 @@ class FitCommandsTest {
 
     @Test
     void bootstrapIsReproducible() throws Exception {
-        String[] args = {"bootstrap", chinchilla(), "--samples", "40", "--seed", "5", "--format", "json"};
+        String[] args = {"bootstrap", chinchilla(), "--bootstrap-samples", "40", "--seed", "5", "--format", "json"};
         JsonNode a = JSON.readTree(run(args).out()), b = JSON.readTree(run(args).out());
         assertEquals(a.get("intervals"), b.get("intervals"));
         assertEquals(40 - a.get("failures").asInt(), a.get("surfaces").size());
-        Result budgets = run("bootstrap", chinchilla(), "--samples", "20", "--resample", "budgets");
+        Result budgets = run("bootstrap", chinchilla(), "--bootstrap-samples", "20", "--resample", "budgets");
         assertEquals(0, budgets.exit(), budgets.err());
         assertTrue(budgets.out().contains("loss_opt"), budgets.out());
     }
 
     @Test
     void benchFitPrintsFigures() {
-        Result r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--samples", "20");
+        Result r = run("bench", "fit", "--data", chinchilla(), "--repeats", "1", "--bootstrap-samples", "20");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("0.001") && r.out().contains("bootstrap refits"), r.out());
     }

@@ -42,6 +42,36 @@ class FitFromDbTest {
         return Long.parseLong(m.group(1));
     }
 
+    /** Issue 16: the same 124 runs got four input hashes (CSV order, registry spec hashes, …); now one. */
+    @Test
+    void oneSetOfRunsHasOneInputHashWhateverItsOrderOrSource() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path csv = DataDirectory.dataFile("chinchilla-isoflops.csv");
+        Result fromCsv = run("fit", csv.toString(), "--format", "json");
+        assertEquals(0, fromCsv.exit(), fromCsv.err());
+        String hash = json.readTree(fromCsv.out()).get("input_sha256").asText();
+        assertEquals(64, hash.length(), fromCsv.out());
+
+        java.util.List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(csv));
+        String header = lines.remove(0);
+        java.util.Collections.reverse(lines);
+        lines.add(0, header);
+        Path reversed = dir.resolve("reversed.csv");
+        java.nio.file.Files.write(reversed, lines);
+        Result fromReversed = run("fit", reversed.toString(), "--format", "json");
+        assertEquals(0, fromReversed.exit(), fromReversed.err());
+        assertEquals(hash, json.readTree(fromReversed.out()).get("input_sha256").asText(), "the same runs in another order");
+
+        Result fromDb = run("fit", "--from-db", "--ladder", "chin", "--save", "--bootstrap-samples", "0", "--format", "json", "--db", db());
+        assertEquals(0, fromDb.exit(), fromDb.err());
+        var stored = json.readTree(fromDb.out());
+        assertEquals(hash, stored.get("input_sha256").asText(), "the registry's copy of the same runs");
+        try (Registry r = Registry.open(Path.of(db()))) {
+            assertEquals(hash, r.observationSet("chin").inputHash());
+            assertEquals(hash, r.fit(stored.get("fit_id").asLong()).orElseThrow().inputHash(), "the hash the saved fit records");
+        }
+    }
+
     @Test
     void aDenseLawOnADenseAndMoeLadderIsFittedToTheDenseFamily() {
         try (Registry r = Registry.open(Path.of(db()))) {

@@ -19,7 +19,7 @@ class ForecastCommandTest {
 
     @Test
     void forecastPrintsTheContractsJson() throws Exception {
-        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap", "20",
+        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap-samples", "20",
                 "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode f = JSON.readTree(r.out());
@@ -36,28 +36,50 @@ class ForecastCommandTest {
         assertTrue(f.get("params").asDouble() > 1e10, "N* of a 5.76e23 FLOP run");
     }
 
+    /**
+     * Issue 16: the same runs forecast from the CSV and from the registry printed the same interval as [1.8609, 2.0541]
+     * and [1.8654, 2.0509] (the fitters sum, and the bootstrap resamples, in input order). Read in one canonical order,
+     * they give the very same numbers.
+     */
+    @Test
+    void aFileAndItsImportForecastToTheSameNumbers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String db = dir.resolve("f.duckdb").toString();
+        assertEquals(0, CliRun.run("runs", "import", data("chinchilla-isoflops.csv"), "--ladder", "chin", "--db", db).exit());
+        CliRun.Result file = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap-samples", "20",
+                "--format", "json");
+        CliRun.Result registry = CliRun.run("forecast", "--ladder", "chin", "--db", db, "--compute", "5.76e23", "--bootstrap-samples", "20",
+                "--format", "json");
+        assertEquals(0, file.exit(), file.err());
+        assertEquals(0, registry.exit(), registry.err());
+        JsonNode a = JSON.readTree(file.out()), b = JSON.readTree(registry.out());
+        for (String k : new String[] {"loss", "lo", "hi", "params", "tokens"}) {
+            assertEquals(a.get(k).asDouble(), b.get(k).asDouble(), 0.0, k);
+        }
+        assertEquals(a.get("evidence").get("sha256").asText(), b.get("evidence").get("sha256").asText());
+    }
+
     @Test
     void backtestDefaultsToTheForecasterWithIntervals() throws Exception {
-        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap", "10", "--format", "json");
+        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap-samples", "10", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
         assertEquals(7, list.size(), "cuts after 2…8 of 9 budgets, the top one held out");
         for (JsonNode e : list) {
             assertEquals("forecaster", e.get("method").asText());
-            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "relative_error_pct", "lo",
+            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "error_of_prediction_pct", "lo",
                     "hi", "level", "covered"}) {
                 assertTrue(e.has(k) && !e.get(k).isNull(), "missing " + k + " in " + e);
             }
             double p = e.get("predicted").asDouble(), o = e.get("observed").asDouble();
-            assertEquals(100 * (p - o) / o, e.get("relative_error_pct").asDouble(), 1e-9);
+            assertEquals(100 * (p - o) / o, e.get("error_of_prediction_pct").asDouble(), 1e-9);
             assertEquals(o >= e.get("lo").asDouble() && o <= e.get("hi").asDouble(), e.get("covered").asBoolean());
         }
     }
 
     @Test
     void runsTargetForecastsTheLargeGadreRunsFromTheSmallOnes() throws Exception {
-        CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--target", "runs",
-                "--min-budgets", "4", "--bootstrap", "10", "--format", "json");
+        CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--held-out", "runs",
+                "--min-budgets", "4", "--bootstrap-samples", "10", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode list = JSON.readTree(r.out());
         boolean sawLargest = false;

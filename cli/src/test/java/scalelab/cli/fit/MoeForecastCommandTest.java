@@ -46,7 +46,7 @@ class MoeForecastCommandTest {
         double n = 3e5, d = 3e18 / (6 * n); // 3e18 active FLOPs: 10× the ladder's largest budget
         MoeTarget target = new MoeTarget(8, 2, 1.0, n, d);
         CliRun.Result r = CliRun.run("forecast", csv.toString(), "--target",
-                String.format(Locale.ROOT, "moe:experts=8,top_k=2,active=%s,tokens=%s", n, d), "--bootstrap", "40", "--format", "json");
+                String.format(Locale.ROOT, "moe:experts=8,top_k=2,active=%s,tokens=%s", n, d), "--bootstrap-samples", "40", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode f = JSON.readTree(r.out());
         double truth = law(target);

@@ -64,7 +64,7 @@ class PredictMoeCommandTest {
         Path db = dir.resolve("moe.duckdb");
         fill(db);
         String[] r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target",
-                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--samples", "40");
+                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--bootstrap-samples", "40");
         assertEquals("0", r[0], r[2] + r[1]);
         assertTrue(r[1].contains("supported: "), r[1]);
         assertTrue(r[1].contains("filed prediction 1: big-moe"), r[1]);

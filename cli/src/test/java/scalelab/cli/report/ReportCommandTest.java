@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scalelab.registry.io.DataDirectory;
@@ -68,18 +70,40 @@ class ReportCommandTest {
         assertEquals(0, run("predict", "--compute", "3e22", "--name", "top-budget", "--db", db).exit());
         Result check = run("check", "--prediction", "1", "--loss", "2.2057", "--db", db);
         assertEquals(0, check.exit(), check.err());
+        // One sign (issue 16): check printed "+0.5423 (21.13%)" where the report said −21.13% for the same check. The
+        // error of the prediction is 100·(predicted − actual)/actual everywhere, so both print the same signed number.
+        Matcher m = Pattern.compile("predicted (\\d\\.\\d{4}), actual 2\\.2057 .*error of the prediction ([+-]\\d\\.\\d{4}) \\(([+-]\\d+\\.\\d{2}%)\\)")
+                .matcher(check.out());
+        assertTrue(m.find(), check.out());
+        double predicted = Double.parseDouble(m.group(1));
+        assertEquals(predicted - 2.2057, Double.parseDouble(m.group(2)), 1e-4, "predicted − actual");
+        String pct = m.group(3);
+        assertEquals(predicted > 2.2057, pct.startsWith("+"), "positive when the forecast was too high: " + check.out());
 
         Path out = dir.resolve("out");
         Result r = run("report", "--ladder", "chin", "--db", db, "--out", out.toString(), "--no-backtest");
         assertEquals(0, r.exit(), r.err());
         String html = Files.readString(out.resolve("report.html"));
         assertFalse(html.contains("http"), "no URL in the page");
-        for (String s : new String[] {"Ladder chin", "vpnls #1", "approach2", "approach3", "top-budget", "2.2057"}) {
+        for (String s : new String[] {"Ladder chin", "vpnls #1", "approach2", "approach3", "top-budget", "2.2057",
+                "error of the prediction", pct}) {
             assertTrue(html.contains(s), "HTML lacks " + s);
         }
+        Result ledger = run("ledger", "export", "--format", "markdown", "--db", db);
+        assertTrue(ledger.out().contains("error of the prediction " + pct), ledger.out());
         for (String f : new String[] {"isoflop", "frontier", "loss-frontier", "residuals"}) {
             assertTrue(Files.size(out.resolve("figures/" + f + ".png")) > 10_000, f);
         }
         assertFalse(Files.exists(out.resolve("figures/backtest.png")), "--no-backtest");
+        // The report's forecast at the prediction's target is the filed number, not a recomputation that differs in the
+        // 4th digit (issue 16: the same interval printed as [1.9871, 2.0529] and [1.9874, 2.0531]).
+        try (scalelab.registry.Registry reg = scalelab.registry.Registry.open(Path.of(db))) {
+            scalelab.registry.Prediction filed = reg.predictions().get(0);
+            var view = scalelab.reports.RegistryReport.load(reg, "chin").forecasts().stream()
+                    .filter(f -> f.compute() == filed.compute()).findFirst().orElseThrow();
+            assertEquals(filed.predictedLoss(), view.loss(), 0.0);
+            assertEquals(filed.intervalLow(), view.lo(), 0.0);
+            assertEquals(filed.intervalHigh(), view.hi(), 0.0);
+        }
     }
 }

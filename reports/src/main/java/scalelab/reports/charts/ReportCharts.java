@@ -75,7 +75,7 @@ public final class ReportCharts {
         }
         if (!in.backtests().isEmpty()) {
             out.add(ChartFiles.write(backtests(in), dir, "backtest",
-                    "Backtest: fit on budgets up to a cut, predict a larger budget's best loss; relative error against "
+                    "Backtest: fit on budgets up to a cut, predict a larger budget's best loss; the error of the prediction (positive: too high) against "
                             + "how far beyond the cut it extrapolates."));
         }
         if (in.moe() != null && !in.moe().utilisation().isEmpty()) {
@@ -487,7 +487,7 @@ public final class ReportCharts {
         }
         LogAxis x = ChartStyle.logAxis("Extrapolation ratio (target budget ÷ largest budget fitted)");
         ChartStyle.logRange(x, rLo, rHi);
-        NumberAxis y = ChartStyle.linearAxis("Relative error of predicted loss (%)");
+        NumberAxis y = ChartStyle.linearAxis("Error of the prediction, 100·(predicted − observed)/observed (%)");
         XYPlot plot = new XYPlot(data, x, y, r);
         plot.addRangeMarker(new ValueMarker(0, new Color(90, 90, 90), new BasicStroke(1f)));
         return ChartStyle.finish(new JFreeChart("Backtest errors", ChartStyle.TITLE, plot, true), null);

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param hash      the entry's chain hash (SHA-256 hex)
  * @param verdict   e.g. "pending", "inside interval", "outside interval"
  * @param actual    observed loss, or NaN while unchecked
- * @param relativeErrorPct the check's relative error in percent as the registry recorded it, NaN while unchecked
+ * @param relativeErrorPct the error of the prediction in percent, 100·(predicted − actual)/actual (positive when the
+ *                         forecast was too high), NaN while unchecked
  */
 public record LedgerRow(String id, String target, double compute, double predicted, Interval interval, String method,
                         String fitId, String hash, String verdict, double actual, double relativeErrorPct) {
