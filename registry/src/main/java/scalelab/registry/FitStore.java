@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.duckdb.DuckDBConnection;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
@@ -46,14 +45,12 @@ final class FitStore {
             throw new IllegalArgumentException("architecture must be dense or moe, got " + architectureOrNull);
         }
         return db.sql(() -> {
-            String q = "SELECT id, spec_hash, params, tokens, budget_flops, final_loss FROM runs"
+            String q = "SELECT id, params, tokens, budget_flops, final_loss FROM runs"
                     + " WHERE status = 'FINISHED' AND final_loss IS NOT NULL" + (ladderOrNull == null ? "" : " AND ladder = ?")
                     + (architectureOrNull == null ? "" : " AND architecture = ?")
                     + " ORDER BY budget_flops, params, id";
             List<Observation> obs = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
-            // Sorted by spec hash so the input hash does not depend on insertion order.
-            TreeMap<String, String> lines = new TreeMap<>();
             try (PreparedStatement ps = conn.prepareStatement(q)) {
                 int k = 1;
                 if (ladderOrNull != null) {
@@ -64,16 +61,14 @@ final class FitStore {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        double n = rs.getDouble(3), d = rs.getDouble(4), c = rs.getDouble(5), loss = rs.getDouble(6);
+                        double n = rs.getDouble(2), d = rs.getDouble(3), c = rs.getDouble(4), loss = rs.getDouble(5);
                         ids.add(rs.getLong(1));
                         obs.add(new Observation(n, d, c, loss, budgetLabel(c), 1.0));
-                        lines.put(rs.getString(2), n + "," + d + "," + c + "," + loss);
                     }
                 }
             }
-            StringBuilder sb = new StringBuilder("scalelab-observations-v1\n");
-            lines.forEach((k, v) -> sb.append(k).append(',').append(v).append('\n'));
-            return new ObservationSet(obs, ids, Prediction.sha256(sb.toString()));
+            // the canonical hash and order of these runs, whatever their source (ObservationSet)
+            return new ObservationSet(obs, ids).canonicalOrder();
         });
     }
 
