@@ -164,7 +164,11 @@ public final class Forecaster {
             }
             List<Object> results = usable.parallelStream().map(m -> {
                 try {
-                    return (Object) m.fit(ladder);
+                    ForecastMethod.Fitted f = m.fit(ladder);
+                    if (!runsMode) {
+                        f.optimalLoss(ladder.largestBudget()); // a surface without a compute optimum cannot serve here
+                    }
+                    return (Object) f;
                 } catch (RuntimeException e) {
                     return (Object) (e.getMessage() == null ? e.toString() : e.getMessage());
                 }

@@ -158,10 +158,13 @@ public final class PanelMethods {
             if (r.status() == FitStatus.FAILED) {
                 throw new FitInputException(name + " failed: " + r.message());
             }
-            if (!r.surface().hasComputeOptimum()) {
-                throw new FitInputException(name + ": the fitted surface has no compute optimum (" + r.surface() + ")");
-            }
             String note = r.status() == FitStatus.CONVERGED ? "ok" : r.status().name().toLowerCase(Locale.ROOT) + ": " + r.message();
+            if (!r.surface().hasComputeOptimum()) {
+                // still a surface: it forecasts a run at a given N and D, but names no compute-optimal loss
+                return new Fitted(r.surface(), c -> {
+                    throw new FitInputException(name + ": the fitted surface has no compute optimum (" + r.surface() + ")");
+                }, "no compute optimum: " + note);
+            }
             return new Fitted(r.surface(), c -> r.surface().optimalAt(c).loss(), note);
         }
     }

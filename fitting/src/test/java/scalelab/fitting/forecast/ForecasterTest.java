@@ -154,4 +154,21 @@ class ForecasterTest {
         assertEquals(1, Forecaster.effectiveCount(List.of(1.0, 1e-9, 1e-9)), 1e-6);
         assertEquals(0, Forecaster.effectiveCount(List.of()), 0);
     }
+
+    @Test
+    void aSurfaceWithoutAComputeOptimumStillForecastsARunAtAGivenSize() {
+        // Loss that does not depend on N (A = 0): no compute optimum, but a run's loss at (N, D) is still defined.
+        LossSurface flatInN = new LossSurface(1.69, 0, 410.7, 0.34, 0.28);
+        List<Observation> obs = new ArrayList<>();
+        for (double size : new double[] {1e7, 3e7, 1e8, 3e8, 1e9}) {
+            for (double perParam : new double[] {5, 20, 80}) {
+                obs.add(Observation.of(size, perParam * size, flatInN.loss(size, perParam * size)));
+            }
+        }
+        Ladder l = new Ladder(obs, BudgetGrouping.cluster(obs, BudgetGrouping.DEFAULT_GAP_DECADES));
+        double n = 1e9, d = 2e10;
+        Forecast f = Forecaster.forecast(l, ForecastTarget.run(n, d), options());
+        assertEquals(flatInN.loss(n, d), f.loss(), 0.01 * flatInN.loss(n, d));
+        assertTrue(f.panel().stream().anyMatch(p -> p.note() != null && p.note().startsWith("no compute optimum")), f.panel().toString());
+    }
 }
