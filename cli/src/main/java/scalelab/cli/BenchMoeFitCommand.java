@@ -23,8 +23,28 @@ public final class BenchMoeFitCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        System.out.println(MoeFitBenchmark.run(repeats, samples, seed).describe());
+        BenchOutput out = new BenchOutput(spec.commandLine().getOut(), format, "moe-fit");
+        MoeFitBenchmark.Figures f = MoeFitBenchmark.run(repeats, samples, seed);
+        out.text("%s%n", f.describe());
+        var r = out.root();
+        r.put("runs", f.runs());
+        r.put("repeats", f.repeats());
+        r.put("joint_fit_ms", f.jointFitMs());
+        r.put("shared_fit_ms", f.sharedFitMs());
+        r.put("granularity_fit_ms", f.granularityFitMs());
+        r.put("bootstrap_samples", f.bootstrapSamples());
+        r.put("joint_bootstrap_seconds", f.jointBootstrapSeconds());
+        r.put("shared_bootstrap_seconds", f.sharedBootstrapSeconds());
+        JsonOutput.putNumber(r, "joint_held_out_relative_error_pct", 100 * f.jointHeldOutRelativeError());
+        out.finish();
     }
 }

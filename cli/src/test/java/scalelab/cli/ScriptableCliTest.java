@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scalelab.cli.CliRun.Result;
@@ -184,5 +185,41 @@ class ScriptableCliTest {
         JsonNode e = status.get("entries").get(0);
         assertTrue(e.get("budget").isNumber() && e.get("width").isIntegralNumber() && e.get("final_loss").isNull(), e.toString());
         assertTrue(status.get("counts").isObject() && status.get("budgets").isArray(), status.toString());
+    }
+
+    @Test
+    void everyBenchAnswersInJsonWithItsDateCoresAndLoad() throws Exception {
+        Path repo = Path.of(System.getProperty("scalelab.repoRoot", ".."));
+        JsonNode fit = ok(run("bench", "fit", "--repeats", "1", "--bootstrap-samples", "4", "--format", "json"));
+        JsonNode registry = ok(run("bench", "registry", "--rows", "200", "--points-per-run", "100", "--runs", "50",
+                "--repeat", "1", "--format", "json"));
+        JsonNode moe = ok(run("bench", "moe-fit", "--repeats", "1", "--bootstrap-samples", "4", "--format", "json"));
+        JsonNode forecast = ok(run("bench", "forecast", "--only", "chinchilla-isoflops.csv", "--bootstrap-samples", "0",
+                "--rows", "--format", "json"));
+        JsonNode tokenize = ok(run("bench", "tokenize", "--tokenizer", "byte", "--repeats", "1", "--corpus",
+                repo.resolve("examples/corpus-fixture").toString(), "--format", "json"));
+        JsonNode train = ok(run("bench", "train", "--sizes", "16:1:2", "--moe", "none", "--seq-len", "16", "--batch", "2",
+                "--steps", "1", "--format", "json"));
+        for (JsonNode b : List.of(fit, registry, moe, forecast, tokenize, train)) {
+            assertTrue(b.get("bench").isTextual() && b.get("date").isTextual() && b.get("cores").isIntegralNumber()
+                    && (b.get("load_average").isNumber() || b.get("load_average").isNull()), b.toString());
+        }
+        assertTrue(fit.get("figures").size() >= 8 && fit.get("figures").get(0).get("median_ms").isNumber(), fit.toString());
+        assertTrue(registry.get("curve_rows_per_second").isNumber() && registry.get("observations_loaded").asInt() == 50,
+                registry.toString());
+        assertTrue(moe.get("joint_fit_ms").isNumber(), moe.toString());
+        JsonNode set = forecast.get("sets").get(0);
+        assertEquals("chinchilla-isoflops.csv", set.get("file").asText());
+        JsonNode forecaster = set.get("methods").get(0);
+        assertEquals("forecaster", forecaster.get("method").asText());
+        assertEquals(3, forecaster.get("buckets").size());
+        assertTrue(forecaster.get("coverage").isNumber() && forecaster.get("mean_abs_pct").isNumber(), forecaster.toString());
+        assertEquals(forecaster.get("forecasts").asInt(), set.get("rows").size());
+        assertTrue(set.get("rows").get(0).get("error_of_prediction_pct").isNumber());
+        assertTrue(forecast.get("pooled").get("methods").isArray());
+        assertEquals("byte", tokenize.get("tokenizers").get(0).get("tokenizer").asText());
+        assertTrue(tokenize.get("tokenizers").get(0).get("mb_per_second").isNumber());
+        assertEquals(1, train.get("models").size());
+        assertTrue(train.get("models").get(0).get("mfu").isNumber() && train.get("peak_gflops_at_start").isNumber(), train.toString());
     }
 }

@@ -1,10 +1,8 @@
 package scalelab.cli.fit;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -39,6 +37,10 @@ public final class BenchFitCommand implements Callable<Integer> {
         samples = n;
     }
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
     @Spec
     CommandSpec spec;
 
@@ -46,8 +48,11 @@ public final class BenchFitCommand implements Callable<Integer> {
     public Integer call() {
         Path file = data != null ? data : DataDirectory.dataFile("chinchilla-isoflops.csv");
         List<Observation> obs = RunTableReader.read(file).observations();
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "bench fit: %s, %d runs, %d cores, median of %d after warm-up%n", file.getFileName(), obs.size(),
+        scalelab.cli.BenchOutput out = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "fit");
+        out.root().put("data", file.toString());
+        out.root().put("runs", obs.size());
+        out.root().put("repeats", repeats);
+        out.text("bench fit: %s, %d runs, %d cores, median of %d after warm-up%n", file.getFileName(), obs.size(),
                 Runtime.getRuntime().availableProcessors(), repeats);
         Vpnls.Options mse = Vpnls.Options.defaults();
         Vpnls.Options huber = mse.withObjective(LossObjective.huber(1e-3));
@@ -63,15 +68,20 @@ public final class BenchFitCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Bootstrap.Result r = Bootstrap.run(obs, g, x -> Vpnls.fit(x, o), "vpnls", Bootstrap.Resample.RUNS, samples, 1, 3e22, 0.95);
             double s = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "%-58s %9.2f s  (%d refits, %d failed, %.1f ms each)%n",
-                    samples + " bootstrap refits, vpnls " + o.objective().describe() + ", 0.05 grid + NM", s, samples,
-                    r.failures(), 1000 * s / samples);
+            String label = samples + " bootstrap refits, vpnls " + o.objective().describe() + ", 0.05 grid + NM";
+            out.text("%-58s %9.2f s  (%d refits, %d failed, %.1f ms each)%n", label, s, samples, r.failures(), 1000 * s / samples);
+            var fig = out.list("figures").addObject();
+            fig.put("name", label);
+            fig.put("seconds", s);
+            fig.put("refits", samples);
+            fig.put("failed", r.failures());
+            fig.put("ms_each", 1000 * s / samples);
         }
-        out.flush();
+        out.finish();
         return 0;
     }
 
-    private void row(PrintWriter out, String label, Supplier<?> fit) {
+    private void row(scalelab.cli.BenchOutput out, String label, Supplier<?> fit) {
         fit.get(); // warm-up (JIT)
         double[] ms = new double[Math.max(1, repeats)];
         for (int i = 0; i < ms.length; i++) {
@@ -80,7 +90,9 @@ public final class BenchFitCommand implements Callable<Integer> {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
-        out.printf(Locale.ROOT, "%-58s %9.1f ms%n", label, ms[ms.length / 2]);
-        out.flush();
+        out.text("%-58s %9.1f ms%n", label, ms[ms.length / 2]);
+        var fig = out.list("figures").addObject();
+        fig.put("name", label);
+        fig.put("median_ms", ms[ms.length / 2]);
     }
 }

@@ -61,13 +61,23 @@ public final class BenchForecastCommand implements Callable<Integer> {
     @Option(names = "--rows", description = "also print every held-out forecast of the default forecaster")
     boolean printRows;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Path data = dir != null ? dir : DataDirectory.resolve().require();
-        PrintWriter out = spec.commandLine().getOut();
+        scalelab.cli.BenchOutput bench = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "forecast");
+        // text mode prints as each data set finishes; JSON mode writes the same figures once at the end
+        PrintWriter out = bench.json() ? new PrintWriter(java.io.Writer.nullWriter()) : spec.commandLine().getOut();
+        bench.root().put("data", data.toString());
+        bench.root().put("level", level);
+        bench.root().put("bootstrap_samples", bootstrap);
+        bench.root().put("min_budgets", minBudgets);
         Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level).withBootstrap(bootstrap, 1);
         if (combineWithin != null) {
             options = options.withCombineWithin(combineWithin);
@@ -89,6 +99,15 @@ public final class BenchForecastCommand implements Callable<Integer> {
             Ladder ladder = new Ladder(table.observations(), table.budgetGrouping());
             List<ForecastBenchmark.Row> rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets);
             perSet.put(f, rows);
+            var set = bench.list("sets").addObject();
+            set.put("file", f);
+            set.put("runs", ladder.observations().size());
+            set.put("budgets", ladder.budgetCount());
+            set.put("seconds", (System.nanoTime() - t0) / 1e9);
+            set.set("methods", json(rows));
+            if (printRows) {
+                set.set("rows", jsonRows(rows));
+            }
             out.printf(Locale.ROOT, "%n== %s: %d runs, %d budgets, %d held-out forecasts (%.1f s)%n", f, ladder.observations().size(),
                     ladder.budgetCount(), rows.stream().filter(r -> r.forecaster().equals("forecaster")).count(),
                     (System.nanoTime() - t0) / 1e9);
@@ -109,7 +128,65 @@ public final class BenchForecastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%nbench forecast took %.1f s on %d cores%n", (System.nanoTime() - start) / 1e9,
                 Runtime.getRuntime().availableProcessors());
         out.flush();
+        var pool = bench.root().putObject("pooled");
+        POOLED.forEach(pool.putArray("files")::add);
+        pool.set("methods", json(pooled));
+        bench.root().put("seconds", (System.nanoTime() - start) / 1e9);
+        bench.finish();
         return 0;
+    }
+
+    /** Per method (the forecaster first): mean and max |error| by ratio bucket and overall, coverage, width, flagged. */
+    static com.fasterxml.jackson.databind.node.ArrayNode json(List<ForecastBenchmark.Row> rows) {
+        var out = scalelab.cli.JsonOutput.MAPPER.createArrayNode();
+        for (String name : rows.stream().map(ForecastBenchmark.Row::forecaster).distinct().toList()) {
+            var m = out.addObject();
+            m.put("method", name);
+            var buckets = m.putArray("buckets");
+            for (int b = 0; b < 3; b++) {
+                final int bb = b;
+                ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows,
+                        r -> r.forecaster().equals(name) && ForecastBenchmark.bucket(r.ratio()) == bb);
+                var o = buckets.addObject();
+                o.put("bucket", ForecastBenchmark.bucketName(b));
+                o.put("forecasts", s.forecasts());
+                scalelab.cli.JsonOutput.putNumber(o, "mean_abs_pct", s.meanAbsPct());
+                scalelab.cli.JsonOutput.putNumber(o, "max_abs_pct", s.maxAbsPct());
+            }
+            ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(name));
+            m.put("forecasts", all.forecasts());
+            scalelab.cli.JsonOutput.putNumber(m, "mean_abs_pct", all.meanAbsPct());
+            scalelab.cli.JsonOutput.putNumber(m, "max_abs_pct", all.maxAbsPct());
+            scalelab.cli.JsonOutput.putNumber(m, "coverage", all.coverage());
+            scalelab.cli.JsonOutput.putNumber(m, "median_width_pct", all.medianWidthPct());
+            if (name.equals("forecaster")) {
+                m.put("flagged", all.flagged());
+            }
+        }
+        return out;
+    }
+
+    /** Every held-out forecast of the default forecaster. */
+    static com.fasterxml.jackson.databind.node.ArrayNode jsonRows(List<ForecastBenchmark.Row> rows) {
+        var out = scalelab.cli.JsonOutput.MAPPER.createArrayNode();
+        for (ForecastBenchmark.Row r : rows) {
+            if (r.forecaster().equals("forecaster")) {
+                var o = out.addObject();
+                o.put("cut", r.cutIndex());
+                o.put("cut_compute", r.cut());
+                o.put("target_compute", r.target());
+                o.put("ratio", r.ratio());
+                o.put("predicted", r.predicted());
+                o.put("observed", r.observed());
+                o.put("error_of_prediction_pct", r.relativeErrorPct());
+                o.put("lo", r.lo());
+                o.put("hi", r.hi());
+                o.put("covered", r.covered());
+                o.put("flagged", r.flagged());
+                o.put("method", r.note());
+            }
+        }
+        return out;
     }
 
     static void rows(PrintWriter out, List<ForecastBenchmark.Row> rows) {

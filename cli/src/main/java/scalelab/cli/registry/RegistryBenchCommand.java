@@ -1,14 +1,12 @@
 package scalelab.cli.registry;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -37,6 +35,10 @@ public final class RegistryBenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", description = "Repetitions; medians are reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,11 +47,15 @@ public final class RegistryBenchCommand implements Callable<Integer> {
         if (rows < pointsPerRun || pointsPerRun < 1 || runs < 1 || repeat < 1) {
             throw new IllegalArgumentException("need rows >= points-per-run >= 1, runs >= 1, repeat >= 1");
         }
-        PrintWriter out = spec.commandLine().getOut();
+        scalelab.cli.BenchOutput out = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "registry");
         Path dir = Files.createTempDirectory("scalelab-bench-registry");
         try (Registry r = Registry.open(dir.resolve("bench.duckdb"))) {
-            out.printf(Locale.ROOT, "bench registry: DuckDB file in %s, %d curve rows x %d repetitions (%d points per run), %d runs%n",
+            out.text("bench registry: DuckDB file in %s, %d curve rows x %d repetitions (%d points per run), %d runs%n",
                     dir, rows, repeat, pointsPerRun, runs);
+            out.root().put("curve_rows", rows);
+            out.root().put("repetitions", repeat);
+            out.root().put("points_per_run", pointsPerRun);
+            out.root().put("runs", runs);
             double[] curveSeconds = new double[repeat];
             int curveRuns = rows / pointsPerRun;
             for (int rep = 0; rep < repeat; rep++) {
@@ -71,12 +77,14 @@ public final class RegistryBenchCommand implements Callable<Integer> {
                     r.appendCurve(ids.get(i), curves.get(i));
                 }
                 curveSeconds[rep] = (System.nanoTime() - t0) / 1e9;
-                out.printf(Locale.ROOT, "  curves rep %d: %,d rows in %.3f s = %,.0f rows/s%n", rep + 1, curveRuns * pointsPerRun,
+                out.text("  curves rep %d: %,d rows in %.3f s = %,.0f rows/s%n", rep + 1, curveRuns * pointsPerRun,
                         curveSeconds[rep], curveRuns * pointsPerRun / curveSeconds[rep]);
             }
             double medCurve = median(curveSeconds);
-            out.printf(Locale.ROOT, "loss curves: median %.3f s for %,d rows = %,.0f rows/s (appender, one transaction per run)%n",
+            out.text("loss curves: median %.3f s for %,d rows = %,.0f rows/s (appender, one transaction per run)%n",
                     medCurve, curveRuns * pointsPerRun, curveRuns * pointsPerRun / medCurve);
+            out.root().put("curve_median_seconds", medCurve);
+            out.root().put("curve_rows_per_second", curveRuns * pointsPerRun / medCurve);
 
             List<RunRecord> finished = new ArrayList<>(runs);
             String[] budgets = {"1e18", "3e18", "1e19", "3e19", "1e20"};
@@ -90,7 +98,8 @@ public final class RegistryBenchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             r.upsertRuns(finished);
             double insertSeconds = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "runs: stored %,d finished runs in %.3f s (one transaction)%n", runs, insertSeconds);
+            out.text("runs: stored %,d finished runs in %.3f s (one transaction)%n", runs, insertSeconds);
+            out.root().put("runs_insert_seconds", insertSeconds);
             double[] loadSeconds = new double[Math.max(5, repeat)];
             int n = 0;
             for (int rep = 0; rep < loadSeconds.length; rep++) {
@@ -99,8 +108,10 @@ public final class RegistryBenchCommand implements Callable<Integer> {
                 loadSeconds[rep] = (System.nanoTime() - t1) / 1e9;
                 n = obs.size();
             }
-            out.printf(Locale.ROOT, "observations: median %.1f ms to load %,d runs into fit observations (with run ids and input hash)%n",
+            out.text("observations: median %.1f ms to load %,d runs into fit observations (with run ids and input hash)%n",
                     1e3 * median(loadSeconds), n);
+            out.root().put("observations_median_ms", 1e3 * median(loadSeconds));
+            out.root().put("observations_loaded", n);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -108,7 +119,7 @@ public final class RegistryBenchCommand implements Callable<Integer> {
                 }
             }
         }
-        out.flush();
+        out.finish();
         return 0;
     }
 

@@ -26,6 +26,13 @@ public final class BenchTokenizeCommand implements Callable<Integer> {
     @Option(names = "--repeats", description = "Timed passes over the corpus after one warm-up pass (default 3; median reported).")
     int repeats = 3;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         if (repeats < 1) {
@@ -35,9 +42,13 @@ public final class BenchTokenizeCommand implements Callable<Integer> {
         List<Corpus.Document> docs = new ArrayList<>(c.train());
         docs.addAll(c.validation());
         long bytes = c.trainBytes() + c.validationBytes();
-        System.out.printf("corpus %s: %d documents, %.2f MB%n", c.root(), docs.size(), bytes / 1e6);
-        System.out.println("| tokenizer | vocab | load s | tokens | bytes/token | median s | MB/s |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        scalelab.cli.BenchOutput out = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "tokenize");
+        out.text("corpus %s: %d documents, %.2f MB%n", c.root(), docs.size(), bytes / 1e6);
+        out.text("| tokenizer | vocab | load s | tokens | bytes/token | median s | MB/s |%n");
+        out.text("| --- | --- | --- | --- | --- | --- | --- |%n");
+        out.root().put("corpus", c.root().toString());
+        out.root().put("documents", docs.size());
+        out.root().put("bytes", bytes);
         for (String name : tokenizers) {
             long t0 = System.nanoTime();
             Tokenizer tokenizer = Tokenizer.forName(name);
@@ -51,9 +62,18 @@ public final class BenchTokenizeCommand implements Callable<Integer> {
             }
             java.util.Arrays.sort(seconds);
             double median = seconds[repeats / 2];
-            System.out.printf("| %s | %d | %.2f | %,d | %.2f | %.2f | %.1f |%n", name, tokenizer.vocabSize(), loadSeconds, tokens,
+            out.text("| %s | %d | %.2f | %,d | %.2f | %.2f | %.1f |%n", name, tokenizer.vocabSize(), loadSeconds, tokens,
                     bytes / (double) tokens, median, bytes / 1e6 / median);
+            var t = out.list("tokenizers").addObject();
+            t.put("tokenizer", name);
+            t.put("vocab", tokenizer.vocabSize());
+            t.put("load_seconds", loadSeconds);
+            t.put("tokens", tokens);
+            t.put("bytes_per_token", bytes / (double) tokens);
+            t.put("median_seconds", median);
+            t.put("mb_per_second", bytes / 1e6 / median);
         }
+        out.finish();
         return 0;
     }
 

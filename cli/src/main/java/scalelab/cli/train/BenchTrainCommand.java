@@ -46,8 +46,18 @@ public final class BenchTrainCommand implements Callable<Integer> {
             + "(default 4; the ladder's largest models at small budgets train at batches this small).")
     int smallBatch = 4;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the same figures as one document (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private scalelab.cli.BenchOutput out;
+
     @Override
     public Integer call() {
+        out = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "train");
         if (save != null && !(smallBatch >= 1 && smallBatch < batch)) {
             throw new IllegalArgumentException("--small-batch (" + smallBatch + ") must be at least 1 and below --batch (" + batch + ")");
         }
@@ -55,10 +65,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
         // and MFU must compare a model with the matmul speed available at the same moment.
         double firstPeak = PeakFlops.measure();
         PeakFlops.store(firstPeak);
-        System.out.printf("engine threads %d; fp32 matmul peak %.1f GFLOP/s at start (re-measured before each size)%n",
+        out.text("engine threads %d; fp32 matmul peak %.1f GFLOP/s at start (re-measured before each size)%n",
                 PeakFlops.engineThreads(), firstPeak / 1e9);
-        System.out.println("| model | d | layers | heads | active params | non-emb params | seq | batch | median step s | tokens/s | GFLOP/s | peak GFLOP/s | MFU |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        out.root().put("engine_threads", PeakFlops.engineThreads());
+        out.root().put("peak_gflops_at_start", firstPeak / 1e9);
+        out.text("| model | d | layers | heads | active params | non-emb params | seq | batch | median step s | tokens/s | GFLOP/s | peak GFLOP/s | MFU |%n");
+        out.text("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |%n");
         java.util.List<ModelConfig> models = new java.util.ArrayList<>();
         java.util.List<String> balances = new java.util.ArrayList<>();
         for (String size : sizes) {
@@ -111,17 +123,32 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 }
             }
             ThroughputModel.save(file, dense, PeakFlops.engineThreads(), Instant.now());
-            System.out.printf("saved %d dense sizes' throughput to %s (used by `ladder plan` time estimates)%n", dense.size(), file);
+            out.text("saved %d dense sizes' throughput to %s (used by `ladder plan` time estimates)%n", dense.size(), file);
+            out.root().put("saved_to", file.toString());
         }
+        out.finish();
         return 0;
     }
 
     private void printRow(ModelConfig m, String balance, TrainingBenchmark.Throughput t, double peak) {
         String label = m.isMoe() ? String.format("MoE E=%d k=%d G=%d %s", m.experts(), m.topK(), 4 * m.dModel() / m.dExpert(), balance)
                 : "dense";
-        System.out.printf("| %s | %d | %d | %d | %,d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", label,
+        out.text("| %s | %d | %d | %d | %,d | %,d | %d | %d | %.3f | %,.0f | %.1f | %.1f | %.1f%% |%n", label,
                 m.dModel(), m.layers(), m.heads(), m.activeParams(), m.nonEmbeddingParams(), seqLen, t.batchSize(),
                 t.medianStepSeconds(), t.tokensPerSecond(), t.flopsPerSecond() / 1e9, peak / 1e9, 100 * t.mfu());
-        System.out.flush();
+        var row = out.list("models").addObject();
+        row.put("model", label);
+        row.put("d_model", m.dModel());
+        row.put("layers", m.layers());
+        row.put("heads", m.heads());
+        row.put("active_params", m.activeParams());
+        row.put("non_embedding_params", m.nonEmbeddingParams());
+        row.put("seq_len", seqLen);
+        row.put("batch", t.batchSize());
+        row.put("median_step_seconds", t.medianStepSeconds());
+        row.put("tokens_per_second", t.tokensPerSecond());
+        row.put("gflops", t.flopsPerSecond() / 1e9);
+        row.put("peak_gflops", peak / 1e9);
+        row.put("mfu", t.mfu());
     }
 }

@@ -51,7 +51,7 @@ class QuickstartTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("== 7/7 check and report"), r.out());
         assertTrue(r.out().contains("IsoFLOP shape per budget (finished runs):"), r.out());
-        Matcher m = Pattern.compile("error ([+-][0-9.]+)%").matcher(r.out());
+        Matcher m = Pattern.compile("error of the prediction ([+-][0-9.]+)%").matcher(r.out());
         assertTrue(m.find(), r.out());
         double printedError = Double.parseDouble(m.group(1));
         // a broken pipeline (wrong units, wrong run, constant model) misses by far more than this; how close a 9-run

@@ -317,7 +317,7 @@ public final class Forecaster {
 
             // 5. Leave one budget out.
             List<Forecast.LeftOut> loo = new ArrayList<>();
-            if (!runsMode && ladder.budgetCount() >= 3) {
+            if (ladder.budgetCount() >= 3) { // runs mode too: a budget of runs left out, surfaces refitted
                 for (int b = 0; b < ladder.budgetCount(); b++) {
                     final int bb = b;
                     double v;
