@@ -193,7 +193,7 @@ class ScriptableCliTest {
         JsonNode fit = ok(run("bench", "fit", "--repeats", "1", "--bootstrap-samples", "4", "--format", "json"));
         JsonNode registry = ok(run("bench", "registry", "--rows", "200", "--points-per-run", "100", "--runs", "50",
                 "--repeat", "1", "--format", "json"));
-        JsonNode moe = ok(run("bench", "moe-fit", "--repeats", "1", "--bootstrap-samples", "4", "--format", "json"));
+        JsonNode moe = ok(run("bench", "moe-fit", "--repeats", "1", "--bootstrap-samples", "10", "--format", "json"));
         JsonNode forecast = ok(run("bench", "forecast", "--only", "chinchilla-isoflops.csv", "--bootstrap-samples", "0",
                 "--rows", "--format", "json"));
         JsonNode tokenize = ok(run("bench", "tokenize", "--tokenizer", "byte", "--repeats", "1", "--corpus",
