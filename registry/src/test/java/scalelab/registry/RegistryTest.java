@@ -141,7 +141,8 @@ class RegistryTest {
             r.finishRun(moe, 3.8, 3.8, 6e13, 1);
             assertEquals(List.of(dense), r.observationSet("lad", "dense").runIds());
             assertEquals(List.of(moe), r.observationSet("lad", "moe").runIds());
-            assertEquals(List.of(dense, moe), r.observationSet("lad", null).runIds());
+            // canonical order (Observation.CANONICAL_ORDER): the same N, D and C, so the lower loss first
+            assertEquals(List.of(moe, dense), r.observationSet("lad", null).runIds());
             assertEquals(r.observationSet("lad").inputHash(), r.observationSet("lad", null).inputHash());
             assertNotEquals(r.observationSet("lad").inputHash(), r.observationSet("lad", "dense").inputHash());
             assertThrows(IllegalArgumentException.class, () -> r.observationSet("lad", "Dense"));
