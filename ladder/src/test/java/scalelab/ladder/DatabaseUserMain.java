@@ -28,11 +28,11 @@ public final class DatabaseUserMain {
         while (!stop.get()) {
             try (Registry r = Registry.open(db, Registry.Access.READ_WRITE, Duration.ofSeconds(60))) {
                 r.runs(null);
+                if (++uses == 1) {
+                    System.out.println("USING"); // said while the database is held
+                    System.out.flush();
+                }
                 Thread.sleep(holdMillis);
-            }
-            if (++uses == 1) {
-                System.out.println("USING");
-                System.out.flush();
             }
             Thread.sleep(50);
         }

@@ -63,11 +63,12 @@ public final class RegistryChild {
                 while (!stop.get()) {
                     try (Registry r = Registry.open(db, access, java.time.Duration.ofSeconds(30))) {
                         r.runs(null);
+                        if (++uses == 1) {
+                            // said while the database is held, so the parent's first open meets the lock
+                            System.out.println("USING");
+                            System.out.flush();
+                        }
                         Thread.sleep(holdMillis);
-                    }
-                    if (++uses == 1) {
-                        System.out.println("USING");
-                        System.out.flush();
                     }
                     Thread.sleep(50);
                 }
