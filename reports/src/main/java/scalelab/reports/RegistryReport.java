@@ -168,8 +168,8 @@ public final class RegistryReport {
         Backtests backtests = backtests(obs, grouping, options.backtestMethods());
         String title = ladderOrNull == null ? "All runs in " + registry.file().getFileName() : "Ladder " + ladderOrNull;
         return new ReportInput(title, ladderOrNull == null ? "" : ladderOrNull, rows, fitsNote, fits, allocations, ledger,
-                backtests.rows(), curves, MoeReport.load(registry, runs, families, names, moeFits), forecasts(obs, grouping, allocations),
-                backtests.note());
+                backtests.rows(), curves, MoeReport.load(registry, runs, families, names, moeFits),
+                asFiled(forecasts(obs, grouping, allocations), predictions), backtests.note());
     }
 
     /**
@@ -190,6 +190,23 @@ public final class RegistryReport {
             targets.put("10× the largest budget", 10 * ladder.largestBudget());
         }
         return ForecastSection.of(ladder, targets);
+    }
+
+    /**
+     * A forecast at a filed dense prediction's compute shows the filed interval: the quality gate may have widened the
+     * forecaster's (README "The quality gate"), and the report must print the numbers the ledger holds.
+     */
+    static List<scalelab.reports.model.ForecastView> asFiled(List<scalelab.reports.model.ForecastView> views,
+                                                              List<Prediction> predictions) {
+        List<scalelab.reports.model.ForecastView> out = new ArrayList<>();
+        for (scalelab.reports.model.ForecastView v : views) {
+            Prediction filed = predictions.stream()
+                    .filter(p -> !MOE_KIND.equals(p.kind()) && p.method() != null && p.method().startsWith("forecaster")
+                            && p.hasInterval() && p.compute() == v.compute())
+                    .reduce((a, b) -> b).orElse(null);
+            out.add(filed == null ? v : v.asFiled(filed.predictedLoss(), filed.intervalLow(), filed.intervalHigh(), filed.id()));
+        }
+        return out;
     }
 
     /** Prediction kind of MoE targets in the ledger. */

@@ -90,11 +90,17 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--launcher", hidden = true, description = "Command that starts scalelab for each run (tests).")
     String launcherOption;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the narrative goes to standard error and standard output gets one document "
+                    + "with the prediction, the check and the report (default: ${DEFAULT-VALUE})")
+    String format;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The narrative: standard output, or standard error when the result is asked for as JSON. */
     private PrintWriter out() {
-        return spec.commandLine().getOut();
+        return scalelab.cli.JsonOutput.requested(format) ? spec.commandLine().getErr() : spec.commandLine().getOut();
     }
 
     private void step(String title) {
@@ -104,6 +110,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        scalelab.cli.JsonOutput.requested(format); // a bad --format is refused before any training
         Path home = Path.of(System.getProperty("scalelab.home", "."));
         Path file = ladderFile != null ? ladderFile
                 : home.resolve("examples").resolve("ladder-" + (moe ? "moe-" : "") + size + ".yaml");
@@ -275,7 +282,40 @@ public final class QuickstartCommand implements Callable<Integer> {
                     100 * plan.totalFlops() / targetRun.plannedFlops(), targetRun.plannedFlops());
             out().printf("report: %s (and %s)%n", files.html().toAbsolutePath(), files.markdown().toAbsolutePath());
             out().printf("registry: %s; ledger: scalelab ledger export --db %s --format markdown%n", dbFile, dbFile);
-            out().printf(Locale.ROOT, "quickstart took %s%n", minutes(java.time.Duration.between(started, Instant.now()).toSeconds()));
+            long seconds = java.time.Duration.between(started, Instant.now()).toSeconds();
+            out().printf(Locale.ROOT, "quickstart took %s%n", minutes(seconds));
+            if (scalelab.cli.JsonOutput.requested(format)) {
+                var o = scalelab.cli.JsonOutput.object();
+                o.put("ladder", ladder.name());
+                o.put("target", targetRun.spec().name());
+                var p = o.putObject("prediction");
+                p.put("id", prediction.id());
+                p.put("method", prediction.method());
+                p.put("loss", prediction.predictedLoss());
+                if (prediction.hasInterval()) {
+                    p.put("lo", prediction.intervalLow());
+                    p.put("hi", prediction.intervalHigh());
+                    p.put("level", prediction.intervalLevel());
+                }
+                p.put("compute", prediction.compute());
+                p.put("entry_hash", prediction.entryHash());
+                var c = o.putObject("check");
+                c.put("id", check.id());
+                c.put("actual", check.actualLoss());
+                c.put("error_of_prediction_pct", check.errorOfPredictionPct());
+                if (check.insideInterval() != null) {
+                    c.put("inside_interval", check.insideInterval());
+                }
+                c.put("verdict", check.verdict().name());
+                c.put("preregistered", check.preregistered());
+                o.put("ladder_flops", plan.totalFlops());
+                o.put("target_flops", targetRun.plannedFlops());
+                o.put("report_html", files.html().toAbsolutePath().toString());
+                o.put("report_markdown", files.markdown().toAbsolutePath().toString());
+                o.put("db", dbFile.toString());
+                o.put("seconds", seconds);
+                scalelab.cli.JsonOutput.print(spec.commandLine().getOut(), o);
+            }
         }
         out().flush();
         return 0;

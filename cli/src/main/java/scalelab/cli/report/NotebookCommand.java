@@ -21,6 +21,11 @@ public final class NotebookCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where the notebook writes figures (OUT; default reports-out/notebooks/NAME).")
     Path out;
 
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "text, or json: the notebook's own printout goes to standard error and standard output gets one "
+                    + "document naming what it wrote (default: ${DEFAULT-VALUE})")
+    String format;
+
     @Spec
     CommandSpec spec;
 
@@ -30,11 +35,12 @@ public final class NotebookCommand implements Callable<Integer> {
         Path notebook = resolve(repo);
         String stem = notebook.getFileName().toString().replaceFirst("\\.jsh$", "");
         Path dir = out != null ? out : Path.of("reports-out", "notebooks", stem);
+        boolean json = scalelab.cli.JsonOutput.requested(format);
         var err = spec.commandLine().getErr();
-        var o = spec.commandLine().getOut();
+        var o = json ? err : spec.commandLine().getOut();
         o.println("notebook " + notebook + " → " + dir.toAbsolutePath().normalize());
         o.flush();
-        NotebookRunner.Result r = NotebookRunner.run(notebook, dir, repo, System.out);
+        NotebookRunner.Result r = NotebookRunner.run(notebook, dir, repo, json ? System.err : System.out);
         if (!r.ok()) {
             err.println("scalelab notebook: " + r.failure());
             return 1;
@@ -45,6 +51,17 @@ public final class NotebookCommand implements Callable<Integer> {
         }
         o.println("notebook " + stem + ": " + r.snippets() + " snippets ran; wrote " + r.outputs().size() + " files:");
         r.outputs().forEach(p -> o.println("  " + p));
+        o.flush();
+        if (json) {
+            var doc = scalelab.cli.JsonOutput.object();
+            doc.put("notebook", stem);
+            doc.put("file", notebook.toAbsolutePath().normalize().toString());
+            doc.put("out", dir.toAbsolutePath().normalize().toString());
+            doc.put("snippets", r.snippets());
+            var files = doc.putArray("outputs");
+            r.outputs().forEach(p -> files.add(p.toString()));
+            scalelab.cli.JsonOutput.print(spec.commandLine().getOut(), doc);
+        }
         return 0;
     }
 

@@ -103,13 +103,26 @@ class QuickstartTest {
         assertFalse(html.matches("(?s).*src=\"(?!data:).*"), "no image from a file or the network");
 
         // idempotent: nothing is trained again, the preregistered prediction is reused, not filed a second time
-        Result again = run(args);
+        // (asked for as JSON this time: the narrative moves to standard error, the result is one document)
+        String[] json = java.util.Arrays.copyOf(args, args.length + 2);
+        json[args.length] = "--format";
+        json[args.length + 1] = "json";
+        Result again = run(json);
         assertEquals(0, again.exit(), again.out() + again.err());
-        assertTrue(again.out().contains("reusing it"), again.out());
+        assertTrue(again.err().contains("reusing it"), again.err());
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(again.out());
         try (Registry reg = Registry.open(db)) {
             assertEquals(1, reg.predictions().size());
             assertEquals(1, reg.checks().size());
             assertEquals(9, reg.runs("micro").size());
+            var p = reg.predictions().get(0);
+            PredictionCheck c = reg.checks().get(0);
+            assertEquals(p.id().longValue(), doc.get("prediction").get("id").asLong(), doc.toString());
+            assertEquals(p.predictedLoss(), doc.get("prediction").get("loss").asDouble(), 0);
+            assertEquals(p.intervalLow(), doc.get("prediction").get("lo").asDouble(), 0);
+            assertEquals(c.actualLoss(), doc.get("check").get("actual").asDouble(), 0);
+            assertEquals(c.errorOfPredictionPct(), doc.get("check").get("error_of_prediction_pct").asDouble(), 1e-12);
+            assertEquals(c.verdict().name(), doc.get("check").get("verdict").asText());
         }
     }
 }

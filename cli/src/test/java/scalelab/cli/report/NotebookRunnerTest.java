@@ -82,4 +82,19 @@ class NotebookRunnerTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("wrote nothing"), r.err());
     }
+
+    @Test
+    void aNotebookAnswersInJsonWithWhatItWrote(@TempDir Path dir) throws Exception {
+        Path nb = dir.resolve("writes.jsh");
+        Files.writeString(nb, "System.out.println(\"hello from the notebook\");\n"
+                + "java.nio.file.Files.writeString(OUT.resolve(\"figure.txt\"), \"x\".repeat(100));\n");
+        var r = scalelab.cli.CliRun.run("notebook", nb.toString(), "--out", dir.resolve("out").toString(), "--format", "json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals("writes", doc.get("notebook").asText());
+        assertTrue(doc.get("snippets").asInt() >= 2, doc.toString());
+        assertEquals(1, doc.get("outputs").size());
+        assertTrue(doc.get("outputs").get(0).asText().endsWith("figure.txt"), doc.toString());
+        assertFalse(r.out().contains("hello from the notebook"), "the notebook's printout stays off standard output");
+    }
 }

@@ -68,7 +68,7 @@ class TrainCommandTest {
         Files.writeString(spec, "not: [valid");
         Outcome malformed = run("train", "--config", spec.toString(), "--run-dir", runDir.toString());
         assertEquals(2, malformed.exitCode());
-        assertTrue(malformed.err().contains("spec.yaml: not valid YAML"), malformed.err());
+        assertTrue(malformed.err().contains("spec.yaml:1: not valid YAML"), malformed.err());
         Files.writeString(spec, "name: x\n");
         assertFailsWith("Missing creator property 'model'", List.of("train", "--config", spec.toString(), "--run-dir", runDir.toString()));
         RunSpec valid = new RunSpec("x", scalelab.training.ModelConfig.dense(256, 32, 1, 4, 32), 4, 5, 1e-3, 0.1, 0.1, "cosine",

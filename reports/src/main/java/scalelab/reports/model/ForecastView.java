@@ -33,6 +33,20 @@ public record ForecastView(String target, double compute, double ratio, double l
         band = List.copyOf(band);
     }
 
+    /**
+     * This forecast as prediction #{@code id} filed it: its point and interval replace the recomputed ones (equal unless the
+     * quality gate widened the interval, which the interval note then says).
+     */
+    public ForecastView asFiled(double filedLoss, double filedLo, double filedHi, long id) {
+        String note = interval;
+        if (filedLo != lo || filedHi != hi) {
+            note = String.format(java.util.Locale.ROOT, "%s; filed as prediction #%d with [%.4f, %.4f]: the quality gate widened "
+                    + "the forecaster's [%.4f, %.4f]", interval, id, filedLo, filedHi, lo, hi);
+        }
+        return new ForecastView(target, compute, ratio, filedLoss, filedLo, filedHi, level, method, status, note, evidence, panel,
+                leaveOneOut, looSpreadPct, warnings, assumptions, band);
+    }
+
     /** The view of forecast {@code f}, with {@code along} the forecasts at computes up to it (for the band). */
     public static ForecastView of(String target, Forecast f, List<Forecast> along) {
         List<PanelRow> panel = new ArrayList<>();
