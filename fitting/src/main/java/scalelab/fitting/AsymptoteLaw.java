@@ -52,25 +52,8 @@ public record AsymptoteLaw(double asymptote, double coefficient, double exponent
             }
         }
         double a = hi * Math.max(0, bestI - 1) / grid * (1 - 1e-6), b = hi * Math.min(grid, bestI + 1) / grid * (1 - 1e-6);
-        final double phi = (Math.sqrt(5) - 1) / 2;
-        double x1 = b - phi * (b - a), x2 = a + phi * (b - a);
-        double f1 = logFit(compute, loss, x1, false).sse(), f2 = logFit(compute, loss, x2, false).sse();
-        for (int it = 0; it < 100 && b - a > 1e-12; it++) {
-            if (f1 < f2) {
-                b = x2;
-                x2 = x1;
-                f2 = f1;
-                x1 = b - phi * (b - a);
-                f1 = logFit(compute, loss, x1, false).sse();
-            } else {
-                a = x1;
-                x1 = x2;
-                f1 = f2;
-                x2 = a + phi * (b - a);
-                f2 = logFit(compute, loss, x2, false).sse();
-            }
-        }
-        AsymptoteLaw refined = logFit(compute, loss, 0.5 * (a + b), false);
+        double refinedAsymptote = GoldenSection.minimize(x -> logFit(compute, loss, x, false).sse(), a, b, 1e-12, 100);
+        AsymptoteLaw refined = logFit(compute, loss, refinedAsymptote, false);
         AsymptoteLaw gridBest = logFit(compute, loss, hi * bestI / grid * (1 - 1e-6), false);
         return refined.sse() <= gridBest.sse() ? refined : gridBest;
     }

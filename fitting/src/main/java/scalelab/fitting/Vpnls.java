@@ -156,25 +156,7 @@ public final class Vpnls {
             }
         }
         double a0 = Math.max(lo, bestA - options.resolution()), b0 = Math.min(hi, bestA + options.resolution());
-        final double phi = (Math.sqrt(5) - 1) / 2;
-        double x1 = b0 - phi * (b0 - a0), x2 = a0 + phi * (b0 - a0);
-        double f1 = p.at(x1, x1, theta), f2 = p.at(x2, x2, theta);
-        for (int it = 0; it < 60 && b0 - a0 > 1e-7; it++) {
-            if (f1 < f2) {
-                b0 = x2;
-                x2 = x1;
-                f2 = f1;
-                x1 = b0 - phi * (b0 - a0);
-                f1 = p.at(x1, x1, theta);
-            } else {
-                a0 = x1;
-                x1 = x2;
-                f1 = f2;
-                x2 = a0 + phi * (b0 - a0);
-                f2 = p.at(x2, x2, theta);
-            }
-        }
-        double golden = 0.5 * (a0 + b0);
+        double golden = GoldenSection.minimize(x -> p.at(x, x, theta), a0, b0, 1e-7, 60);
         double[] gTheta = new double[3];
         double gObj = p.at(golden, golden, gTheta);
         double alpha = bestA;

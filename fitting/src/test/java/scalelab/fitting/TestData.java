@@ -59,9 +59,22 @@ public final class TestData {
     }
 
     public static List<Observation> load(String name) {
+        return parse(name, null, null);
+    }
+
+    /** The rows whose column {@code column} equals {@code value} (e.g. one data set of gadre-2024.csv). */
+    public static List<Observation> loadWhere(String name, String column, String value) {
+        return parse(name, column, value);
+    }
+
+    private static List<Observation> parse(String name, String column, String value) {
         try {
             List<String> lines = Files.readAllLines(file(name));
             List<String> header = Arrays.asList(lines.get(0).split(","));
+            int ic = column == null ? -1 : header.indexOf(column);
+            if (column != null && ic < 0) {
+                throw new IllegalArgumentException(name + " has no column " + column);
+            }
             int ip = header.indexOf("params"), it = header.indexOf("tokens"), il = header.indexOf("loss");
             int ib = header.contains("budget") ? header.indexOf("budget") : header.indexOf("flops");
             List<Observation> out = new ArrayList<>();
@@ -70,30 +83,7 @@ public final class TestData {
                     continue;
                 }
                 String[] c = line.split(",");
-                out.add(Observation.inBudget(Double.parseDouble(c[ip]), Double.parseDouble(c[it]),
-                        Double.parseDouble(c[ib]), Double.parseDouble(c[il])));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The rows whose column {@code column} equals {@code value} (e.g. one data set of gadre-2024.csv). */
-    public static List<Observation> loadWhere(String name, String column, String value) {
-        try {
-            List<String> lines = Files.readAllLines(file(name));
-            List<String> header = Arrays.asList(lines.get(0).split(","));
-            int ic = header.indexOf(column);
-            if (ic < 0) {
-                throw new IllegalArgumentException(name + " has no column " + column);
-            }
-            int ip = header.indexOf("params"), it = header.indexOf("tokens"), il = header.indexOf("loss");
-            int ib = header.contains("budget") ? header.indexOf("budget") : header.indexOf("flops");
-            List<Observation> out = new ArrayList<>();
-            for (String line : lines.subList(1, lines.size())) {
-                String[] c = line.split(",");
-                if (!line.isBlank() && c[ic].equals(value)) {
+                if (column == null || c[ic].equals(value)) {
                     out.add(Observation.inBudget(Double.parseDouble(c[ip]), Double.parseDouble(c[it]),
                             Double.parseDouble(c[ib]), Double.parseDouble(c[il])));
                 }

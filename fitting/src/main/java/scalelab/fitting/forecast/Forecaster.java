@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -219,7 +218,7 @@ public final class Forecaster {
                 warnings.add(String.format(Locale.ROOT, "the target's compute (%.3e) does not exceed the ladder's largest "
                         + "(%.3e): this is a projection inside the data, not an extrapolation", target.compute(), scale));
             }
-            double g = growth(Math.max(ratio, 1));
+            double g = errorScale(ratio);
 
             // 1. Score each method that fitted the whole ladder by its backtest errors near the target's ratio.
             Map<String, Double> score = new LinkedHashMap<>();
@@ -240,7 +239,7 @@ public final class Forecaster {
                 for (RollingBacktest.Entry x : ok) {
                     double z = (Math.log10(x.ratio()) - Math.log10(Math.max(ratio, 1))) / options.kernelDecades();
                     double w = Math.exp(-0.5 * z * z) + 1e-6;
-                    double err = x.relativeErrorPct() / 100 / growth(Math.max(x.ratio(), 1));
+                    double err = x.relativeErrorPct() / 100 / errorScale(x.ratio());
                     sw += w;
                     swe += w * err * err;
                 }
@@ -282,8 +281,7 @@ public final class Forecaster {
             double sumSq = 0, wSq = 0, wSum = 0;
             int n = 0;
             double lastCut = entries.stream().mapToDouble(RollingBacktest.Entry::cut).max().orElse(1);
-            Map<Integer, Double> cutWeight = new LinkedHashMap<>();
-            Set<Integer> cuts = new LinkedHashSet<>();
+            Map<Integer, Double> cutWeight = new LinkedHashMap<>(); // the cuts that measured the error, and their weights
             List<double[]> ratioError = new ArrayList<>();
             for (var e : byKey.entrySet()) {
                 if (!e.getValue().keySet().containsAll(weight.keySet())) {
@@ -292,13 +290,12 @@ public final class Forecaster {
                 RollingBacktest.Entry x = keyEntry.get(e.getKey());
                 double p = combine(weight, e.getValue()::get);
                 double rel = (p - x.observed()) / x.observed();
-                sumSq += Math.pow(rel / growth(Math.max(x.ratio(), 1)), 2);
+                sumSq += Math.pow(rel / errorScale(x.ratio()), 2);
                 double rw = options.recencyWeight(lastCut, x.cut());
                 cutWeight.put(x.cutIndex(), rw);
-                wSq += rw * Math.pow(rel / growth(Math.max(x.ratio(), 1)), 2);
+                wSq += rw * Math.pow(rel / errorScale(x.ratio()), 2);
                 wSum += rw;
                 n++;
-                cuts.add(x.cutIndex());
                 ratioError.add(new double[] {x.ratio(), rel});
             }
             double effectiveCuts = effectiveCount(cutWeight.values());
@@ -340,10 +337,10 @@ public final class Forecaster {
             // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
             double lo = point * Math.exp(-half), hi = point * Math.exp(half);
             Forecast.Status status = Forecast.Status.OK;
-            if (cuts.size() < 2) {
+            if (cutWeight.size() < 2) {
                 status = Forecast.Status.INSUFFICIENT;
                 warnings.add(backtestProblem != null ? "no backtest evidence: " + backtestProblem
-                        : "backtests of this ladder cover only " + cuts.size() + " cut(s): the interval rests mostly on the "
+                        : "backtests of this ladder cover only " + cutWeight.size() + " cut(s): the interval rests mostly on the "
                         + "prior error rate (" + pct(options.priorErrorPerUnit()) + " per unit of log10(1 + ratio))");
             }
             List<String> noMinimum = budgetsWithoutMinimum();
@@ -401,12 +398,12 @@ public final class Forecaster {
             }
             String method = weights.size() == 1 ? weights.get(0).method() : String.join(" + ", weights.stream()
                     .map(w -> String.format(Locale.ROOT, "%.2f·%s", w.weight(), w.method())).toList());
-            Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cuts.size(), effectiveCuts,
+            Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cutWeight.size(), effectiveCuts,
                     options.recencyDecades(),
                     boot.length, unstable);
             String summary = String.format(Locale.ROOT, "%d backtest forecasts (%d by the chosen forecaster, over %d cuts, "
                             + "ratios %s) on %d runs in %d budgets; chosen forecaster's RMS error %s per unit of log10(1 + ratio)",
-                    entries.stream().filter(RollingBacktest.Entry::ok).count(), n, cuts.size(), ratioRange(ratioError),
+                    entries.stream().filter(RollingBacktest.Entry::ok).count(), n, cutWeight.size(), ratioRange(ratioError),
                     ladder.observations().size(), ladder.budgetCount(), n == 0 ? "n/a" : pct(Math.sqrt(sumSq / n)));
             double[] size = allocation(target, weights);
             return new Forecast(point, lo, hi, options.level(), target, size[0], size[1], ratio, method, weights, panel, loo,
@@ -498,6 +495,12 @@ public final class Forecaster {
             s2 += w * w;
         }
         return s2 == 0 ? 0 : s * s / s2;
+    }
+
+    /** The growth an error is scaled by: a point at or below 1× (a run with less compute than the ladder's largest, or a
+     * projection) is scaled as at 1×, where log10(1 + ratio) → 0 would blow it up. */
+    static double errorScale(double ratio) {
+        return growth(Math.max(ratio, 1));
     }
 
     /** How extrapolation error grows with the ratio r: an offset plus a slope error, log10(1 + r). */

@@ -46,7 +46,7 @@ public final class MoeForecaster {
         double emp = cuts == 0 ? 0
                 : made.backtestMeanAbsRelativeError() * Math.sqrt(Math.PI / 2) / Forecaster.growth(made.backtestComputeRatio());
         double perUnit2 = options.shrunkPerUnit2(emp * emp, cuts);
-        double model = Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1));
+        double model = Math.sqrt(perUnit2) * Forecaster.errorScale(ratio);
         double z = new NormalDistribution().inverseCumulativeProbability(0.5 + options.level() / 2);
         double bootSd = Double.isFinite(made.lower()) && Double.isFinite(made.upper())
                 ? (Math.log(made.upper()) - Math.log(made.lower())) / (2 * z) : 0;
@@ -103,7 +103,7 @@ public final class MoeForecaster {
         String hash = scalelab.fitting.ContentHash.sha256(comparison.describe() + "\n" + made.describe());
         return new Forecast(point, lo, hi, options.level(), new ForecastTarget(target.flops(), target.activeParams(), target.tokens()),
                 target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
-                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(perUnit2) * Forecaster.growth(Math.max(ratio, 1)))),
+                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(perUnit2) * Forecaster.errorScale(ratio))),
                 panel, loo, stability.spreadPct(), status, warnings,
                 List.of("moe: " + made.lawName() + ": the MoE law the backtest and BIC support (" + comparison.reason() + ")"),
                 parts, hash, summary);
