@@ -162,7 +162,7 @@ public final class LadderPlanner {
                 RunSpec run = new RunSpec(name, model, batch, steps, lr,
                         spec.schedule().weightDecay(), spec.schedule().warmupFraction(), spec.schedule().type(),
                         spec.schedule().gradClip(), spec.seed(), spec.corpus(), spec.tokenizer(), budget,
-                        family.balance(), family.capacityFactor(), family.auxLossCoef());
+                        family.balance(), family.capacityFactor(), family.auxLossCoef(), spec.schedule().finalLrFraction());
                 // executors pass no --eval-every, so runs evaluate at the trainer's default interval (0)
                 long evalTokens = TrainerOptions.evaluations(steps, 0) * spec.eval().tokens();
                 PlannedRun planned1 = new PlannedRun(family.name(), budget, width, run,

@@ -113,8 +113,11 @@ public record LadderSpec(String name, String corpus, String tokenizer, int vocab
         }
     }
 
-    /** Optimiser schedule: "cosine" or "wsd", warmup fraction, AdamW weight decay and global-norm clip. */
-    public record Schedule(String type, double warmupFraction, double weightDecay, double gradClip) {}
+    /**
+     * Optimiser schedule: "cosine" or "wsd", warmup fraction, AdamW weight decay, global-norm clip, and the learning
+     * rate at the last step as a fraction of the peak.
+     */
+    public record Schedule(String type, double warmupFraction, double weightDecay, double gradClip, double finalLrFraction) {}
 
     /** Evaluation settings: the held-out set's name and how many tokens each evaluation reads. */
     public record Eval(String set, long tokens) {}

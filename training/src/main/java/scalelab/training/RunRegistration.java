@@ -33,10 +33,10 @@ public final class RunRegistration {
         double budget = spec.budgetFlops() > 0 ? spec.budgetFlops() : spec.flops();
         String hyper = String.format(Locale.ROOT,
                 "{\"lr\":%s,\"batch\":%d,\"steps\":%d,\"weight_decay\":%s,\"warmup_fraction\":%s,\"schedule\":\"%s\","
-                        + "\"grad_clip\":%s,\"seed\":%d,\"seq_len\":%d,\"d_model\":%d,\"layers\":%d,\"heads\":%d,"
+                        + "\"final_lr_fraction\":%s,\"grad_clip\":%s,\"seed\":%d,\"seq_len\":%d,\"d_model\":%d,\"layers\":%d,\"heads\":%d,"
                         + "\"experts\":%d,\"top_k\":%d,\"balance\":\"%s\",\"flop_convention\":\"%s\"}",
                 spec.learningRate(), spec.batchSize(), spec.steps(), spec.weightDecay(), spec.warmupFraction(), spec.schedule(),
-                spec.gradClip(), spec.seed(), m.seqLen(), m.dModel(), m.layers(), m.heads(), m.experts(), m.topK(),
+                spec.finalLrFraction(), spec.gradClip(), spec.seed(), m.seqLen(), m.dModel(), m.layers(), m.heads(), m.experts(), m.topK(),
                 spec.balance(), ModelConfig.FLOP_CONVENTION);
         return RunRecord.planned(ladder, spec.name(), spec.specHash(), RunSpecYaml.toJson(spec), m.isMoe() ? "moe" : "dense",
                 m.activeParams(), m.nonEmbeddingParams(), spec.tokens(), budget, spec.flops(), hyper, Provenance.codeVersion())

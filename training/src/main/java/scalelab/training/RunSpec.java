@@ -27,12 +27,31 @@ import scalelab.training.data.Tokenizer;
  *                       "none" for dense models
  * @param capacityFactor MoE expert capacity factor (0 = dropless)
  * @param auxLossCoef    coefficient of the auxiliary balancing loss (used with "aux")
+ * @param finalLrFraction learning rate at the last step as a fraction of the peak (0 anneals to zero, so the last
+ *                       evaluations of a run agree; cosine runs before 2026-12-03 ended at 0.1)
  */
 public record RunSpec(String name, ModelConfig model, int batchSize, long steps, double learningRate, double weightDecay,
                       double warmupFraction, String schedule, double gradClip, long seed, String corpus, String tokenizer,
-                      double budgetFlops, String balance, double capacityFactor, double auxLossCoef) {
+                      double budgetFlops, String balance, double capacityFactor, double auxLossCoef,
+                      double finalLrFraction) {
+
+    /** Where each schedule ended before the end was a field: cosine at 10% of the peak, WSD at zero. */
+    public static double legacyFinalLrFraction(String schedule) {
+        return "wsd".equals(schedule) ? 0.0 : 0.1;
+    }
+
+    /** A spec whose schedule ends where {@link #legacyFinalLrFraction} says (tests and specs written before the field). */
+    public RunSpec(String name, ModelConfig model, int batchSize, long steps, double learningRate, double weightDecay,
+                   double warmupFraction, String schedule, double gradClip, long seed, String corpus, String tokenizer,
+                   double budgetFlops, String balance, double capacityFactor, double auxLossCoef) {
+        this(name, model, batchSize, steps, learningRate, weightDecay, warmupFraction, schedule, gradClip, seed, corpus,
+                tokenizer, budgetFlops, balance, capacityFactor, auxLossCoef, legacyFinalLrFraction(schedule));
+    }
 
     public RunSpec {
+        if (!(finalLrFraction >= 0 && finalLrFraction <= 1)) {
+            throw new IllegalArgumentException("final learning-rate fraction must be in [0, 1], got " + finalLrFraction);
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
@@ -80,11 +99,15 @@ public record RunSpec(String name, ModelConfig model, int batchSize, long steps,
         return Math.max(1L, Math.round(budget / perStep));
     }
 
-    /** SHA-256 over every field but the name. */
+    /**
+     * SHA-256 over every field but the name. The final learning-rate fraction enters only when it differs from the
+     * schedule's legacy end, so runs specified before it was a field keep their hashes (and their run directories).
+     */
     public String specHash() {
         String canonical = model + "|" + batchSize + "|" + steps + "|" + learningRate + "|" + weightDecay + "|" + warmupFraction
                 + "|" + schedule + "|" + gradClip + "|" + seed + "|" + corpus + "|" + tokenizer + "|" + budgetFlops
-                + "|" + balance + "|" + capacityFactor + "|" + auxLossCoef;
+                + "|" + balance + "|" + capacityFactor + "|" + auxLossCoef
+                + (finalLrFraction == legacyFinalLrFraction(schedule) ? "" : "|final_lr=" + finalLrFraction);
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

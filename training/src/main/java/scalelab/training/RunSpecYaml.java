@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -37,6 +39,8 @@ public final class RunSpecYaml {
             .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
 
+    private static final String FINAL_LR_FRACTION = "finalLrFraction";
+
     private RunSpecYaml() {}
 
     /** The same keys as one line of JSON (what the registry stores; YAML is a superset, so {@link #fromYaml} reads it). */
@@ -58,7 +62,12 @@ public final class RunSpecYaml {
 
     public static RunSpec fromYaml(String yaml, String sourceName) {
         try {
-            return YAML.readValue(yaml, RunSpec.class);
+            JsonNode tree = YAML.readTree(yaml);
+            if (tree instanceof ObjectNode fields && !fields.has(FINAL_LR_FRACTION)) {
+                // written before the schedule's end was a field: it ended where its schedule then did
+                fields.put(FINAL_LR_FRACTION, RunSpec.legacyFinalLrFraction(fields.path("schedule").asText("cosine")));
+            }
+            return YAML.treeToValue(tree, RunSpec.class);
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
             String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();

@@ -206,7 +206,8 @@ public final class Trainer {
             this.optimizer = optimizer;
             this.root = root;
             this.peak = peak;
-            this.schedule = LearningRateSchedule.of(spec.schedule(), spec.learningRate(), spec.steps(), spec.warmupFraction());
+            this.schedule = LearningRateSchedule.of(spec.schedule(), spec.learningRate(), spec.steps(), spec.warmupFraction(),
+                    spec.finalLrFraction());
             this.trainLosses = new float[(int) spec.steps()];
         }
 

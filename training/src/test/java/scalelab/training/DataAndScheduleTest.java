@@ -3,6 +3,7 @@ package scalelab.training;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,18 +81,38 @@ class DataAndScheduleTest {
 
     @Test
     void cosineWarmsUpThenDecaysToItsFloor() {
-        LearningRateSchedule s = LearningRateSchedule.of("cosine", 1e-3, 100, 0.1);
-        assertEquals(1e-3 / 11, s.at(0), 1e-15);
-        assertEquals(1e-3, s.at(10), 1e-15);
-        assertEquals(1e-3 * LearningRateSchedule.COSINE_FLOOR, s.at(99), 1e-12);
-        for (int i = 11; i < 100; i++) {
-            assertTrue(s.at(i) <= s.at(i - 1) + 1e-18, "cosine must not increase after warmup");
+        for (double floor : new double[] {0.1, 0.0}) {
+            LearningRateSchedule s = LearningRateSchedule.of("cosine", 1e-3, 100, 0.1, floor);
+            assertEquals(1e-3 / 11, s.at(0), 1e-15);
+            assertEquals(1e-3, s.at(10), 1e-15);
+            assertEquals(1e-3 * floor, s.at(99), 1e-12);
+            for (int i = 11; i < 100; i++) {
+                assertTrue(s.at(i) <= s.at(i - 1) + 1e-18, "cosine must not increase after warmup");
+            }
         }
     }
 
     @Test
+    void legacySpecsKeepTheirHashAndANewEndChangesIt() {
+        ModelConfig m = ModelConfig.dense(256, 32, 2, 2, 64);
+        RunSpec legacy = TestSpecs.dense(m, 8, 100, 1e-3, 1, "default");
+        assertEquals(0.1, legacy.finalLrFraction(), 0);
+        RunSpec same = new RunSpec(legacy.name(), m, 8, 100, 1e-3, legacy.weightDecay(), legacy.warmupFraction(), "cosine",
+                legacy.gradClip(), 1, "default", "byte", 0, "none", 0, 0, 0.1);
+        RunSpec annealed = new RunSpec(legacy.name(), m, 8, 100, 1e-3, legacy.weightDecay(), legacy.warmupFraction(), "cosine",
+                legacy.gradClip(), 1, "default", "byte", 0, "none", 0, 0, 0.0);
+        assertEquals(legacy.specHash(), same.specHash());
+        assertNotEquals(legacy.specHash(), annealed.specHash());
+        assertEquals(annealed, RunSpecYaml.fromYaml(RunSpecYaml.toYaml(annealed), "t"));
+        // a spec stored before the field existed reads back with the end its run was trained with
+        String old = RunSpecYaml.toYaml(legacy).replaceAll("(?m)^finalLrFraction:.*\\n", "");
+        assertFalse(old.contains("finalLrFraction"));
+        assertEquals(legacy, RunSpecYaml.fromYaml(old, "t"));
+    }
+
+    @Test
     void wsdHoldsThePeakThenDecaysLinearly() {
-        LearningRateSchedule s = LearningRateSchedule.of("wsd", 2e-3, 100, 0.05);
+        LearningRateSchedule s = LearningRateSchedule.of("wsd", 2e-3, 100, 0.05, 0.0);
         assertEquals(2e-3, s.at(5), 0);
         assertEquals(2e-3, s.at(79), 0);
         assertTrue(s.at(80) < 2e-3 && s.at(80) > s.at(90) && s.at(90) > s.at(99) && s.at(99) > 0);

@@ -124,6 +124,7 @@ public final class LadderCommand implements Runnable {
         schedule.put("warmup_fraction", s.schedule().warmupFraction());
         schedule.put("weight_decay", s.schedule().weightDecay());
         schedule.put("grad_clip", s.schedule().gradClip());
+        schedule.put("final_lr_fraction", s.schedule().finalLrFraction());
         ArrayNode runs = o.putArray("runs");
         plan.runs().forEach(r -> runJson(runs.addObject(), r));
         ArrayNode ts = o.putArray("targets");

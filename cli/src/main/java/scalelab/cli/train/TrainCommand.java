@@ -66,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", description = "cosine or wsd (default cosine).")
     String schedule;
 
+    @Option(names = "--final-lr-fraction", paramLabel = "F",
+            description = "Learning rate at the last step as a fraction of the peak (default 0: anneal to zero, so the last evaluations agree).")
+    Double finalLrFraction;
+
     @Option(names = "--clip", description = "Global gradient-norm clip, 0 = off (default 1.0).")
     Double clip;
 
@@ -188,7 +192,7 @@ public final class TrainCommand implements Callable<Integer> {
             List<String> conflicting = new ArrayList<>();
             Object[][] flags = {{"--d-model", dModel}, {"--layers", layers}, {"--heads", heads}, {"--d-ff", dFf},
                     {"--seq-len", seqLen}, {"--batch", batch}, {"--lr", lr}, {"--weight-decay", weightDecay},
-                    {"--warmup", warmup}, {"--schedule", schedule}, {"--clip", clip}, {"--tied", tied},
+                    {"--warmup", warmup}, {"--schedule", schedule}, {"--final-lr-fraction", finalLrFraction}, {"--clip", clip}, {"--tied", tied},
                     {"--learned-positions", learnedPositions}, {"--experts", experts}, {"--top-k", topK},
                     {"--balance", balance}, {"--tokens", tokens}, {"--flops", flops}, {"--name", name},
                     {"--tokenizer", tokenizer}};
@@ -205,7 +209,7 @@ public final class TrainCommand implements Callable<Integer> {
             return new RunSpec(s.name(), s.model(), s.batchSize(), s.steps(), s.learningRate(), s.weightDecay(),
                     s.warmupFraction(), s.schedule(), s.gradClip(), seed != null ? seed : s.seed(),
                     corpus != null ? corpus : s.corpus(), s.tokenizer(), s.budgetFlops(), s.balance(), s.capacityFactor(),
-                    s.auxLossCoef());
+                    s.auxLossCoef(), s.finalLrFraction());
         }
         if ((tokens == null) == (flops == null)) {
             throw new IllegalArgumentException("give exactly one of --tokens and --flops (or --config)");
@@ -255,7 +259,7 @@ public final class TrainCommand implements Callable<Integer> {
         return new RunSpec(name != null ? name : "train", model, b, steps, or(lr, 3e-3), or(weightDecay, 0.1), or(warmup, 0.05),
                 schedule != null ? schedule : "cosine", or(clip, 1.0), seed != null ? seed : 1,
                 corpus != null ? corpus : CorpusLocation.DEFAULT, tok, budget, e > 1 ? (balance != null ? balance : "aux") : "none",
-                0, e > 1 ? 0.01 : 0);
+                0, e > 1 ? 0.01 : 0, or(finalLrFraction, 0.0));
     }
 
     private static <T> T or(T value, T fallback) {
