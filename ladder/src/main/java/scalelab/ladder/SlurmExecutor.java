@@ -107,7 +107,7 @@ public final class SlurmExecutor implements RunExecutor {
         script.append("# scalelab ladder job for run ").append(run.spec().name()).append(" (spec ").append(run.specHash()).append(")\n");
         script.append("cd ").append(quote(d)).append(" || exit 1\n");
         script.append("export SCALELAB_NO_BUILD=1\n");
-        for (String arg : LocalExecutor.trainCommand(launcher, dir, run)) {
+        for (String arg : LocalExecutor.trainCommand(launcher, dir, run, 0)) {
             script.append(quote(arg)).append(' ');
         }
         script.append("\ncode=$?\n");

@@ -31,10 +31,26 @@ public final class TrainerDouble {
         return E + A * Math.pow(activeParams, -ALPHA) + B * Math.pow(tokens, -BETA);
     }
 
+    /**
+     * With -Dtrainer.double.bestLr=C,E the loss also rises as 0.05·ln(lr/lr*)², lr* = C·√B/d·(D/1e6)^E: a known rule
+     * for sweep tests to recover. Without it the loss does not depend on the learning rate.
+     */
+    static double learningRatePenalty(RunSpec spec) {
+        String rule = System.getProperty("trainer.double.bestLr");
+        if (rule == null) {
+            return 0;
+        }
+        String[] parts = rule.split(",");
+        double best = Double.parseDouble(parts[0]) * Math.sqrt(spec.batchSize()) / spec.model().dModel()
+                * Math.pow(spec.tokens() / 1e6, Double.parseDouble(parts[1]));
+        double miss = Math.log(spec.learningRate() / best);
+        return 0.05 * miss * miss;
+    }
+
     public static void main(String[] args) throws Exception {
-        if (args.length != 7 || !args[0].equals("train") || !args[1].equals("--config") || !args[3].equals("--run-dir")
-                || !args[5].equals("--eval-tokens")) {
-            System.err.println("usage: train --config SPEC.yaml --run-dir DIR --eval-tokens N");
+        if (!(args.length == 7 || args.length == 9 && args[7].equals("--threads")) || !args[0].equals("train")
+                || !args[1].equals("--config") || !args[3].equals("--run-dir") || !args[5].equals("--eval-tokens")) {
+            System.err.println("usage: train --config SPEC.yaml --run-dir DIR --eval-tokens N [--threads T]");
             System.exit(2);
         }
         RunSpec spec = RunSpecYaml.read(Path.of(args[2]));
@@ -73,7 +89,7 @@ public final class TrainerDouble {
                 System.exit(3);
             }
         }
-        double l = loss(spec.model().activeParams(), spec.tokens());
+        double l = loss(spec.model().activeParams(), spec.tokens()) + learningRatePenalty(spec);
         double wall = (System.nanoTime() - t0) / 1e9;
         ModelConfig m = spec.model();
         TrainingResult result = new TrainingResult(hash, spec.name(), TrainingResult.COMPLETED, spec.steps(), spec.tokens(), l, l, l,

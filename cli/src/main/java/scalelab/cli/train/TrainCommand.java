@@ -130,12 +130,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
     boolean noProgress;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Engine (intra-op) threads, default: the number of cores. Ladders running two runs at once give each one thread.")
+    Integer threads;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
 
     @Override
     public Integer call() throws java.io.IOException {
         boolean json = scalelab.cli.JsonOutput.requested(format); // refused before any training
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+            }
+            // read once, when the engine starts (the first tensor below)
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
         RunSpec spec = spec();
         Path dir = runDir != null ? runDir : Path.of("runs", spec.specHash().substring(0, 12));
         TrainerOptions options = TrainerOptions.defaults(dir).withIntervals(checkpointEvery, evalEvery).withEvalTokens(evalTokens);
