@@ -218,6 +218,7 @@ public final class Trainer {
             listeners.forEach(l -> l.onStart(spec, step, spec.steps()));
             long checkpointEvery = options.checkpointInterval(spec.steps());
             long evalEvery = options.evalInterval(spec.steps());
+            long settleStep = TrainerOptions.settleStep(spec.steps());
             double flopsPerStep = spec.model().trainingFlopsPerToken() * spec.tokensPerStep();
             String status = TrainingResult.COMPLETED;
             while (step < spec.steps()) {
@@ -250,7 +251,7 @@ public final class Trainer {
                     status = TrainingResult.DIVERGED;
                     break;
                 }
-                if (step % evalEvery == 0 && step < spec.steps()) {
+                if ((step % evalEvery == 0 || step == settleStep) && step < spec.steps()) {
                     evaluateNow();
                 }
                 if (step % checkpointEvery == 0 && step < spec.steps()) {

@@ -8,7 +8,8 @@ import java.util.function.DoubleSupplier;
  *
  * @param runDir          where checkpoints, curves and result.json go
  * @param checkpointEvery steps between checkpoints (0 = every tenth of the run); one is always written at the end
- * @param evalEvery       steps between held-out evaluations (0 = every tenth of the run); always at the end
+ * @param evalEvery       steps between held-out evaluations (0 = every tenth of the run); always at the end, and
+ *                        at {@link #settleStep} just before it
  * @param evalTokens      held-out tokens per evaluation (the first this many of the validation split)
  * @param peakFlops       supplies the matmul peak for MFU
  */
@@ -55,12 +56,22 @@ public record TrainerOptions(Path runDir, long checkpointEvery, long evalEvery, 
     }
 
     /**
+     * The step of the evaluation just before the end: 2% of the run (at least one step) before it. With the learning
+     * rate annealed to (near) zero the loss should not move between it and the end; their difference is how settled
+     * a run's reported loss is, apart from what the run still learns in its last tenth.
+     */
+    public static long settleStep(long steps) {
+        return steps - Math.max(1, Math.round(steps / 50.0));
+    }
+
+    /**
      * Held-out evaluations an uninterrupted run of {@code steps} steps makes with this {@code evalEvery} (0 = the
-     * default interval): one at every multiple of the interval before the end, and one at the end. Planners use it
-     * to cost evaluation, which is not part of the training FLOPs.
+     * default interval): one at every multiple of the interval before the end, one at {@link #settleStep} and one at
+     * the end. Planners use it to cost evaluation, which is not part of the training FLOPs.
      */
     public static long evaluations(long steps, long evalEvery) {
         long interval = evalInterval(steps, evalEvery);
-        return (steps + interval - 1) / interval;
+        long settle = settleStep(steps);
+        return (steps + interval - 1) / interval + (settle >= 1 && settle % interval != 0 ? 1 : 0);
     }
 }

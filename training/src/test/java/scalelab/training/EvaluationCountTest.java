@@ -19,14 +19,18 @@ class EvaluationCountTest {
 
     @Test
     void plannedEvaluationCountMatchesTheTrainer(@TempDir Path tmp) throws Exception {
-        // default interval: 25 steps / 10 = every 2 steps (2, 4, ..., 24) plus the end = 13
+        // default interval: 25 steps / 10 = every 2 steps (2, 4, ..., 24; the settle step 24 among them) plus the end = 13
+        assertEquals(24, TrainerOptions.settleStep(25));
         assertEquals(13, TrainerOptions.evaluations(25, 0));
         assertEquals(13, evaluationsMade(tmp.resolve("default"), 25, 0));
-        // explicit interval not dividing the run: 10, 20 and the end
-        assertEquals(3, TrainerOptions.evaluations(25, 10));
-        assertEquals(3, evaluationsMade(tmp.resolve("every10"), 25, 10));
-        // interval dividing the run: the last interval is the end, not counted twice
-        assertEquals(2, TrainerOptions.evaluations(20, 10));
-        assertEquals(2, evaluationsMade(tmp.resolve("every10of20"), 20, 10));
+        // explicit interval not dividing the run: 10, 20, the settle step 24 and the end
+        assertEquals(4, TrainerOptions.evaluations(25, 10));
+        assertEquals(4, evaluationsMade(tmp.resolve("every10"), 25, 10));
+        // interval dividing the run: 10, the settle step 19 and the end (the last interval is the end, not counted twice)
+        assertEquals(3, TrainerOptions.evaluations(20, 10));
+        assertEquals(3, evaluationsMade(tmp.resolve("every10of20"), 20, 10));
+        // 1000 steps: every 100 (100..900), the settle step 980 and the end
+        assertEquals(980, TrainerOptions.settleStep(1000));
+        assertEquals(11, TrainerOptions.evaluations(1000, 0));
     }
 }
