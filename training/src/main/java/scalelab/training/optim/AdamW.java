@@ -1,5 +1,10 @@
 package scalelab.training.optim;
 
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
@@ -45,36 +50,34 @@ public final class AdamW implements AutoCloseable {
      * @param step a sub-manager that owns every temporary (closed by the caller)
      */
     public StepStats step(double learningRate, NDManager step) {
+        // small models are bound by the number of engine calls, not arithmetic: the gradient norm takes two ops per
+        // parameter and one read-back in all, the update one fused native Adam call (plus the decay on matrices)
         List<NDArray> grads = new ArrayList<>(parameters.size());
-        double sumSquares = 0;
+        List<NDArray> squares = new ArrayList<>(parameters.size());
         for (Parameter p : parameters) {
             NDArray g = p.array().getGradient();
             g.attach(step); // the wrapper would otherwise stay on the parameter manager
             grads.add(g);
-            sumSquares += g.square().sum().getFloat();
+            squares.add(g.square().sum());
         }
-        double norm = Math.sqrt(sumSquares);
+        double norm = Math.sqrt(NDArrays.stack(new NDList(squares)).sum().getFloat());
         double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
         stepsTaken++;
         double bc1 = 1 - Math.pow(BETA1, stepsTaken);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(BETA2, stepsTaken));
+        // lr·m̂/(√v̂+ε) = (lr·√bc2/bc1)·m/(√v + ε·√bc2)
+        float biasCorrected = (float) (learningRate * sqrtBc2 / bc1);
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
-            NDArray g = grads.get(i);
-            if (scale != 1.0) {
-                g.muli(scale);
-            }
-            NDArray m = firstMoments.get(i);
-            NDArray v = secondMoments.get(i);
-            m.muli(BETA1).addi(g.mul(1 - BETA1));
-            v.muli(BETA2).addi(g.square().muli(1 - BETA2));
+            PtNDArray w = (PtNDArray) p.array();
             if (p.decays() && weightDecay > 0) {
-                p.array().muli(1 - learningRate * weightDecay);
+                w.muli(1 - learningRate * weightDecay); // decoupled, before the Adam step, matrices only
             }
-            // lr·m̂/(√v̂+ε) = (lr·√bc2/bc1)·m/(√v + ε·√bc2)
-            try (NDArray denominator = v.sqrt(); NDArray update = m.div(denominator.addi(EPSILON * sqrtBc2))) {
-                p.array().subi(update.muli(learningRate * sqrtBc2 / bc1));
-            }
+            // m ← β1·m + (1−β1)·s·g, v ← β2·v + (1−β2)·(s·g)², w ← w − biasCorrected·m/(√v + ε·√bc2); no element clip
+            NDArray g = grads.get(i);
+            JniUtils.adamUpdate(w, (PtNDArray) g, (PtNDArray) firstMoments.get(i), (PtNDArray) secondMoments.get(i),
+                    (float) learningRate, biasCorrected, 0f, (float) scale, -1f, (float) BETA1, (float) BETA2,
+                    (float) (EPSILON * sqrtBc2), false);
             g.subi(g); // zero the accumulated gradient in place (DJL accumulates across backward calls)
         }
         return new StepStats(norm, scale);
