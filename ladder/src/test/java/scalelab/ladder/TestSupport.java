@@ -48,6 +48,13 @@ final class TestSupport {
                 System.getProperty("java.class.path"), TrainerDouble.class.getName());
     }
 
+    /** The trainer double with a best learning rate lr* = c·√B/d·(D/1e6)^tokensExponent (TrainerDouble.learningRatePenalty). */
+    static List<String> trainerDoubleWithBestLr(int paceMillis, double c, double tokensExponent) {
+        return List.of(javaBinary(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dtrainer.double.runMillis=" + paceMillis,
+                "-Dtrainer.double.bestLr=" + c + "," + tokensExponent, "-cp", System.getProperty("java.class.path"),
+                TrainerDouble.class.getName());
+    }
+
     /** A sink appending "started|finished|failed HASH" lines to a file: the registry stand-in of the tests. */
     record FileSink(Path file) implements LadderResultSink {
         private synchronized void append(String line) {

@@ -38,7 +38,7 @@ import scalelab.training.data.Corpus;
 
 /** {@code scalelab ladder plan|run|status}: compute-optimal ladders from a YAML spec. */
 @Command(name = "ladder", mixinStandardHelpOptions = true, description = "Plan and run IsoFLOP ladders from a YAML spec.",
-        subcommands = {LadderCommand.Plan.class, LadderCommand.Run.class, LadderCommand.Status.class})
+        subcommands = {LadderCommand.Plan.class, LadderCommand.Run.class, LadderCommand.Status.class, LadderSweepCommand.class})
 public final class LadderCommand implements Runnable {
 
     @CommandLine.Spec
@@ -214,7 +214,8 @@ public final class LadderCommand implements Runnable {
         @Option(names = "--executor", defaultValue = "local", description = "local or slurm (default ${DEFAULT-VALUE})")
         String executor;
 
-        @Option(names = "--parallel", defaultValue = "1", description = "runs in flight at once (default ${DEFAULT-VALUE})")
+        @Option(names = "--parallel", defaultValue = "1", description = "runs in flight at once (default ${DEFAULT-VALUE}); "
+                + "the local executor shares the cores out among them (engine threads = cores / parallel)")
         int parallel;
 
         @Option(names = "--retries", defaultValue = "1", description = "extra attempts after a failure (default ${DEFAULT-VALUE})")
@@ -259,7 +260,7 @@ public final class LadderCommand implements Runnable {
             }
             List<String> launch = launcherCommand(launcher);
             RunExecutor exec = switch (executor) {
-                case "local" -> new LocalExecutor(launch);
+                case "local" -> new LocalExecutor(launch, LocalExecutor.threadsFor(parallel));
                 case "slurm" -> {
                     SlurmExecutor.checkAvailable();
                     yield new SlurmExecutor(launch, cpusPerTask, sbatchArgs);

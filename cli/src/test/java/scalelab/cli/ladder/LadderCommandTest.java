@@ -108,6 +108,21 @@ class LadderCommandTest {
     }
 
     @Test
+    void sweepRefusesTooFewRatesAndAMissingCorpusBeforeTrainingAnything() throws Exception {
+        Result few = run("ladder", "sweep", repo().resolve("examples/ladder-tiny.yaml").toString(), "--budgets", "1e12",
+                "--widths", "32,64", "--lr-factors", "0.5,1", "--workdir", tmp.resolve("w").toString(), "--db", tmp.resolve("r.duckdb").toString());
+        assertEquals(2, few.exit(), few.out() + few.err());
+        assertTrue(few.err().contains("at least three learning-rate factors"), few.err());
+        Path yaml = tmp.resolve("nocorpus.yaml");
+        Files.writeString(yaml, "name: nocorpus\ncorpus: " + tmp.resolve("no-such-corpus") + "\nseq_len: 64\nbudgets: [1e11]\nsizes: {widths: [32, 48, 64]}\n");
+        Result noCorpus = run("ladder", "sweep", yaml.toString(), "--budgets", "1e12", "--widths", "32", "--workdir",
+                tmp.resolve("w").toString(), "--db", tmp.resolve("r.duckdb").toString(), "--launcher", "false");
+        assertEquals(2, noCorpus.exit(), noCorpus.out() + noCorpus.err());
+        assertTrue(noCorpus.err().contains("no run was started"), noCorpus.err());
+        assertFalse(Files.exists(tmp.resolve("w").resolve("nocorpus-sweep")), "no run directory");
+    }
+
+    @Test
     void statusOfAnUnknownLadderIsAClearError() {
         Result r = run("ladder", "status", "nothing-here", "--workdir", tmp.toString());
         assertEquals(2, r.exit());
