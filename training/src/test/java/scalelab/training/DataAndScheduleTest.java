@@ -69,6 +69,16 @@ class DataAndScheduleTest {
     }
 
     @Test
+    void aCorpusFolderReachedThroughASymbolicLinkReadsLikeTheFolder(@TempDir Path dir) throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("linked-corpus"), TestSpecs.fixtureCorpus().toAbsolutePath());
+        Corpus direct = Corpus.load(TestSpecs.fixtureCorpus());
+        Corpus linked = Corpus.load(link);
+        assertEquals(direct.train().size(), linked.train().size());
+        assertEquals(direct.trainBytes(), linked.trainBytes());
+        assertEquals(direct.validationBytes(), linked.validationBytes());
+    }
+
+    @Test
     void corpusErrorsAreClear(@TempDir Path dir) throws Exception {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Corpus.load(dir.resolve("nope")));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());

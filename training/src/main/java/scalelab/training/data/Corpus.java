@@ -37,12 +37,13 @@ public record Corpus(Path root, List<Document> train, List<Document> validation)
     public static Corpus load(Path root) {
         requireFolder(root);
         List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
+        // links followed: a corpus folder (or a file in it) may be a symbolic link to the text
+        try (Stream<Path> walk = Files.walk(root, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = walk.filter(Files::isRegularFile)
                     .filter(p -> !hidden(root.relativize(p)))
                     .sorted(Comparator.comparing(p -> root.relativize(p).toString()))
                     .toList();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new IllegalArgumentException("cannot list corpus folder " + root + ": " + e.getMessage(), e);
         }
         List<Document> train = new ArrayList<>();
