@@ -191,6 +191,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                         + " at the largest budget (%s, N=%d); widen the ladder's sizes or raise its budgets%n",
                         target.family(), best.spec().name(), best.activeParams());
             }
+            nStar = withinMeasuredSizes(nStar, plan, target, ladder);
             targetRun = planner.planTarget(ladder, target, nStar);
             String targetName = targetRun.spec().name();
             Optional<Prediction> filed = registry.predictions().stream()
@@ -323,6 +324,26 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
 
     /** The finished run of {@code family} with the lowest loss at the ladder's largest budget. */
+    /**
+     * The fitted N* kept within what the ladder measured: no smaller than its family's smallest run, no larger than its
+     * largest run grown as √C to the target's budget. A law fitted to a ladder without interior minima can place the
+     * optimum far outside (e.g. E clamped at 0 put it at 6.3e3 parameters and 5.5e4 tokens per parameter, a 45-minute
+     * run of a size never trained); such a target would test the extrapolation of a size, not of compute.
+     */
+    private double withinMeasuredSizes(double nStar, LadderPlan plan, LadderSpec.Target target, LadderSpec ladder) {
+        List<PlannedRun> family = plan.runs().stream().filter(r -> r.family().equals(target.family())).toList();
+        double lo = family.stream().mapToDouble(PlannedRun::activeParams).min().orElse(nStar);
+        double largestBudget = ladder.budgets().get(ladder.budgets().size() - 1);
+        double hi = family.stream().mapToDouble(PlannedRun::activeParams).max().orElse(nStar)
+                * Math.sqrt(Math.max(1, target.budget() / largestBudget));
+        double kept = Math.min(hi, Math.max(lo, nStar));
+        if (kept != nStar) {
+            out().printf(Locale.ROOT, "warning: the fit puts the target's optimum at N=%.3g, outside the sizes the ladder measured"
+                    + " (N %.3g to %.3g, the largest grown as √C to the target); the target is sized at N=%.3g%n", nStar, lo, hi, kept);
+        }
+        return kept;
+    }
+
     private static PlannedRun bestAtLargestBudget(Registry registry, LadderPlan plan, String family) {
         List<Double> budgets = plan.spec().budgets();
         return plan.runsAt(budgets.get(budgets.size() - 1)).stream().filter(r -> r.family().equals(family))
