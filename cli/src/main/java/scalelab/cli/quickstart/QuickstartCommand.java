@@ -323,7 +323,6 @@ public final class QuickstartCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The finished run of {@code family} with the lowest loss at the ladder's largest budget. */
     /**
      * The fitted N* kept within what the ladder measured: no smaller than its family's smallest run, no larger than its
      * largest run grown as √C to the target's budget. A law fitted to a ladder without interior minima can place the
@@ -344,6 +343,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         return kept;
     }
 
+    /** The finished run of {@code family} with the lowest loss at the ladder's largest budget. */
     private static PlannedRun bestAtLargestBudget(Registry registry, LadderPlan plan, String family) {
         List<Double> budgets = plan.spec().budgets();
         return plan.runsAt(budgets.get(budgets.size() - 1)).stream().filter(r -> r.family().equals(family))
