@@ -398,7 +398,8 @@ final class Ledger {
             if (there == null) {
                 return new Result(new LedgerVerification(n, (long) n + 1, "the ledger ends at entry " + n + ", but this machine"
                         + " filed entry " + head.seq() + " (hash " + abbrev(head.hash()) + ") in this database: entries were"
-                        + " deleted from its end", expectedPrev, unsigned, checks, legacyChecks, untrusted, note));
+                        + " deleted from its end (if this file replaced that database on purpose, `scalelab ledger forget"
+                        + " --db FILE --reason TEXT` records so and clears this machine's note)", expectedPrev, unsigned, checks, legacyChecks, untrusted, note));
             }
             if (!there.equals(head.hash())) {
                 return new Result(new LedgerVerification(n, head.seq(), "entry " + head.seq() + " has hash " + abbrev(there)

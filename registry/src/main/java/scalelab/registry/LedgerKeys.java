@@ -38,7 +38,9 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@code <author>.key} — the author's Ed25519 key pair (0600), created on the author's first filing;</li>
  *   <li>{@code <author>.pub} — its public half (what the export publishes; copy others' here to trust them);</li>
- *   <li>{@code heads} — for each database file this machine filed into, the last entry it filed (seq and hash).</li>
+ *   <li>{@code heads} — for each database file this machine filed into, the last entry it filed (seq and hash);</li>
+ *   <li>{@code forgotten} — heads cleared by {@code ledger forget} when a database was replaced on purpose: when, which
+ *   file, which entry, and the reason given (appended, never rewritten).</li>
  * </ul>
  * Public keys travel as the Base64 of their X.509 encoding; signatures as Base64.
  */
@@ -266,6 +268,49 @@ public final class LedgerKeys {
         } catch (IOException e) {
             throw new IllegalStateException("cannot record the ledger head in " + dir.resolve("heads") + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Clears {@code db}'s head record after its database was replaced on purpose, appending the head, the time and
+     * {@code reason} to {@code forgotten} first: the machine's memory of what it filed is set aside on the record,
+     * never silently.
+     */
+    public Optional<Head> forgetHead(Path db, String reason, java.time.Instant when) {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("give the reason the database was replaced");
+        }
+        synchronized (HEADS_LOCK) {
+            try {
+                createDir();
+                try (FileChannel lockCh = FileChannel.open(dir.resolve("heads.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock lock = lockCh.lock()) {
+                    Map<String, String> all = heads();
+                    String recorded = all.remove(key(db));
+                    if (recorded == null) {
+                        return Optional.empty();
+                    }
+                    Head head = parseHead(recorded);
+                    Files.writeString(dir.resolve("forgotten"), when + "\t" + key(db) + "\t" + head.seq() + "\t" + head.hash()
+                                    + "\t" + reason.strip().replaceAll("\\s+", " ") + "\n", StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    Properties p = new Properties();
+                    all.forEach(p::setProperty);
+                    Path tmp = Files.createTempFile(dir, ".heads-", ".tmp");
+                    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                        p.store(w, "scalelab: the last ledger entry this machine filed in each database (seq hash)");
+                    }
+                    Files.move(tmp, dir.resolve("heads"), StandardCopyOption.REPLACE_EXISTING);
+                    return Optional.of(head);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot update " + dir.resolve("heads") + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Where {@link #forgetHead} keeps what it cleared. */
+    public Path forgottenFile() {
+        return dir.resolve("forgotten");
     }
 
     private Map<String, String> heads() {

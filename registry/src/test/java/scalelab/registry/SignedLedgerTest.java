@@ -234,6 +234,26 @@ class SignedLedgerTest {
     }
 
     @Test
+    void aDatabaseReplacedOnPurposeVerifiesOnceTheMachinesNoteIsForgottenOnTheRecord() throws Exception {
+        fileThree();
+        Files.delete(db()); // replaced: a new, empty registry at the same path
+        Files.deleteIfExists(Path.of(db() + ".wal"));
+        try (Registry r = open()) {
+            assertTrue(r.verifyLedger().problem().contains("ledger forget"), r.verifyLedger().problem());
+        }
+        LedgerKeys keys = alice();
+        assertThrows(IllegalArgumentException.class, () -> keys.forgetHead(db(), " ", Instant.now()));
+        LedgerKeys.Head forgotten = keys.forgetHead(db(), "started the ladder over", Instant.parse("2026-12-03T01:00:00Z")).orElseThrow();
+        assertEquals(3, forgotten.seq());
+        try (Registry r = open()) {
+            assertTrue(r.verifyLedger().intact(), r.verifyLedger().toString());
+        }
+        String record = Files.readString(keys.forgottenFile());
+        assertTrue(record.contains("2026-12-03T01:00:00Z") && record.contains(forgotten.hash()) && record.contains("started the ladder over"), record);
+        assertTrue(keys.forgetHead(db(), "again", Instant.now()).isEmpty(), "nothing left to forget");
+    }
+
+    @Test
     void truncationIsCaughtByTheHeadRecordedOutsideTheDatabase() throws Exception {
         fileThree();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db()); Statement s = c.createStatement()) {

@@ -330,17 +330,26 @@ public final class QuickstartCommand implements Callable<Integer> {
      * run of a size never trained); such a target would test the extrapolation of a size, not of compute.
      */
     private double withinMeasuredSizes(double nStar, LadderPlan plan, LadderSpec.Target target, LadderSpec ladder) {
-        List<PlannedRun> family = plan.runs().stream().filter(r -> r.family().equals(target.family())).toList();
-        double lo = family.stream().mapToDouble(PlannedRun::activeParams).min().orElse(nStar);
-        double largestBudget = ladder.budgets().get(ladder.budgets().size() - 1);
-        double hi = family.stream().mapToDouble(PlannedRun::activeParams).max().orElse(nStar)
-                * Math.sqrt(Math.max(1, target.budget() / largestBudget));
-        double kept = Math.min(hi, Math.max(lo, nStar));
+        double[] range = measuredSizes(plan, target, ladder);
+        double kept = Math.min(range[1], Math.max(range[0], nStar));
         if (kept != nStar) {
             out().printf(Locale.ROOT, "warning: the fit puts the target's optimum at N=%.3g, outside the sizes the ladder measured"
-                    + " (N %.3g to %.3g, the largest grown as √C to the target); the target is sized at N=%.3g%n", nStar, lo, hi, kept);
+                    + " (N %.3g to %.3g, the largest grown as √C to the target); the target is sized at N=%.3g%n", nStar,
+                    range[0], range[1], kept);
         }
         return kept;
+    }
+
+    /** [smallest active N of the target's family, largest × √(target budget / largest budget)]. */
+    static double[] measuredSizes(LadderPlan plan, LadderSpec.Target target, LadderSpec ladder) {
+        List<PlannedRun> family = plan.runs().stream().filter(r -> r.family().equals(target.family())).toList();
+        if (family.isEmpty()) {
+            throw new IllegalArgumentException("the ladder has no run of the target's family " + target.family());
+        }
+        double largestBudget = ladder.budgets().get(ladder.budgets().size() - 1);
+        return new double[] {family.stream().mapToDouble(PlannedRun::activeParams).min().orElseThrow(),
+                family.stream().mapToDouble(PlannedRun::activeParams).max().orElseThrow()
+                        * Math.sqrt(Math.max(1, target.budget() / largestBudget))};
     }
 
     /** The finished run of {@code family} with the lowest loss at the ladder's largest budget. */

@@ -20,7 +20,7 @@ import scalelab.registry.Registry;
 
 /** {@code scalelab ledger verify|export}: the tamper-evident prediction ledger. */
 @Command(name = "ledger", mixinStandardHelpOptions = true, description = "Verify or export the prediction ledger.",
-        subcommands = {LedgerCommand.Verify.class, LedgerCommand.Export.class})
+        subcommands = {LedgerCommand.Verify.class, LedgerCommand.Export.class, LedgerCommand.Forget.class})
 public final class LedgerCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,6 +28,52 @@ public final class LedgerCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "forget", mixinStandardHelpOptions = true,
+            description = "After replacing a database file on purpose: clear this machine's note of the last entry it filed "
+                    + "there (which makes the new file verify as truncated), keeping the note, the time and the reason in the "
+                    + "keys folder's `forgotten` file. Refused while that entry is still in the database.")
+    static final class Forget implements Callable<Integer> {
+        @Mixin
+        DbOption db;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why the database was replaced (kept on record).")
+        String reason;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Path file = db.path();
+            scalelab.registry.LedgerKeys keys = scalelab.registry.LedgerKeys.defaults();
+            scalelab.registry.LedgerKeys.Head head = keys.head(file).orElseThrow(() -> new IllegalArgumentException(
+                    "this machine has no note of filing into " + file + ": nothing to forget"));
+            if (Files.exists(file)) {
+                try (Registry r = db.openReadOnly()) {
+                    LedgerVerification v = r.verifyLedger();
+                    if (v.intact()) {
+                        throw new IllegalArgumentException("entry " + head.seq() + ", the last this machine filed in " + file
+                                + ", is still in place: nothing to forget");
+                    }
+                }
+            }
+            keys.forgetHead(file, reason, java.time.Instant.now());
+            if (Files.exists(file)) {
+                try (Registry r = db.openReadOnly()) {
+                    LedgerVerification v = r.verifyLedger();
+                    if (!v.intact()) {
+                        keys.recordHead(file, head); // the note was not the only problem: keep it
+                        throw new IllegalArgumentException("the ledger of " + file + " is broken for another reason too ("
+                                + v.problem() + "); the note of entry " + head.seq() + " was kept");
+                    }
+                }
+            }
+            spec.commandLine().getOut().printf(Locale.ROOT, "forgot entry %d (hash %s) of %s; recorded with the reason in %s%n",
+                    head.seq(), head.hash(), file, keys.forgottenFile());
+            return 0;
+        }
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
