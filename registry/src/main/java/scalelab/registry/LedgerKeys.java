@@ -253,17 +253,7 @@ public final class LedgerKeys {
                     return; // another process of this machine filed later: keep the later head
                 }
                 all.put(key(db), head.seq() + " " + head.hash());
-                Properties p = new Properties();
-                all.forEach(p::setProperty);
-                Path tmp = Files.createTempFile(dir, ".heads-", ".tmp");
-                try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    p.store(w, "scalelab: the last ledger entry this machine filed in each database (seq hash)");
-                }
-                try {
-                    Files.move(tmp, dir.resolve("heads"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, dir.resolve("heads"), StandardCopyOption.REPLACE_EXISTING);
-                }
+                storeHeads(all);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot record the ledger head in " + dir.resolve("heads") + ": " + e.getMessage(), e);
@@ -293,13 +283,7 @@ public final class LedgerKeys {
                     Files.writeString(dir.resolve("forgotten"), when + "\t" + key(db) + "\t" + head.seq() + "\t" + head.hash()
                                     + "\t" + reason.strip().replaceAll("\\s+", " ") + "\n", StandardCharsets.UTF_8,
                             StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                    Properties p = new Properties();
-                    all.forEach(p::setProperty);
-                    Path tmp = Files.createTempFile(dir, ".heads-", ".tmp");
-                    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                        p.store(w, "scalelab: the last ledger entry this machine filed in each database (seq hash)");
-                    }
-                    Files.move(tmp, dir.resolve("heads"), StandardCopyOption.REPLACE_EXISTING);
+                    storeHeads(all);
                     return Optional.of(head);
                 }
             } catch (IOException e) {
@@ -311,6 +295,21 @@ public final class LedgerKeys {
     /** Where {@link #forgetHead} keeps what it cleared. */
     public Path forgottenFile() {
         return dir.resolve("forgotten");
+    }
+
+    /** Replaces the heads file (atomically where the file system can), under the caller's lock. */
+    private void storeHeads(Map<String, String> all) throws IOException {
+        Properties p = new Properties();
+        all.forEach(p::setProperty);
+        Path tmp = Files.createTempFile(dir, ".heads-", ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(w, "scalelab: the last ledger entry this machine filed in each database (seq hash)");
+        }
+        try {
+            Files.move(tmp, dir.resolve("heads"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve("heads"), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private Map<String, String> heads() {
