@@ -92,14 +92,14 @@ public final class LearningRateSweepFit {
             cells.add(cell(cellTrials));
         }
         List<Cell> interior = cells.stream().filter(c -> c.status() == CellStatus.INTERIOR).toList();
-        // references at the geometric middle of the interior cells, so the coefficient is the rate of a typical cell
-        double batchRef = geoMean(interior, Cell::batch);
-        double widthRef = geoMean(interior, Cell::width);
-        double tokensRef = geoMean(interior, c -> c.tokens());
         if (interior.isEmpty()) {
             return new Result(cells, new Rule(Double.NaN, 1, batchExponent, 1, defaultWidthExponent, false, 1,
                     defaultTokensExponent, false, 0, Double.NaN, RuleStatus.NO_INTERIOR_CELL));
         }
+        // references at the geometric middle of the interior cells, so the coefficient is the rate of a typical cell
+        double batchRef = geoMean(interior, Cell::batch);
+        double widthRef = geoMean(interior, Cell::width);
+        double tokensRef = geoMean(interior, c -> c.tokens());
         boolean fitWidth = interior.stream().map(Cell::width).distinct().count() > 1;
         boolean fitTokens = interior.stream().map(Cell::tokens).distinct().count() > 1;
         Rule rule = rule(interior, batchRef, batchExponent, widthRef, defaultWidthExponent, fitWidth, tokensRef,
@@ -193,6 +193,6 @@ public final class LearningRateSweepFit {
     }
 
     private static double geoMean(List<Cell> cells, java.util.function.ToDoubleFunction<Cell> f) {
-        return cells.isEmpty() ? 1 : Math.exp(cells.stream().mapToDouble(c -> Math.log(f.applyAsDouble(c))).average().orElse(0));
+        return Math.exp(cells.stream().mapToDouble(c -> Math.log(f.applyAsDouble(c))).average().orElseThrow());
     }
 }
