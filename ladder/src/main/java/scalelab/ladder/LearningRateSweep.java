@@ -55,9 +55,7 @@ public final class LearningRateSweep {
                 for (double f : factors) {
                     RunSpec s = base.spec();
                     String name = String.format(Locale.ROOT, "%s-C%.3g-d%d-lr×%s", ladderName(), budget, width, trim(f));
-                    RunSpec scaled = new RunSpec(name, s.model(), s.batchSize(), s.steps(), s.learningRate() * f, s.weightDecay(),
-                            s.warmupFraction(), s.schedule(), s.gradClip(), s.seed(), s.corpus(), s.tokenizer(), s.budgetFlops(),
-                            s.balance(), s.capacityFactor(), s.auxLossCoef(), s.finalLrFraction());
+                    RunSpec scaled = s.withNameAndLearningRate(name, s.learningRate() * f);
                     runs.add(new PlannedRun(base.family(), budget, width, scaled, base.estimatedSeconds(), base.evalTokens()));
                 }
             }

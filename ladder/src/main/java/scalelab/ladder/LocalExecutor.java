@@ -45,6 +45,11 @@ public final class LocalExecutor implements RunExecutor {
         this.threadsPerRun = threadsPerRun;
     }
 
+    /** An executor for {@code parallel} runs at once that share this machine's cores ({@link #threadsFor}). */
+    public static LocalExecutor sharing(List<String> launcher, int parallel) {
+        return new LocalExecutor(launcher, threadsFor(parallel));
+    }
+
     /** Engine threads for each of {@code parallel} runs at once on this machine: the cores shared out, at least one. */
     public static int threadsFor(int parallel) {
         return parallel <= 1 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / parallel);

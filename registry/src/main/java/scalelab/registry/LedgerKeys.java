@@ -237,27 +237,15 @@ public final class LedgerKeys {
 
     /** Records {@code head} as the last entry this machine filed in {@code db} (atomically, under a file lock). */
     public void recordHead(Path db, Head head) {
-        synchronized (HEADS_LOCK) {
-            recordHeadLocked(db, head);
-        }
-    }
-
-    private void recordHeadLocked(Path db, Head head) {
-        try {
-            createDir();
-            try (FileChannel lockCh = FileChannel.open(dir.resolve("heads.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = lockCh.lock()) {
-                Map<String, String> all = heads();
-                Head old = all.containsKey(key(db)) ? parseHead(all.get(key(db))) : null;
-                if (old != null && old.seq() > head.seq()) {
-                    return; // another process of this machine filed later: keep the later head
-                }
+        underHeadsLock("cannot record the ledger head in " + dir.resolve("heads"), () -> {
+            Map<String, String> all = heads();
+            Head old = all.containsKey(key(db)) ? parseHead(all.get(key(db))) : null;
+            if (old == null || old.seq() <= head.seq()) { // a later head of another process of this machine stays
                 all.put(key(db), head.seq() + " " + head.hash());
                 storeHeads(all);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot record the ledger head in " + dir.resolve("heads") + ": " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     /**
@@ -269,25 +257,36 @@ public final class LedgerKeys {
         if (reason == null || reason.isBlank()) {
             throw new IllegalArgumentException("give the reason the database was replaced");
         }
+        return underHeadsLock("cannot update " + dir.resolve("heads"), () -> {
+            Map<String, String> all = heads();
+            String recorded = all.remove(key(db));
+            if (recorded == null) {
+                return Optional.empty();
+            }
+            Head head = parseHead(recorded);
+            Files.writeString(dir.resolve("forgotten"), when + "\t" + key(db) + "\t" + head.seq() + "\t" + head.hash()
+                            + "\t" + reason.strip().replaceAll("\\s+", " ") + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            storeHeads(all);
+            return Optional.of(head);
+        });
+    }
+
+    private interface HeadsUpdate<T> {
+        T apply() throws IOException;
+    }
+
+    /** Runs {@code update} holding this JVM's turn and the machine-wide file lock on the heads; {@code failure} prefixes an I/O error. */
+    private <T> T underHeadsLock(String failure, HeadsUpdate<T> update) {
         synchronized (HEADS_LOCK) {
             try {
                 createDir();
                 try (FileChannel lockCh = FileChannel.open(dir.resolve("heads.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                      FileLock lock = lockCh.lock()) {
-                    Map<String, String> all = heads();
-                    String recorded = all.remove(key(db));
-                    if (recorded == null) {
-                        return Optional.empty();
-                    }
-                    Head head = parseHead(recorded);
-                    Files.writeString(dir.resolve("forgotten"), when + "\t" + key(db) + "\t" + head.seq() + "\t" + head.hash()
-                                    + "\t" + reason.strip().replaceAll("\\s+", " ") + "\n", StandardCharsets.UTF_8,
-                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                    storeHeads(all);
-                    return Optional.of(head);
+                    return update.apply();
                 }
             } catch (IOException e) {
-                throw new IllegalStateException("cannot update " + dir.resolve("heads") + ": " + e.getMessage(), e);
+                throw new IllegalStateException(failure + ": " + e.getMessage(), e);
             }
         }
     }

@@ -35,6 +35,18 @@ public record RunSpec(String name, ModelConfig model, int batchSize, long steps,
                       double budgetFlops, String balance, double capacityFactor, double auxLossCoef,
                       double finalLrFraction) {
 
+    /** This run under another name and learning rate (a learning-rate sweep's cells). */
+    public RunSpec withNameAndLearningRate(String newName, double newLearningRate) {
+        return new RunSpec(newName, model, batchSize, steps, newLearningRate, weightDecay, warmupFraction, schedule, gradClip,
+                seed, corpus, tokenizer, budgetFlops, balance, capacityFactor, auxLossCoef, finalLrFraction);
+    }
+
+    /** This run with another seed and corpus (the two things `train --config` may override). */
+    public RunSpec withSeedAndCorpus(long newSeed, String newCorpus) {
+        return new RunSpec(name, model, batchSize, steps, learningRate, weightDecay, warmupFraction, schedule, gradClip,
+                newSeed, newCorpus, tokenizer, budgetFlops, balance, capacityFactor, auxLossCoef, finalLrFraction);
+    }
+
     /** Where each schedule ended before the end was a field: cosine at 10% of the peak, WSD at zero. */
     public static double legacyFinalLrFraction(String schedule) {
         return "wsd".equals(schedule) ? 0.0 : 0.1;

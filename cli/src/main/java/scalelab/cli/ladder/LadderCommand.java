@@ -260,7 +260,7 @@ public final class LadderCommand implements Runnable {
             }
             List<String> launch = launcherCommand(launcher);
             RunExecutor exec = switch (executor) {
-                case "local" -> new LocalExecutor(launch, LocalExecutor.threadsFor(parallel));
+                case "local" -> LocalExecutor.sharing(launch, parallel);
                 case "slurm" -> {
                     SlurmExecutor.checkAvailable();
                     yield new SlurmExecutor(launch, cpusPerTask, sbatchArgs);

@@ -85,8 +85,8 @@ public final class LadderSweepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("ladder " + ladder.name() + ": " + e.getMessage() + "; no run was started");
         }
         LadderWorkDir wd = new LadderWorkDir(workdir.toAbsolutePath(), sweep.ladderName());
-        LadderRunner runner = new LadderRunner(planner, new LocalExecutor(LadderCommand.launcherCommand(launcher),
-                LocalExecutor.threadsFor(parallel)), new RegistryResultSink(Registry.resolvePath(db), sweep.ladderName(),
+        LadderRunner runner = new LadderRunner(planner, LocalExecutor.sharing(LadderCommand.launcherCommand(launcher), parallel),
+                new RegistryResultSink(Registry.resolvePath(db), sweep.ladderName(),
                 Files.readString(file), wd), System.err);
         LadderRunner.Summary s = runner.execute(runs, wd, new LadderRunner.Options(parallel, retries, false));
         List<LearningRateSweepFit.Trial> trials = LearningRateSweep.trials(runs, wd);

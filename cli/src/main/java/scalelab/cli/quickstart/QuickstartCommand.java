@@ -142,7 +142,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
         step("3/7 train the ladder (resumable: rerun to continue)");
         LadderWorkDir ladderDir = new LadderWorkDir(workdir.toAbsolutePath(), ladder.name());
-        LadderRunner runner = new LadderRunner(planner, new LocalExecutor(launcher, LocalExecutor.threadsFor(parallel)),
+        LadderRunner runner = new LadderRunner(planner, LocalExecutor.sharing(launcher, parallel),
                 new RegistryResultSink(dbFile, ladder.name(), yaml, ladderDir), System.err);
         LadderRunner.Summary ran = runner.run(ladder, ladderDir, new LadderRunner.Options(parallel, retries, false), new VpnlsNStarPredictor());
         out().printf("ladder %s: %d/%d runs finished (%d before this call), %d failed%n", ladder.name(), ran.finished(),

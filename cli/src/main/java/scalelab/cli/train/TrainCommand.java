@@ -217,10 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + " (only --corpus and --seed may override it)");
             }
             RunSpec s = RunSpecYaml.read(config);
-            return new RunSpec(s.name(), s.model(), s.batchSize(), s.steps(), s.learningRate(), s.weightDecay(),
-                    s.warmupFraction(), s.schedule(), s.gradClip(), seed != null ? seed : s.seed(),
-                    corpus != null ? corpus : s.corpus(), s.tokenizer(), s.budgetFlops(), s.balance(), s.capacityFactor(),
-                    s.auxLossCoef(), s.finalLrFraction());
+            return s.withSeedAndCorpus(seed != null ? seed : s.seed(), corpus != null ? corpus : s.corpus());
         }
         if ((tokens == null) == (flops == null)) {
             throw new IllegalArgumentException("give exactly one of --tokens and --flops (or --config)");
