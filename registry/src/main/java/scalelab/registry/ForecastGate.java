@@ -70,6 +70,18 @@ public final class ForecastGate {
             budgetsWithoutMinimum = List.copyOf(budgetsWithoutMinimum);
         }
 
+        /**
+         * This result with one more check, one the caller can make and the gate cannot (the gate sees the ladder's
+         * points, not how its runs and the target were trained); the verdict becomes the worst of them.
+         */
+        public Result withCheck(Check check) {
+            List<Check> all = new ArrayList<>(checks);
+            all.add(check);
+            Verdict worst = all.stream().map(Check::verdict).max(Comparator.naturalOrder()).orElseThrow();
+            return new Result(worst, all, lo, hi, widened, budgetsWithoutMinimum, looSpreadPct, backtestRatio,
+                    backtestErrorPct, targetRatio, expectedErrorPct);
+        }
+
         /** The findings of the checks that did not pass. */
         public List<String> reasons() {
             return checks.stream().filter(c -> c.verdict() != Verdict.PASS).map(c -> c.name() + ": " + c.finding()).toList();

@@ -79,6 +79,15 @@ class ForecastGateTest {
         ForecastGate.Result sizedGate = ForecastGate.check(ladder, sized, OPTIONS);
         assertEquals(gate.looSpreadPct(), sizedGate.looSpreadPct(), 1e-12);
         assertEquals(gate.backtestErrorPct(), sizedGate.backtestErrorPct(), 1e-12);
+        // a check only the caller can make (the target's training regime) joins the checks and can lower the verdict
+        ForecastGate.Result offRegime = gate.withCheck(new ForecastGate.Check("training regime", ForecastGate.Verdict.CAVEAT,
+                "the target trains 4,076 steps; the ladder's runs 993–1,630"));
+        assertEquals(ForecastGate.Verdict.CAVEAT, offRegime.verdict());
+        assertEquals(gate.checks().size() + 1, offRegime.checks().size());
+        assertEquals(List.of("training regime: the target trains 4,076 steps; the ladder's runs 993–1,630"), offRegime.reasons());
+        assertEquals(gate.lo(), offRegime.lo());
+        assertEquals(ForecastGate.Verdict.PASS, gate.withCheck(new ForecastGate.Check("training regime", ForecastGate.Verdict.PASS,
+                "within")).verdict());
     }
 
     @Test

@@ -35,6 +35,7 @@ import scalelab.ladder.LocalExecutor;
 import scalelab.ladder.PlannedRun;
 import scalelab.ladder.RegistryResultSink;
 import scalelab.ladder.ThroughputModel;
+import scalelab.ladder.TrainingRegime;
 import scalelab.ladder.VpnlsNStarPredictor;
 import scalelab.registry.FitRecord;
 import scalelab.registry.ForecastGate;
@@ -193,6 +194,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             }
             nStar = withinMeasuredSizes(nStar, plan, target, ladder);
             targetRun = planner.planTarget(ladder, target, nStar);
+            Optional<String> offRegime = TrainingRegime.outsideLadder(plan.runs(), targetRun);
+            offRegime.ifPresent(w -> out().println("warning: " + w));
             String targetName = targetRun.spec().name();
             Optional<Prediction> filed = registry.predictions().stream()
                     .filter(p -> p.targetName().equals(targetName)).reduce((a, b) -> b);
@@ -234,7 +237,9 @@ public final class QuickstartCommand implements Callable<Integer> {
                 printForecast(forecast);
                 // The quality gate, as `predict` applies it; the quickstart demonstrates the whole loop, so a refusal is
                 // filed anyway (as predict --force), said plainly here and recorded with the entry, with the gate's interval.
-                ForecastGate.Result gate = ForecastGate.check(runs, forecast, options);
+                ForecastGate.Result gate = ForecastGate.check(runs, forecast, options).withCheck(new ForecastGate.Check(
+                        "training regime", offRegime.isPresent() ? ForecastGate.Verdict.CAVEAT : ForecastGate.Verdict.PASS,
+                        offRegime.orElse("the target's optimiser steps lie within the ladder runs' range")));
                 gate.describe().forEach(out()::println);
                 if (gate.verdict() == ForecastGate.Verdict.REFUSE) {
                     out().println("this ladder cannot support a forecast of its target: the quickstart files it anyway (as"
