@@ -83,7 +83,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--parallel", defaultValue = "2", description = "Ladder runs trained at once, sharing the cores (default "
-            + "${DEFAULT-VALUE}: on 2 cores ladder-tiny trains in 10m19s instead of 13m13s one at a time, BENCHMARKS.md).")
+            + "${DEFAULT-VALUE}: two small runs with one engine thread each train 1.2–1.9× the tokens per second of one run with both, BENCHMARKS.md).")
     int parallel;
 
     @Option(names = "--retries", defaultValue = "1", description = "Extra attempts per failed run (default ${DEFAULT-VALUE}).")
