@@ -75,8 +75,8 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
 
     /**
      * Compares the run with the prediction's target: the same kind; N (N_active for MoE), D within
-     * {@link #MATCH_TOLERANCE} relative; C within it of the run's planned FLOPs or of its budget (the run's own FLOP
-     * convention may count attention, which 6·N·D leaves out).
+     * {@link #MATCH_TOLERANCE} relative; C within it of the run's planned FLOPs, of its budget, or of 6·N·D of the run
+     * (the run's own FLOP convention may count attention, which a prediction stated as 6·N·D — an MoE target's — leaves out).
      */
     public static TargetMatch match(Prediction p, RunRecord run) {
         List<String> bad = new ArrayList<>();
@@ -90,7 +90,8 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
         if (rel(run.tokens(), p.tokens()) > MATCH_TOLERANCE) {
             bad.add(String.format(Locale.ROOT, "D %.4g vs %.4g (%.1f%% off)", run.tokens(), p.tokens(), 100 * rel(run.tokens(), p.tokens())));
         }
-        double cOff = Math.min(rel(run.plannedFlops(), p.compute()), rel(run.budgetFlops(), p.compute()));
+        double cOff = Math.min(Math.min(rel(run.plannedFlops(), p.compute()), rel(run.budgetFlops(), p.compute())),
+                rel(6 * run.params() * run.tokens(), p.compute()));
         if (cOff > MATCH_TOLERANCE) {
             bad.add(String.format(Locale.ROOT, "C %.4g (budget %.4g) vs %.4g (%.1f%% off)", run.plannedFlops(), run.budgetFlops(),
                     p.compute(), 100 * cOff));

@@ -107,6 +107,12 @@ class ChecksLedgerTest {
             PredictionCheck ok = r.checkAgainstRun(p.id(), close);
             assertFalse(ok.mismatchAllowed());
             assertTrue(ok.targetMatch().startsWith("run " + close + " matches the target"), ok.targetMatch());
+            // A run whose FLOP convention counts attention (planned and budget 40% above 6·N·D) matches a prediction
+            // stated as 6·N·D (an MoE target's C) when N and D match: the quickstart --moe of 2026-12-03 was refused so.
+            long attention = r.upsertRun(RunRecord.planned("lad", "big-attn", Prediction.sha256("big-attn"), "{\"name\":\"big-attn\"}",
+                    "dense", 1e9, 1.1e9, 2e10, 1.68e20, 1.68e20, "{\"lr\":0.001}", "abc"));
+            r.finishRun(attention, 2.5, 2.5, 1.68e20, 10);
+            assertTrue(r.checkAgainstRun(p.id(), attention).targetMatch().startsWith("run " + attention + " matches the target"));
             // check --all leaves mismatched runs alone.
             assertEquals(List.of(), r.checkAll());
         }
