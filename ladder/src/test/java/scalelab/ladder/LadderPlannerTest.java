@@ -78,7 +78,7 @@ class LadderPlannerTest {
 
     @Test
     void examplesPlanWithinOnePercentOfEveryBudgetAndMatchIndependentCounts() {
-        for (String f : List.of("examples/ladder-tiny.yaml", "examples/ladder-cpu.yaml")) {
+        for (String f : List.of("examples/ladder-tiny.yaml", "examples/ladder-cpu.yaml", "examples/ladder-moe-tiny.yaml")) {
             LadderPlan plan = PLANNER.plan(LadderSpecReader.read(TestSupport.repoRoot().resolve(f)));
             checkEveryRun(plan);
         }
