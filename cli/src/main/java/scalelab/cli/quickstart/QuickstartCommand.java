@@ -201,6 +201,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                     .filter(p -> p.targetName().equals(targetName)).reduce((a, b) -> b);
             if (filed.isPresent()) {
                 prediction = filed.get();
+                requireFiledFor(prediction, targetRun);
                 out().printf("prediction #%d for %s was filed at %s; reusing it (a new one after training would not be preregistered)%n",
                         prediction.id(), targetName, prediction.createdAt());
             } else if (targetFamily.isMoe()) {
@@ -346,6 +347,21 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
 
     /** [smallest active N of the target's family, largest × √(target budget / largest budget)]. */
+    /**
+     * A prediction filed by an earlier call is reused only for the target it was filed for: refused before the target
+     * trains when N or D moved by more than the check's tolerance (the check would otherwise find the mismatch after
+     * minutes of training).
+     */
+    static void requireFiledFor(Prediction prediction, PlannedRun targetRun) {
+        if (Math.abs(prediction.params() / targetRun.activeParams() - 1) > PredictionCheck.MATCH_TOLERANCE
+                || Math.abs(prediction.tokens() / targetRun.tokens() - 1) > PredictionCheck.MATCH_TOLERANCE) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "prediction #%d for %s was filed for N=%.4g, D=%.4g;"
+                            + " the target is now planned as N=%d, D=%d (the ladder or its fit changed): use a new --db,"
+                            + " or the ladder under a new name", prediction.id(), prediction.targetName(), prediction.params(),
+                    prediction.tokens(), targetRun.activeParams(), targetRun.tokens()));
+        }
+    }
+
     static double[] measuredSizes(LadderPlan plan, LadderSpec.Target target, LadderSpec ladder) {
         List<PlannedRun> family = plan.runs().stream().filter(r -> r.family().equals(target.family())).toList();
         if (family.isEmpty()) {
