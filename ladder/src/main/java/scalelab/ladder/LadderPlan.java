@@ -32,4 +32,9 @@ public record LadderPlan(LadderSpec spec, List<PlannedRun> runs, Map<String, Map
     public List<PlannedRun> runsAt(double budget) {
         return runs.stream().filter(r -> r.budget() == budget).toList();
     }
+
+    /** The runs of one family (dense, or an MoE family), at every budget. */
+    public List<PlannedRun> runsOf(String family) {
+        return runs.stream().filter(r -> r.family().equals(family)).toList();
+    }
 }

@@ -18,13 +18,13 @@ public final class TrainingRegime {
     private TrainingRegime() {}
 
     /**
-     * @param ladderRuns the ladder's runs of the target's family
-     * @param target     the target as planned
+     * @param plan   the ladder, whose runs of the target's family are compared
+     * @param target the target as planned
      * @return what is off, in a sentence, or empty when the target's steps lie within the ladder runs' range widened by
      * {@link #STEP_TOLERANCE} either way
      */
-    public static Optional<String> outsideLadder(List<PlannedRun> ladderRuns, PlannedRun target) {
-        List<PlannedRun> family = ladderRuns.stream().filter(r -> r.family().equals(target.family())).toList();
+    public static Optional<String> outsideLadder(LadderPlan plan, PlannedRun target) {
+        List<PlannedRun> family = plan.runsOf(target.family());
         if (family.isEmpty()) {
             throw new IllegalArgumentException("the ladder has no runs of family " + target.family() + " to compare its target with");
         }

@@ -31,7 +31,7 @@ class TrainingRegimeTest {
         // every ladder run stays under the cap; the target hits it and takes ~4x the ladder's steps
         assertEquals(64, target.spec().batchSize());
         assertTrue(target.spec().steps() > TrainingRegime.STEP_TOLERANCE * maxLadderSteps, target.spec().steps() + " vs " + maxLadderSteps);
-        Optional<String> warning = TrainingRegime.outsideLadder(plan.runs(), target);
+        Optional<String> warning = TrainingRegime.outsideLadder(plan, target);
         assertTrue(warning.isPresent());
         assertTrue(warning.get().contains("4,076 optimiser steps at batch 64") && warning.get().contains("raise batch.max"), warning.get());
     }
@@ -42,7 +42,7 @@ class TrainingRegimeTest {
         LadderPlan plan = PLANNER.plan(uncapped);
         PlannedRun target = PLANNER.planTarget(uncapped, uncapped.targets().get(0));
         assertEquals(256, target.spec().batchSize());
-        assertEquals(Optional.empty(), TrainingRegime.outsideLadder(plan.runs(), target));
+        assertEquals(Optional.empty(), TrainingRegime.outsideLadder(plan, target));
     }
 
     @Test
@@ -52,7 +52,7 @@ class TrainingRegimeTest {
         PlannedRun target = PLANNER.planTarget(spec, spec.targets().get(0));
         PlannedRun moe = new PlannedRun("moe", target.budget(), target.width(), target.spec(), 0, 0);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> TrainingRegime.outsideLadder(plan.runs(), moe));
+                () -> TrainingRegime.outsideLadder(plan, moe));
         assertTrue(e.getMessage().contains("no runs of family moe"), e.getMessage());
     }
 }

@@ -108,6 +108,11 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
         return Math.abs(actual - target) / Math.abs(target);
     }
 
+    /** Whether {@code actual} lies within {@link #MATCH_TOLERANCE} (relative) of {@code target}: the check's match rule. */
+    public static boolean withinTolerance(double actual, double target) {
+        return rel(actual, target) <= MATCH_TOLERANCE;
+    }
+
     /**
      * A draft check of {@code p} (not yet filed: id, seq, hashes and signature null). {@code run} is null for a loss
      * given by hand; {@code match} says how the run matched; {@code mismatchAllowed} records an override.

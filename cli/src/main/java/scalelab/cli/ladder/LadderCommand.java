@@ -138,7 +138,7 @@ public final class LadderCommand implements Runnable {
             e.put("provisional", t.width() == 0);
             e.put("ladder_flops_fraction", plan.fractionOf(t));
             runJson(e, targets.get(i));
-            TrainingRegime.outsideLadder(plan.runs(), targets.get(i)).ifPresent(w -> e.put("regime_warning", w));
+            TrainingRegime.outsideLadder(plan, targets.get(i)).ifPresent(w -> e.put("regime_warning", w));
         }
         o.put("total_flops", plan.totalFlops());
         o.put("estimated_seconds", plan.totalEstimatedSeconds());
@@ -196,7 +196,7 @@ public final class LadderCommand implements Runnable {
                     t.width() > 0 ? ", width " + t.width() : ", compute-optimal size", t.family(), 100 * plan.fractionOf(t),
                     r.width(), r.activeParams(), r.tokens(), r.spec().steps(), r.spec().batchSize(), r.spec().learningRate(),
                     t.width() > 0 ? "" : " (before the fit re-sizes it)");
-            TrainingRegime.outsideLadder(plan.runs(), r).ifPresent(w -> out.println("warning: target " + t.name() + ": " + w));
+            TrainingRegime.outsideLadder(plan, r).ifPresent(w -> out.println("warning: target " + t.name() + ": " + w));
         }
         plan.warnings().forEach(w -> out.println("warning: " + w));
         out.flush();

@@ -194,7 +194,7 @@ public final class QuickstartCommand implements Callable<Integer> {
             }
             nStar = withinMeasuredSizes(nStar, plan, target, ladder);
             targetRun = planner.planTarget(ladder, target, nStar);
-            Optional<String> offRegime = TrainingRegime.outsideLadder(plan.runs(), targetRun);
+            Optional<String> offRegime = TrainingRegime.outsideLadder(plan, targetRun);
             offRegime.ifPresent(w -> out().println("warning: " + w));
             String targetName = targetRun.spec().name();
             Optional<Prediction> filed = registry.predictions().stream()
@@ -346,15 +346,14 @@ public final class QuickstartCommand implements Callable<Integer> {
         return kept;
     }
 
-    /** [smallest active N of the target's family, largest × √(target budget / largest budget)]. */
     /**
      * A prediction filed by an earlier call is reused only for the target it was filed for: refused before the target
      * trains when N or D moved by more than the check's tolerance (the check would otherwise find the mismatch after
      * minutes of training).
      */
     static void requireFiledFor(Prediction prediction, PlannedRun targetRun) {
-        if (Math.abs(prediction.params() / targetRun.activeParams() - 1) > PredictionCheck.MATCH_TOLERANCE
-                || Math.abs(prediction.tokens() / targetRun.tokens() - 1) > PredictionCheck.MATCH_TOLERANCE) {
+        if (!PredictionCheck.withinTolerance(targetRun.activeParams(), prediction.params())
+                || !PredictionCheck.withinTolerance(targetRun.tokens(), prediction.tokens())) {
             throw new IllegalStateException(String.format(Locale.ROOT, "prediction #%d for %s was filed for N=%.4g, D=%.4g;"
                             + " the target is now planned as N=%d, D=%d (the ladder or its fit changed): use a new --db,"
                             + " or the ladder under a new name", prediction.id(), prediction.targetName(), prediction.params(),
@@ -362,8 +361,9 @@ public final class QuickstartCommand implements Callable<Integer> {
         }
     }
 
+    /** [smallest active N of the target's family, largest × √(target budget / largest budget)]. */
     static double[] measuredSizes(LadderPlan plan, LadderSpec.Target target, LadderSpec ladder) {
-        List<PlannedRun> family = plan.runs().stream().filter(r -> r.family().equals(target.family())).toList();
+        List<PlannedRun> family = plan.runsOf(target.family());
         if (family.isEmpty()) {
             throw new IllegalArgumentException("the ladder has no run of the target's family " + target.family());
         }
