@@ -1,5 +1,8 @@
 package scalelab.ladder;
 
+import scalelab.fitting.BudgetGrouping;
+import scalelab.fitting.IsoFlopMinimum;
+import scalelab.fitting.Observation;
 import scalelab.training.TrainingResult;
 
 import java.util.ArrayList;
@@ -9,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import scalelab.training.RunSpec;
 
 /** What `ladder status NAME` shows: every run in the work directory with its state, read from the files alone. */
@@ -19,29 +23,17 @@ public final class LadderStatus {
                         long steps, RunState state, int attempts, Double finalLoss, String failure) {}
 
     /**
-     * The IsoFLOP curve of one family at one budget, from its finished runs: where the lowest loss lies among the sizes,
-     * and whether the losses simply follow the runs' step counts (the sign of under-trained runs, not of a size effect).
+     * The IsoFLOP curve of one family at one budget, from its finished runs: whether it locates its minimum
+     * ({@link IsoFlopMinimum}, the gate's test too), its best run, and whether the losses simply follow the runs' step
+     * counts (the sign of under-trained runs, not of a size effect).
      */
     public record BudgetShape(String family, double budget, int finished, int runs, int bestWidth, long bestActiveParams,
-                              double bestLoss, Shape shape, boolean lossFollowsSteps) {
+                              double bestLoss, IsoFlopMinimum.Verdict shape, boolean lossFollowsSteps) {
         /** One line for the user: the shape and, when it is not a U, what to look at. */
         public String describe() {
             String follows = lossFollowsSteps
                     ? "; every run with more steps has lower loss: the runs look step-limited (raise batch.target_steps)" : "";
-            return shape.meaning + follows;
-        }
-    }
-
-    public enum Shape {
-        U_SHAPED("U-shaped: lowest loss inside the size range"),
-        LOWEST_AT_SMALLEST("lowest loss at the smallest size: the sizes are too large for this budget, or the runs are under-trained"),
-        LOWEST_AT_LARGEST("lowest loss at the largest size: the sizes are too small for this budget"),
-        TOO_FEW_RUNS("fewer than 3 finished sizes: no shape yet");
-
-        final String meaning;
-
-        Shape(String meaning) {
-            this.meaning = meaning;
+            return shape.meaning() + follows;
         }
     }
 
@@ -109,10 +101,11 @@ public final class LadderStatus {
                     any ? String.valueOf(b.bestWidth()) : "-", any ? String.valueOf(b.bestActiveParams()) : "-",
                     any ? String.format(Locale.ROOT, "%.4f", b.bestLoss()) : "-", b.describe()));
         }
-        long noInsideMinimum = shapes.stream().filter(b -> b.shape() == Shape.LOWEST_AT_SMALLEST || b.shape() == Shape.LOWEST_AT_LARGEST).count();
+        long noInsideMinimum = shapes.stream().filter(b -> b.finished() >= MIN_SIZES_FOR_SHAPE
+                && b.shape() != IsoFlopMinimum.Verdict.INTERIOR).count();
         if (noInsideMinimum > 0) {
             lines.add(String.format(Locale.ROOT, "warning: %d budget(s) have no inside minimum: Approach 2 cannot place their vertex "
-                    + "and a surface fit must extrapolate the optimum", noInsideMinimum));
+                    + "and a surface fit must extrapolate the optimum; the forecast gate counts them against the ladder", noInsideMinimum));
         }
         return lines;
     }
@@ -121,7 +114,7 @@ public final class LadderStatus {
         List<Entry> finished = runs.stream().filter(e -> e.state() == RunState.FINISHED && e.finalLoss() != null)
                 .sorted(Comparator.comparingLong(Entry::activeParams)).toList();
         if (finished.isEmpty()) {
-            return new BudgetShape(family, budget, 0, runs.size(), 0, 0, Double.NaN, Shape.TOO_FEW_RUNS, false);
+            return new BudgetShape(family, budget, 0, runs.size(), 0, 0, Double.NaN, IsoFlopMinimum.Verdict.TOO_FEW_SIZES, false);
         }
         int best = 0;
         for (int i = 1; i < finished.size(); i++) {
@@ -129,10 +122,11 @@ public final class LadderStatus {
                 best = i;
             }
         }
-        Shape shape = finished.size() < MIN_SIZES_FOR_SHAPE ? Shape.TOO_FEW_RUNS
-                : best == 0 ? Shape.LOWEST_AT_SMALLEST
-                : best == finished.size() - 1 ? Shape.LOWEST_AT_LARGEST
-                : Shape.U_SHAPED;
+        // The test the forecaster and the forecast gate apply, so the three never disagree about a budget.
+        List<Observation> observations = finished.stream()
+                .map(e -> Observation.inBudget(e.activeParams(), e.tokens(), budget, e.finalLoss())).toList();
+        IsoFlopMinimum.Verdict shape = IsoFlopMinimum.of(observations,
+                new BudgetGrouping.Budget(budget, IntStream.range(0, observations.size()).boxed().toList()));
         Entry b = finished.get(best);
         return new BudgetShape(family, budget, finished.size(), runs.size(), b.width(), b.activeParams(), b.finalLoss(), shape,
                 finished.size() >= MIN_SIZES_FOR_STEP_ORDER && lossFallsWithSteps(finished));

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import scalelab.fitting.IsoFlopMinimum.Verdict;
 import scalelab.ladder.LadderStatus.BudgetShape;
 import scalelab.ladder.LadderStatus.Entry;
-import scalelab.ladder.LadderStatus.Shape;
 
 class LadderStatusTest {
 
@@ -30,7 +30,7 @@ class LadderStatusTest {
                 finished("dense", 1.5e13, 80, 231520, 1954, 1.5895), finished("dense", 1.5e13, 104, 390832, 1231, 1.6297),
                 finished("dense", 1.5e13, 128, 788736, 1285, 1.6864));
         BudgetShape s = LadderStatus.shapes(runs).get(0);
-        assertEquals(Shape.U_SHAPED, s.shape());
+        assertEquals(Verdict.INTERIOR, s.shape());
         assertEquals(72, s.bestWidth());
         assertEquals(125136, s.bestActiveParams());
         assertEquals(1.5688, s.bestLoss());
@@ -46,7 +46,7 @@ class LadderStatusTest {
                 finished("dense", 2.5e13, 104, 390832, 513, 2.076), finished("dense", 2.5e13, 128, 788736, 268, 2.346),
                 finished("dense", 2.5e13, 152, 1389584, 314, 2.226));
         BudgetShape s = LadderStatus.shapes(runs).get(0);
-        assertEquals(Shape.LOWEST_AT_SMALLEST, s.shape());
+        assertEquals(Verdict.LOWEST_AT_SMALLEST, s.shape());
         assertTrue(s.lossFollowsSteps());
         assertTrue(s.describe().contains("step-limited"), s.describe());
         assertTrue(s.describe().contains("target_steps"), s.describe());
@@ -57,7 +57,7 @@ class LadderStatusTest {
         List<Entry> runs = List.of(finished("dense", 1e12, 32, 25000, 900, 2.3), finished("dense", 1e12, 48, 56000, 900, 2.1),
                 finished("dense", 1e12, 64, 99000, 900, 2.0), finished("dense", 1e12, 80, 231000, 900, 1.95));
         BudgetShape s = LadderStatus.shapes(runs).get(0);
-        assertEquals(Shape.LOWEST_AT_LARGEST, s.shape());
+        assertEquals(Verdict.LOWEST_AT_LARGEST, s.shape());
         assertFalse(s.lossFollowsSteps(), "equal step counts are no evidence either way");
         assertTrue(s.describe().contains("too small"), s.describe());
     }
@@ -67,14 +67,31 @@ class LadderStatusTest {
         List<Entry> runs = List.of(finished("dense", 1e12, 32, 25000, 900, 2.3), pending("dense", 1e12, 48, 56000),
                 finished("dense", 1e12, 64, 99000, 800, 2.0), pending("dense", 1e12, 80, 231000));
         BudgetShape s = LadderStatus.shapes(runs).get(0);
-        assertEquals(Shape.TOO_FEW_RUNS, s.shape());
+        assertEquals(Verdict.TOO_FEW_SIZES, s.shape());
         assertEquals(2, s.finished());
         assertEquals(4, s.runs());
         assertEquals(64, s.bestWidth());
 
         BudgetShape none = LadderStatus.shapes(List.of(pending("dense", 1e12, 48, 56000))).get(0);
         assertEquals(0, none.finished());
-        assertEquals(Shape.TOO_FEW_RUNS, none.shape());
+        assertEquals(Verdict.TOO_FEW_SIZES, none.shape());
+    }
+
+    @Test
+    void theReportJudgesAMinimumAsTheGateDoes() {
+        // lowest loss at the smallest size while a parabola through the five runs has its vertex inside: the report
+        // used to pass such a budget to the gate as "no minimum" while the gate called it interior (ladder-tiny seed 3)
+        List<Entry> runs = List.of(finished("dense", 8e11, 16, 100000, 1200, 1.90), finished("dense", 8e11, 24, 200000, 1200, 1.93),
+                finished("dense", 8e11, 32, 400000, 1200, 1.91), finished("dense", 8e11, 40, 800000, 1200, 1.95),
+                finished("dense", 8e11, 48, 1600000, 1200, 2.05));
+        assertEquals(Verdict.LOWEST_AT_SMALLEST, LadderStatus.shapes(runs).get(0).shape());
+        assertTrue(LadderStatus.shapeReport(runs).stream().anyMatch(l -> l.startsWith("warning: 1 budget(s) have no inside minimum")),
+                LadderStatus.shapeReport(runs).toString());
+        // lowest run inside, the parabola's vertex off the grid: not U-shaped either
+        List<Entry> flat = List.of(finished("dense", 8e11, 16, 100000, 1200, 1.902), finished("dense", 8e11, 24, 200000, 1200, 1.90),
+                finished("dense", 8e11, 32, 400000, 1200, 1.97), finished("dense", 8e11, 40, 800000, 1200, 2.0),
+                finished("dense", 8e11, 48, 1600000, 1200, 2.02));
+        assertEquals(Verdict.VERTEX_OUTSIDE, LadderStatus.shapes(flat).get(0).shape());
     }
 
     @Test
@@ -94,8 +111,8 @@ class LadderStatusTest {
         assertEquals(List.of("dense", "dense", "moe4", "moe4"), shapes.stream().map(BudgetShape::family).toList());
         assertEquals(List.of(1e12, 3e12, 1e12, 3e12), shapes.stream().map(BudgetShape::budget).toList());
         shapes.forEach(s -> assertEquals(3, s.finished()));
-        assertEquals(Shape.LOWEST_AT_SMALLEST, shapes.get(0).shape());
-        assertEquals(Shape.U_SHAPED, shapes.get(2).shape());
+        assertEquals(Verdict.LOWEST_AT_SMALLEST, shapes.get(0).shape());
+        assertEquals(Verdict.INTERIOR, shapes.get(2).shape());
     }
 
     @Test

@@ -6,10 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import scalelab.fitting.Approach2;
 import scalelab.fitting.BudgetGrouping;
-import scalelab.fitting.BudgetParabola;
-import scalelab.fitting.FitInputException;
+import scalelab.fitting.IsoFlopMinimum;
 import scalelab.fitting.forecast.Forecast;
 import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
@@ -221,18 +219,11 @@ public final class ForecastGate {
                 targetRatio, 100 * expected);
     }
 
-    /** Budgets whose runs have no parabola minimum inside their sizes (or too few distinct sizes for a parabola). */
+    /** Budgets without an interior minimum ({@link IsoFlopMinimum}: the test the shape report and the forecaster use). */
     static List<Double> budgetsWithoutMinimum(Ladder ladder) {
         List<Double> out = new ArrayList<>();
         for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
-            boolean interior;
-            try {
-                BudgetParabola p = Approach2.parabola(ladder.observations(), b);
-                interior = b.members().size() >= Approach2.MIN_RUNS_PER_BUDGET && p.curvaturePositive() && p.vertexInside();
-            } catch (FitInputException e) {
-                interior = false;
-            }
-            if (!interior) {
+            if (IsoFlopMinimum.of(ladder.observations(), b) != IsoFlopMinimum.Verdict.INTERIOR) {
                 out.add(b.compute());
             }
         }

@@ -61,6 +61,18 @@ class ForecastGateTest {
     }
 
     @Test
+    void aBudgetWhoseBestRunIsItsSmallestSizeCountsAsWithoutMinimumThoughItsParabolaCurvesInside() {
+        // the shape report's test (LadderStatusTest): the parabola's vertex lies inside these sizes, the best run does not
+        double c = 8e11;
+        double[] sizes = {1e5, 2e5, 4e5, 8e5, 1.6e6}, losses = {1.90, 1.93, 1.91, 1.95, 2.05};
+        List<Observation> obs = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            obs.add(Observation.inBudget(sizes[i], c / (6 * sizes[i]), c, losses[i]));
+        }
+        assertEquals(List.of(c), ForecastGate.budgetsWithoutMinimum(new Ladder(obs, BudgetGrouping.byLabel(obs))));
+    }
+
+    @Test
     void aWellCentredLadderPassesAndKeepsTheForecastersInterval() {
         Ladder ladder = simulated(new double[] {1e18, 3e18, 1e19, 3e19, 1e20}, 7, 0, 0.001);
         Forecast f = Forecaster.forecast(ladder, ForecastTarget.computeOptimal(1e21), OPTIONS);

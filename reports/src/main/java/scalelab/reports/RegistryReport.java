@@ -3,7 +3,6 @@ package scalelab.reports;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import scalelab.fitting.Approach3;
-import scalelab.fitting.Backtest;
 import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.ComputeOptimal;
 import scalelab.fitting.FitInputException;
@@ -24,6 +22,10 @@ import scalelab.fitting.FitResult;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
+import scalelab.fitting.forecast.ForecastMethod;
+import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.PanelMethods;
+import scalelab.fitting.forecast.RollingBacktest;
 import scalelab.registry.FitRecord;
 import scalelab.registry.ObservationSet;
 import scalelab.registry.Prediction;
@@ -57,17 +59,21 @@ public final class RegistryReport {
      * What to compute beyond what is stored.
      *
      * @param computeMissingMethods fit, for the report only, each method the ladder has no stored fit of
-     * @param backtestMethods       methods to backtest over the ladder's budgets (empty: no backtest); Approach 3 costs
-     *                              seconds per cut
+     * @param backtestMethods       forecasting-panel methods ({@link PanelMethods#NAMES}) to backtest over the ladder's
+     *                              budgets, as the forecaster backtests them (empty: no backtest)
      */
-    public record Options(boolean computeMissingMethods, Set<Backtest.Method> backtestMethods) {
+    public record Options(boolean computeMissingMethods, List<String> backtestMethods) {
         public Options {
-            backtestMethods = backtestMethods.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(backtestMethods));
+            backtestMethods = List.copyOf(new LinkedHashSet<>(backtestMethods));
+            for (String m : backtestMethods) {
+                PanelMethods.byName(m, null); // an unknown name (or the pinned law, which needs L∞) fails here, not mid-report
+            }
         }
 
-        /** Every method side by side and backtested, except the pinned-asymptote law (it needs L∞ from the user). */
+        /** The forecaster's default panel, every method of it that forecasts a compute-optimal loss, backtested. */
         public static Options full() {
-            return new Options(true, EnumSet.complementOf(EnumSet.of(Backtest.Method.ASYMPTOTE_PINNED)));
+            return new Options(true, PanelMethods.defaultPanel(null, false).stream().filter(ForecastMethod::forComputeOptimal)
+                    .map(ForecastMethod::name).toList());
         }
     }
 
@@ -181,7 +187,7 @@ public final class RegistryReport {
         if (obs.isEmpty() || grouping.budgets().isEmpty()) {
             return List.of();
         }
-        scalelab.fitting.forecast.Ladder ladder = new scalelab.fitting.forecast.Ladder(obs, grouping);
+        Ladder ladder = new Ladder(obs, grouping);
         Map<String, Double> targets = new java.util.LinkedHashMap<>();
         for (Allocation a : allocations) {
             targets.putIfAbsent(a.target(), a.compute());
@@ -485,8 +491,11 @@ public final class RegistryReport {
     /** The backtest rows, or none and why (the report says so instead of a bare "no backtest"). */
     record Backtests(List<BacktestRow> rows, String note) {}
 
-    /** Backtest over the ladder's budgets (needs 3: fit on 2, predict 1); entries a method could not fit are left out. */
-    static Backtests backtests(List<Observation> obs, BudgetGrouping grouping, Set<Backtest.Method> methods) {
+    /**
+     * Backtest over the ladder's budgets (needs 3: fit on 2, predict 1) — the forecaster's rolling-origin backtest
+     * ({@link RollingBacktest}, each cut forecasting the largest budget); entries a method could not fit are left out.
+     */
+    static Backtests backtests(List<Observation> obs, BudgetGrouping grouping, List<String> methods) {
         if (methods.isEmpty()) {
             return new Backtests(List.of(), "No backtest asked for (report --no-backtest, or no method to backtest).");
         }
@@ -494,18 +503,18 @@ public final class RegistryReport {
             return new Backtests(List.of(), "No backtest: it fits on at least 2 budgets and predicts a larger one, and this "
                     + "ladder has " + grouping.budgets().size() + " budget" + (grouping.budgets().size() == 1 ? "" : "s") + ".");
         }
-        List<Backtest.Method> ordered = Arrays.stream(Backtest.Method.values()).filter(methods::contains).toList();
-        Backtest.Report report;
+        List<RollingBacktest.Entry> entries;
         try {
-            report = Backtest.run(obs, grouping, ordered, Backtest.Target.TOP, Vpnls.Options.defaults(), null, 2);
+            entries = RollingBacktest.run(new Ladder(obs, grouping), methods.stream().map(m -> PanelMethods.byName(m, null)).toList(),
+                    RollingBacktest.Mode.TOP, 2);
         } catch (FitInputException e) {
             return new Backtests(List.of(), "The backtest failed: " + e.getMessage());
         }
         List<BacktestRow> out = new ArrayList<>();
         String firstFailure = "";
-        for (Backtest.Entry e : report.entries()) {
+        for (RollingBacktest.Entry e : entries) {
             if (e.ok() && e.predicted() > 0 && Double.isFinite(e.relativeErrorPct())) {
-                out.add(new BacktestRow(e.method(), e.cut(), e.targetBudget(), e.ratio(), e.predicted(), e.observed(),
+                out.add(new BacktestRow(e.method(), e.cut(), e.target(), e.ratio(), e.predicted(), e.observed(),
                         e.relativeErrorPct()));
             } else if (firstFailure.isEmpty()) {
                 firstFailure = e.method() + " at cut " + String.format(Locale.ROOT, "%.3g", e.cut()) + ": " + e.note();

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import scalelab.fitting.Backtest;
 import scalelab.reports.charts.ChartStyle;
 import scalelab.reports.charts.Figure;
 import scalelab.reports.charts.ReportCharts;
@@ -272,22 +271,23 @@ public final class ReportWriter {
 
     /**
      * Per method: its backtests, and mean and worst absolute error over the common cuts only — the (cut, target) pairs
-     * every method predicted, the rule of {@code Backtest.commonCuts} — ranked by that mean. Over each method's own cuts
+     * every method predicted — ranked by that mean. Over each method's own cuts
      * a method that fails on the hard early cuts would look better for skipping them.
      */
     static Table backtestSummary(ReportInput in) {
-        Map<String, Map<Backtest.Cut, Double>> by = new java.util.LinkedHashMap<>();
+        record Cut(double cut, double targetBudget) {}
+        Map<String, Map<Cut, Double>> by = new java.util.LinkedHashMap<>();
         in.backtests().forEach(b -> by.computeIfAbsent(b.method(), k -> new java.util.LinkedHashMap<>())
-                .put(new Backtest.Cut(b.cut(), b.targetBudget()), Math.abs(b.relativeErrorPct())));
-        java.util.Set<Backtest.Cut> common = null;
-        for (Map<Backtest.Cut, Double> errs : by.values()) {
+                .put(new Cut(b.cut(), b.targetBudget()), Math.abs(b.relativeErrorPct())));
+        java.util.Set<Cut> common = null;
+        for (Map<Cut, Double> errs : by.values()) {
             if (common == null) {
                 common = new java.util.LinkedHashSet<>(errs.keySet());
             } else {
                 common.retainAll(errs.keySet());
             }
         }
-        java.util.Set<Backtest.Cut> shared = common == null ? java.util.Set.of() : common;
+        java.util.Set<Cut> shared = common == null ? java.util.Set.of() : common;
         record Ranked(String method, int all, double mean, double worst, double meanAll) {}
         List<Ranked> ranked = new ArrayList<>();
         by.forEach((m, errs) -> {

@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scalelab.fitting.Backtest;
 import scalelab.fitting.FitResult;
 import scalelab.fitting.Vpnls;
 import scalelab.registry.ExpertShare;
@@ -47,7 +45,7 @@ class MoeRegistryReportTest {
             FitResult vp = Vpnls.fit(all.observations());
             pooledId = r.saveFit(new FitRecord(null, vp.method(), vp.objectiveName(), vp.status().name(), vp.surface(),
                     vp.objectiveValue(), all.inputHash(), all.runIds(), "moe", FitJson.write(vp), List.of(), null));
-            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, EnumSet.of(Backtest.Method.VPNLS_MSE)));
+            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, List.of("vpnls-mse")));
         }
         int dense = runs.dense().size();
         assertEquals(20, dense);
@@ -101,7 +99,7 @@ class MoeRegistryReportTest {
         try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
             MoeRegistryFixture.fill(r, "moe");
             filed = fileMoePrediction(r, "moe", "quantile");
-            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, Set.of()));
+            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, List.of()));
         }
         assertEquals(1, in.ledger().size(), "the MoE prediction is in the ledger");
         assertEquals(filed.prediction().entryHash(), in.ledger().get(0).hash());
@@ -143,7 +141,7 @@ class MoeRegistryReportTest {
             }
             quantile = fileMoePrediction(r, "moe", "quantile");
             aux = fileMoePrediction(r, "moe", "aux");
-            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, Set.of()));
+            in = RegistryReport.load(r, "moe", new RegistryReport.Options(true, List.of()));
         }
         assertEquals(runs.dense().size(), in.primaryFit().inputCount(), "dense fits use only the dense runs");
         MoeSection moe = in.moe();

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -20,7 +19,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scalelab.fitting.Approach2;
-import scalelab.fitting.Backtest;
 import scalelab.fitting.Bootstrap;
 import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.FitResult;
@@ -90,7 +88,7 @@ class RegistryReportTest {
             r.filePrediction(Predictions.draft(vp, new Predictions.Target("target-1e22", "dense", null, null, 1e22), 0.95, null,
                     "test", "tester", Instant.now()));
             in = RegistryReport.load(r, "chin", new RegistryReport.Options(true,
-                    EnumSet.of(Backtest.Method.VPNLS_MSE, Backtest.Method.APPROACH2)));
+                    List.of("vpnls-mse", "approach2")));
         }
 
         assertEquals(124, in.runs().size());
@@ -183,7 +181,7 @@ class RegistryReportTest {
     void withoutStoredFitsOrBacktestItShowsOnlyWhatIsStored(@TempDir Path dir) {
         try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
             r.importRuns(RunTableReader.read(data("chinchilla-isoflops.csv")), "chin");
-            ReportInput in = RegistryReport.load(r, "chin", new RegistryReport.Options(false, Set.of()));
+            ReportInput in = RegistryReport.load(r, "chin", new RegistryReport.Options(false, List.of()));
             assertTrue(in.fits().isEmpty());
             assertTrue(in.backtests().isEmpty() && in.ledger().isEmpty() && in.allocations().isEmpty());
             assertEquals("No backtest asked for (report --no-backtest, or no method to backtest).", in.backtestNote());
@@ -220,7 +218,7 @@ class RegistryReportTest {
         Files.writeString(file, csv);
         try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
             r.importRuns(RunTableReader.read(file), "pairs");
-            ReportInput in = RegistryReport.load(r, "pairs", new RegistryReport.Options(true, Set.of()));
+            ReportInput in = RegistryReport.load(r, "pairs", new RegistryReport.Options(true, List.of()));
             FitSummary a2 = in.fits().stream().filter(f -> f.method().equals("approach2")).findFirst().orElseThrow();
             assertEquals("FAILED", a2.status());
             assertTrue(a2.message().contains("a parabola needs at least 3"), a2.message());
@@ -244,7 +242,7 @@ class RegistryReportTest {
         Files.writeString(file, csv);
         try (Registry r = Registry.open(dir.resolve("r.duckdb"))) {
             r.importRuns(RunTableReader.read(file), "two");
-            ReportInput in = RegistryReport.load(r, "two", new RegistryReport.Options(false, EnumSet.of(Backtest.Method.VPNLS_MSE)));
+            ReportInput in = RegistryReport.load(r, "two", new RegistryReport.Options(false, List.of("vpnls-mse")));
             assertTrue(in.backtests().isEmpty());
             assertEquals("No backtest: it fits on at least 2 budgets and predicts a larger one, and this ladder has 2 budgets.",
                     in.backtestNote());

@@ -72,7 +72,7 @@ class ReportChromiumTest {
                     "tester", java.time.Instant.now()));
             r.checkAgainstLoss(p.id(), 2.1);
             in = RegistryReport.load(r, "chin", new RegistryReport.Options(false,
-                    java.util.EnumSet.of(scalelab.fitting.Backtest.Method.VPNLS_MSE)));
+                    List.of("vpnls-mse")));
         }
         ReportWriter.ReportFiles files = ReportWriter.write(in, dir.resolve("out"));
         Probe probe = probe(chromium, Files.readString(files.html()), dir.resolve("out/report-probed.html"));

@@ -1,15 +1,12 @@
 package scalelab.cli.report;
 
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import scalelab.fitting.Backtest;
 import scalelab.cli.registry.OutputFile;
 import scalelab.registry.Registry;
 import scalelab.reports.RegistryReport;
@@ -105,10 +102,7 @@ public final class ReportCommand implements Callable<Integer> {
             }
             return new CsvReportSource(fromCsv, ladder);
         }
-        Set<Backtest.Method> methods = EnumSet.noneOf(Backtest.Method.class);
-        if (!noBacktest) {
-            methods.addAll(RegistryReport.Options.full().backtestMethods());
-        }
+        List<String> methods = noBacktest ? List.of() : RegistryReport.Options.full().backtestMethods();
         return new RegistryReportSource(Registry.resolvePath(db == null ? null : db.toString()), ladder,
                 new RegistryReport.Options(!storedFitsOnly, methods));
     }

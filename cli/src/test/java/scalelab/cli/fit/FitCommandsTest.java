@@ -102,33 +102,34 @@ class FitCommandsTest {
     }
 
     @Test
-    void panelMethodsBacktestAsTheFitterBacktestDid() throws Exception {
+    void panelMethodsBacktestAsAPlainRefitDoes() throws Exception {
         // The rolling backtest of a panel method is the plain one: fit up to the cut, forecast the next budget.
         Result r = run("backtest", chinchilla(), "--method", "vpnls-mse,asymptote-fitted", "--held-out", "next", "--format", "json");
         assertEquals(0, r.exit(), r.err());
         // In the canonical order the CLI reads runs in (issue 16: one order, so one set of numbers).
         java.util.List<scalelab.fitting.Observation> obs = scalelab.registry.io.RunTableReader.read(Path.of(chinchilla())).observations()
                 .stream().sorted(scalelab.fitting.Observation.CANONICAL_ORDER).toList();
-        scalelab.fitting.Backtest.Report old = scalelab.fitting.Backtest.run(obs, scalelab.fitting.BudgetGrouping.byLabel(obs),
-                java.util.List.of(scalelab.fitting.Backtest.Method.VPNLS_MSE, scalelab.fitting.Backtest.Method.ASYMPTOTE_FITTED),
-                scalelab.fitting.Backtest.Target.NEXT, scalelab.fitting.Vpnls.Options.defaults(), null, 2);
+        scalelab.fitting.forecast.Ladder ladder = new scalelab.fitting.forecast.Ladder(obs, scalelab.fitting.BudgetGrouping.byLabel(obs));
         JsonNode list = JSON.readTree(r.out());
-        assertEquals(old.entries().size(), list.size());
-        for (scalelab.fitting.Backtest.Entry e : old.entries()) {
-            JsonNode mine = null;
-            for (JsonNode x : list) {
-                if (x.get("method").asText().equals(e.method()) && x.get("cut").asDouble() == e.cut()
-                        && x.get("target_budget").asDouble() == e.targetBudget()) {
-                    mine = x;
-                }
-            }
-            assertTrue(mine != null, "no entry for " + e);
-            if (e.ok()) {
-                assertEquals(e.predicted(), mine.get("predicted").asDouble(), 1e-12, e.toString());
-            } else {
-                assertTrue(mine.get("predicted").isNull(), "a cut the method cannot fit has no forecast: " + mine);
+        assertEquals(2 * (ladder.budgetCount() - 2), list.size(), "two methods, cuts at budgets 2 … 8 of 9");
+        int refitted = 0, refused = 0;
+        for (JsonNode x : list) {
+            int cut = java.util.stream.IntStream.range(0, ladder.budgetCount()).filter(b -> ladder.budget(b) == x.get("cut").asDouble())
+                    .findFirst().orElseThrow();
+            assertEquals(ladder.budget(cut + 1), x.get("target_budget").asDouble(), x.toString());
+            scalelab.fitting.forecast.Ladder fitOn = ladder.upTo(cut);
+            if (x.get("method").asText().equals("vpnls-mse")) {
+                double direct = scalelab.fitting.Vpnls.fit(fitOn.observations(), scalelab.fitting.Vpnls.Options.defaults())
+                        .surface().optimalAt(ladder.budget(cut + 1)).loss();
+                assertEquals(direct, x.get("predicted").asDouble(), 1e-12, x.toString());
+                refitted++;
+            } else if (cut + 1 < 3) {
+                assertTrue(x.get("predicted").isNull(), "3 parameters from 2 budgets' vertices: no forecast: " + x);
+                refused++;
             }
         }
+        assertEquals(7, refitted);
+        assertEquals(1, refused);
         Result all = run("backtest", chinchilla(), "--method", "all", "--held-out", "next", "--bootstrap-samples", "10");
         assertEquals(0, all.exit(), all.err());
         for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",

@@ -15,11 +15,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.apache.commons.math3.distribution.TDistribution;
-import scalelab.fitting.Approach2;
 import scalelab.fitting.BudgetGrouping;
-import scalelab.fitting.BudgetParabola;
 import scalelab.fitting.ContentHash;
 import scalelab.fitting.FitInputException;
+import scalelab.fitting.IsoFlopMinimum;
+import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
 
 /**
@@ -345,7 +345,7 @@ public final class Forecaster {
             }
             List<String> noMinimum = budgetsWithoutMinimum();
             if (!noMinimum.isEmpty()) {
-                warnings.add("budgets without an interior minimum (parabola with no minimum inside the sampled sizes): "
+                warnings.add("budgets without an interior minimum: "
                         + String.join(", ", noMinimum));
             }
             Stability stability = Stability.of(loo, point, model, lo, hi, warnings);
@@ -444,7 +444,12 @@ public final class Forecaster {
         private List<ForecastMethod.Fitted> bootstrapFits(String method) {
             return bootstrap.computeIfAbsent(method, m -> {
                 ForecastMethod fm = methodNamed(m);
-                return resamples.parallelStream().map(r -> {
+                ForecastMethod.Fitted whole = fitted.get(m);
+                // Runs mode: over-trained runs sit 1–2 to a budget, so resampling runs within budgets drops sizes until
+                // no surface fits (Gadre: every replicate failed). Resample residuals instead: same design, new noise.
+                List<Ladder> samples = runsMode && whole != null && whole.surface() != null
+                        ? residualResamples(ladder, whole.surface(), options.bootstrapSamples(), options.seed()) : resamples;
+                return samples.parallelStream().map(r -> {
                     try {
                         return fm.fit(r);
                     } catch (RuntimeException e) {
@@ -459,17 +464,17 @@ public final class Forecaster {
         }
 
         private List<String> budgetsWithoutMinimum() {
+            if (runsMode) {
+                return List.of();
+            }
             List<String> out = new ArrayList<>();
             for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
-                if (b.members().size() < Approach2.MIN_RUNS_PER_BUDGET) {
-                    continue;
-                }
-                BudgetParabola p = Approach2.parabola(ladder.observations(), b);
-                if (!p.curvaturePositive() || !p.vertexInside()) {
-                    out.add(String.format(Locale.ROOT, "%.3e", b.compute()));
+                IsoFlopMinimum.Verdict v = IsoFlopMinimum.of(ladder.observations(), b);
+                if (v != IsoFlopMinimum.Verdict.INTERIOR) {
+                    out.add(IsoFlopMinimum.describe(b, v));
                 }
             }
-            return runsMode ? List.of() : out;
+            return out;
         }
 
         private String evidenceHash() {
@@ -518,6 +523,25 @@ public final class Forecaster {
             s += e.getValue() * v;
         }
         return s;
+    }
+
+    /**
+     * Wild-bootstrap resamples for runs mode: every run kept at its N and D, its loss the fit's plus its own residual
+     * with a random sign (Rademacher weights: valid under unequal noise, and the design never loses a size).
+     */
+    static List<Ladder> residualResamples(Ladder ladder, LossSurface surface, int samples, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Ladder> out = new ArrayList<>(samples);
+        for (int s = 0; s < samples; s++) {
+            List<Observation> obs = new ArrayList<>();
+            for (Observation o : ladder.observations()) {
+                double fit = surface.loss(o.params(), o.tokens());
+                double loss = fit + (rng.nextBoolean() ? 1 : -1) * (o.loss() - fit);
+                obs.add(new Observation(o.params(), o.tokens(), o.flops(), loss > 0 ? loss : o.loss(), o.group(), o.weight()));
+            }
+            out.add(new Ladder(obs, ladder.grouping()));
+        }
+        return out;
     }
 
     /** Bootstrap resamples: runs drawn with replacement within each budget, so every budget keeps its size. */

@@ -69,5 +69,34 @@ class ForecasterDevSuiteTest {
         assertTrue(scored >= 3, "methods scored: " + f.panel());
         assertTrue(f.covers(2.424993), f.lo() + "–" + f.hi());
         assertTrue((f.hi() - f.lo()) / f.loss() < 0.5, "an interval a reader can use: " + f.lo() + "–" + f.hi());
+
+        // the sampling term is measured too: runs resampled within budgets of 1–2 runs fitted no surface at all, residuals
+        // resampled at the same N and D fit every time
+        Forecast boot = Forecaster.forecast(l, ForecastTarget.run(6.89e9, 1.38e11), Forecaster.Options.defaults(null).withBootstrap(20, 1));
+        assertTrue(boot.interval().bootstrapSamples() >= 18, boot.interval().describe(0.9));
+        assertTrue(boot.interval().bootstrapPct() > 0, boot.interval().describe(0.9));
+        assertEquals(f.loss(), boot.loss(), 1e-12, "the bootstrap touches the interval, not the point");
+    }
+
+    @Test
+    void residualResamplesKeepEveryRunsSizeAndResidualMagnitude() {
+        List<Observation> small = TestData.loadWhere("gadre-2024.csv", "dataset", "rpj").stream()
+                .filter(o -> o.params() <= 4.2e8).toList();
+        Ladder l = new Ladder(small, BudgetGrouping.cluster(small, BudgetGrouping.DEFAULT_GAP_DECADES));
+        scalelab.fitting.LossSurface fit = scalelab.fitting.Vpnls.fit(small, scalelab.fitting.Vpnls.Options.defaults()).surface();
+        List<Ladder> samples = Forecaster.residualResamples(l, fit, 5, 7);
+        assertEquals(5, samples.size());
+        boolean anyFlipped = false;
+        for (Ladder r : samples) {
+            for (int i = 0; i < small.size(); i++) {
+                Observation o = small.get(i), x = r.observations().get(i);
+                assertEquals(o.params(), x.params());
+                assertEquals(o.tokens(), x.tokens());
+                double residual = o.loss() - fit.loss(o.params(), o.tokens());
+                assertEquals(Math.abs(residual), Math.abs(x.loss() - fit.loss(o.params(), o.tokens())), 1e-12);
+                anyFlipped |= Math.abs(residual) > 1e-9 && Math.abs(x.loss() - o.loss()) > 1e-9;
+            }
+        }
+        assertTrue(anyFlipped, "some residuals change sign");
     }
 }
