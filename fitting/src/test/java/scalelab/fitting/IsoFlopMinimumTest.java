@@ -13,11 +13,7 @@ class IsoFlopMinimumTest {
     private static final double[] SIZES = {1e5, 2e5, 4e5, 8e5, 1.6e6};
 
     private static IsoFlopMinimum.Verdict verdict(double... losses) {
-        List<Observation> obs = new ArrayList<>();
-        for (int i = 0; i < losses.length; i++) {
-            obs.add(Observation.inBudget(SIZES[i], C / (6 * SIZES[i]), C, losses[i]));
-        }
-        return IsoFlopMinimum.of(obs, new BudgetGrouping.Budget(C, IntStream.range(0, obs.size()).boxed().toList()));
+        return IsoFlopMinimum.of(withLosses(losses), all(losses.length));
     }
 
     @Test

@@ -193,7 +193,8 @@ public final class Forecaster {
             }
             entries = List.copyOf(e);
             backtestProblem = problem;
-            resamples = resample(ladder, options.bootstrapSamples(), options.seed());
+            // runs mode resamples residuals of each method's own fit instead (bootstrapFits)
+            resamples = runsMode ? List.of() : resample(ladder, options.bootstrapSamples(), options.seed());
         }
 
         public Ladder ladder() {
@@ -303,7 +304,7 @@ public final class Forecaster {
             double model = Math.sqrt(perUnit2) * g;
 
             // 4. Sampling noise: bootstrap refits of the combined methods.
-            double[] boot = resamples.isEmpty() ? new double[0] : IntStream.range(0, resamples.size()).mapToDouble(i -> {
+            double[] boot = IntStream.range(0, options.bootstrapSamples()).mapToDouble(i -> {
                 try {
                     return combine(weight, m -> bootstrapFits(m).get(i) == null ? Double.NaN : bootstrapFits(m).get(i).at(target));
                 } catch (RuntimeException ex) {
@@ -444,11 +445,11 @@ public final class Forecaster {
         private List<ForecastMethod.Fitted> bootstrapFits(String method) {
             return bootstrap.computeIfAbsent(method, m -> {
                 ForecastMethod fm = methodNamed(m);
-                ForecastMethod.Fitted whole = fitted.get(m);
                 // Runs mode: over-trained runs sit 1–2 to a budget, so resampling runs within budgets drops sizes until
                 // no surface fits (Gadre: every replicate failed). Resample residuals instead: same design, new noise.
-                List<Ladder> samples = runsMode && whole != null && whole.surface() != null
-                        ? residualResamples(ladder, whole.surface(), options.bootstrapSamples(), options.seed()) : resamples;
+                // Only fitted methods are weighted, and runs mode fits only surfaces.
+                List<Ladder> samples = runsMode
+                        ? residualResamples(ladder, fitted.get(m).surface(), options.bootstrapSamples(), options.seed()) : resamples;
                 return samples.parallelStream().map(r -> {
                     try {
                         return fm.fit(r);
