@@ -22,8 +22,12 @@ import scalelab.fitting.forecast.ForecastBenchmark;
 import scalelab.fitting.forecast.ForecastMethod;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.MoeRollingBacktest;
 import scalelab.fitting.forecast.PanelMethods;
 import scalelab.fitting.forecast.RollingBacktest;
+import scalelab.fitting.moe.MoeObservation;
+import scalelab.registry.MoePredictions;
+import scalelab.registry.Registry;
 
 /** {@code scalelab backtest FILE.csv}: rolling-origin errors of the default forecaster (or of panel methods). */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -42,7 +46,7 @@ public final class BacktestCommand implements Callable<Integer> {
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "forecaster",
             description = "forecaster (the default: backtest-selected, with intervals), a panel method (vpnls (= vpnls-mse), vpnls-huber, "
-                    + "vpnls-near2, vpnls-near3, approach3, approach2, asymptote-fitted, asymptote-pinned), a comma list, or "
+                    + "vpnls-near2, vpnls-near3, approach3, approach2, asymptote-fitted, asymptote-recent, asymptote-pinned), a comma list, or "
                     + "all (the forecaster and its panel; approach3, ~100× slower, only by name)")
     String method;
 
@@ -71,6 +75,15 @@ public final class BacktestCommand implements Callable<Integer> {
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
     String format;
+
+    @Option(names = "--moe", description = "with --ladder: backtest the ladder's dense and MoE runs (those of --balance) run by "
+            + "run with the MoE forecaster, the runs `predict --target moe:…` forecasts from (a file's MoE rows are found by "
+            + "its experts column)")
+    boolean moe;
+
+    @Option(names = "--balance", paramLabel = "NAME", defaultValue = "quantile",
+            description = "with --moe: the balancing method whose MoE runs are fitted (default: ${DEFAULT-VALUE})")
+    String balance;
 
     @picocli.CommandLine.Mixin
     ForecasterOptions forecaster;
@@ -105,7 +118,25 @@ public final class BacktestCommand implements Callable<Integer> {
                 wanted.add(PanelMethods.byName(name, forecaster.asymptote).name()); // refuses unknown names
             }
         }
+        if (moe) {
+            if (file != null || ladder == null) {
+                throw new IllegalArgumentException("--moe backtests a registry ladder (--ladder NAME); a file's MoE rows are "
+                        + "found by its experts column");
+            }
+            List<MoeObservation> moeRuns;
+            try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY,
+                    Registry.DEFAULT_LOCK_WAIT)) {
+                moeRuns = MoePredictions.runs(registry, ladder, balance).observations();
+            }
+            return moeBacktest("ladder " + ladder, moeRuns, mode, java.util.function.Supplier::get);
+        }
         FitInputs in = FitInputs.fileOrLadder(file, ladder, db, maxBudget, where);
+        if (file != null && in.rows().stream().anyMatch(r -> r.extra().containsKey("experts"))) {
+            List<MoeObservation> moeRuns = MoeRuns.of(in);
+            if (moeRuns.stream().anyMatch(o -> !o.isDense())) {
+                return moeBacktest(file.toString(), moeRuns, mode, in::located);
+            }
+        }
         Ladder runs = new Ladder(in.observations(), in.grouping());
         String name = file != null ? file.getFileName().toString() : "ladder " + (ladder == null ? "" : ladder);
         List<ForecastBenchmark.Row> rows = new ArrayList<>();
@@ -148,6 +179,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 num(o, "predicted", r.predicted());
                 o.put("observed", r.observed());
                 num(o, "error_of_prediction_pct", r.relativeErrorPct()); // 100·(predicted − observed)/observed, as everywhere
+                num(o, "relative_error_pct", r.relativeErrorPct()); // the same number under the name the backtest contract gives it
                 num(o, "lo", r.lo());
                 num(o, "hi", r.hi());
                 num(o, "level", r.level());
@@ -185,6 +217,101 @@ public final class BacktestCommand implements Callable<Integer> {
             }
             out.println("(error % = the error of the prediction, 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
                     + "observation outside the interval)");
+        }
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * A file with MoE rows (experts, top_k columns): every run of a larger budget is forecast at its own active N, D and
+     * expert configuration, by the MoE forecaster (its law chosen again at each cut) or, with --method all, also by each
+     * MoE law. The dense panel's methods do not apply: they would fit experts as if they were dense parameters.
+     */
+    private Integer moeBacktest(String source, List<MoeObservation> moeRuns, RollingBacktest.Mode mode,
+                                java.util.function.Function<java.util.function.Supplier<List<MoeRollingBacktest.Entry>>,
+                                        List<MoeRollingBacktest.Entry>> locate) throws Exception {
+        if (mode != RollingBacktest.Mode.RUNS) {
+            throw new IllegalArgumentException(source + " has MoE rows (experts > 1): an MoE ladder is backtested run by run — "
+                    + "add --held-out runs (every run of a larger budget, forecast at its own N, D and experts)");
+        }
+        List<String> methods = switch (method.trim().toLowerCase(Locale.ROOT)) {
+            case "forecaster" -> List.of(MoeRollingBacktest.FORECASTER);
+            case "all" -> MoeRollingBacktest.methodNames();
+            default -> throw new IllegalArgumentException(source + " has MoE rows (experts > 1): they are backtested by the MoE "
+                    + "forecaster (--method forecaster) or by it and every MoE law (--method all), not by the dense method '"
+                    + method + "'");
+        };
+        int samples = Math.max(forecaster.bootstrap, 20);
+        Progress progress = new Progress(spec.commandLine().getErr(), "backtest");
+        List<MoeRollingBacktest.Entry> entries;
+        try {
+            progress.step("the MoE forecaster at every cut");
+            entries = locate.apply(() -> MoeRollingBacktest.run(moeRuns, methods, minBudgets, forecaster.options(), samples));
+        } finally {
+            progress.close();
+        }
+        progress.done();
+        PrintWriter out = spec.commandLine().getOut();
+        double level = forecaster.level;
+        if (format.equals("json")) {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ArrayNode list = json.createArrayNode();
+            for (MoeRollingBacktest.Entry e : entries) {
+                ObjectNode o = list.addObject();
+                MoeObservation r = e.run();
+                o.put("method", e.method());
+                o.put("cut", e.cut());
+                o.put("target_budget", r.flops());
+                o.put("ratio", e.ratio());
+                o.put("params", r.activeParams());
+                o.put("tokens", r.tokens());
+                o.put("experts", r.experts());
+                o.put("top_k", r.topK());
+                o.put("granularity", r.granularity());
+                num(o, "predicted", e.predicted());
+                o.put("observed", r.loss());
+                num(o, "error_of_prediction_pct", e.relativeErrorPct());
+                num(o, "relative_error_pct", e.relativeErrorPct());
+                boolean interval = Double.isFinite(e.lo());
+                num(o, "lo", e.lo());
+                num(o, "hi", e.hi());
+                num(o, "level", interval ? level : Double.NaN);
+                if (interval) {
+                    o.put("covered", r.loss() >= e.lo() && r.loss() <= e.hi());
+                    o.put("flagged", e.flagged());
+                } else {
+                    o.putNull("covered");
+                }
+                o.put("note", e.note());
+            }
+            out.println(json.writeValueAsString(list));
+        } else {
+            out.printf(Locale.ROOT, "%-12s %10s %10s %7s %10s %10s %3s %9s %9s %8s %19s  %s%n", "method", "cut", "run C", "ratio",
+                    "N_active", "D", "E", "predicted", "observed", "error %", "interval", "note");
+            for (MoeRollingBacktest.Entry e : entries) {
+                MoeObservation r = e.run();
+                boolean interval = Double.isFinite(e.lo());
+                String band = interval ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", e.lo(), e.hi(),
+                        r.loss() >= e.lo() && r.loss() <= e.hi() ? " " : "!") : "";
+                String name = e.method().equals(MoeRollingBacktest.FORECASTER) ? e.method() : "law";
+                out.printf(Locale.ROOT, "%-12s %10.3e %10.3e %7.2f %10.3e %10.3e %3d %9s %9.4f %8s %19s  %s%n", name, e.cut(),
+                        r.flops(), e.ratio(), r.activeParams(), r.tokens(), r.experts(), Formats.num(e.predicted()), r.loss(),
+                        e.ok() ? String.format(Locale.ROOT, "%+.3f", e.relativeErrorPct()) : "—", band,
+                        name.equals("law") ? e.method() + (e.note().equals("ok") ? "" : ": " + e.note()) : e.note());
+            }
+            out.println();
+            for (String m : methods) {
+                List<MoeRollingBacktest.Entry> mine = entries.stream().filter(e -> e.method().equals(m)).toList();
+                List<MoeRollingBacktest.Entry> ok = mine.stream().filter(MoeRollingBacktest.Entry::ok).toList();
+                double mean = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).average().orElse(Double.NaN);
+                double max = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).max().orElse(Double.NaN);
+                long inside = ok.stream().filter(e -> Double.isFinite(e.lo()) && e.run().loss() >= e.lo() && e.run().loss() <= e.hi()).count();
+                out.printf(Locale.ROOT, "%s: %d forecasts (%d failed), mean |error| %s%%, max %s%%%s%n", m, ok.size(),
+                        mine.size() - ok.size(), Formats.num(mean), Formats.num(max), m.equals(MoeRollingBacktest.FORECASTER) && !ok.isEmpty()
+                                ? String.format(Locale.ROOT, ", %.0f%% inside its %.0f%% intervals", 100.0 * inside / ok.size(), 100 * level) : "");
+            }
+            out.println("(error % = 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks a run "
+                    + "outside the interval)");
         }
         out.flush();
         return 0;

@@ -36,8 +36,9 @@ public final class RunsCommand implements Runnable {
             description = {"Import finished runs trained elsewhere from CSV or JSONL, in one transaction (all or nothing).",
                     "Columns as in `fit` (params, tokens, loss; budget or flops; name, group, weight) plus optional",
                     "architecture (dense|moe), hyperparameters (JSON object), total_params; MoE rows: experts (≥ 2), top_k",
-                    "(1..experts), optionally granularity (dense FFN width / expert width, default 1) and balance (a dense row",
-                    "leaves them empty, or has experts = 1). Re-importing the same content adds nothing."})
+                    "(1..experts), optionally granularity (dense FFN width / expert width, default 1; or expert_width and",
+                    "ffn_width, from which it is computed) and balance (a dense row leaves them empty, or has experts = 1).",
+                    "Re-importing the same content adds nothing."})
     static final class Import implements Callable<Integer> {
         @Mixin
         DbOption db;

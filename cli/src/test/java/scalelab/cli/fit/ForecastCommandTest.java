@@ -66,12 +66,13 @@ class ForecastCommandTest {
         assertEquals(7, list.size(), "cuts after 2…8 of 9 budgets, the top one held out");
         for (JsonNode e : list) {
             assertEquals("forecaster", e.get("method").asText());
-            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "error_of_prediction_pct", "lo",
-                    "hi", "level", "covered"}) {
+            for (String k : new String[] {"cut", "target_budget", "ratio", "predicted", "observed", "error_of_prediction_pct",
+                    "relative_error_pct", "lo", "hi", "level", "covered"}) {
                 assertTrue(e.has(k) && !e.get(k).isNull(), "missing " + k + " in " + e);
             }
             double p = e.get("predicted").asDouble(), o = e.get("observed").asDouble();
             assertEquals(100 * (p - o) / o, e.get("error_of_prediction_pct").asDouble(), 1e-9);
+            assertEquals(e.get("error_of_prediction_pct").asDouble(), e.get("relative_error_pct").asDouble(), 0);
             assertEquals(o >= e.get("lo").asDouble() && o <= e.get("hi").asDouble(), e.get("covered").asBoolean());
         }
     }

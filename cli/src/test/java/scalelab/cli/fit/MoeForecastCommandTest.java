@@ -59,6 +59,43 @@ class MoeForecastCommandTest {
     }
 
     @Test
+    void backtestsAnMoeCsvRunByRunAndRefusesToTreatItAsDense(@TempDir Path tmp) throws Exception {
+        Path csv = ladderCsv(tmp);
+        CliRun.Result r = CliRun.run("backtest", csv.toString(), "--held-out", "runs", "--bootstrap-samples", "20", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode list = JSON.readTree(r.out());
+        List<MoeObservation> runs = SyntheticMoeLadder.ladder(new int[] {1, 4, 8}, 2, new double[] {1.0},
+                MoeForecastCommandTest::law, 0.002, 5);
+        double[] budgets = runs.stream().mapToDouble(MoeObservation::flops).distinct().sorted().toArray();
+        long expected = 0; // cuts after 2 … k−1 budgets (default --min-budgets 2), every run of a larger budget held out
+        for (int j = 1; j < budgets.length - 1; j++) {
+            double cut = budgets[j];
+            expected += runs.stream().filter(o -> o.flops() > cut).count();
+        }
+        assertEquals(expected, list.size());
+        int moeRows = 0, inside = 0;
+        for (JsonNode e : list) {
+            assertEquals("forecaster", e.get("method").asText());
+            double p = e.get("predicted").asDouble(), o = e.get("observed").asDouble();
+            assertEquals(100 * (p - o) / o, e.get("relative_error_pct").asDouble(), 1e-9);
+            assertTrue(Math.abs(p - o) / o < 0.03, "a lightly noisy synthetic MoE ladder forecasts its larger runs: " + e);
+            assertTrue(e.get("target_budget").asDouble() > e.get("cut").asDouble());
+            assertTrue(e.has("params") && e.has("tokens") && e.has("experts") && e.has("top_k"), e.toString());
+            moeRows += e.get("experts").asInt() > 1 ? 1 : 0;
+            inside += e.get("covered").asBoolean() ? 1 : 0;
+        }
+        assertTrue(moeRows > 0 && moeRows < list.size(), "MoE and dense runs held out alike");
+        assertTrue(inside >= 0.8 * list.size(), inside + " of " + list.size() + " inside their intervals");
+        // The dense modes would fit experts as if they were dense parameters: refused, naming the fix.
+        CliRun.Result dense = CliRun.run("backtest", csv.toString());
+        assertEquals(2, dense.exit());
+        assertTrue(dense.err().contains("MoE rows") && dense.err().contains("--held-out runs"), dense.err());
+        CliRun.Result method = CliRun.run("backtest", csv.toString(), "--held-out", "runs", "--method", "vpnls-mse");
+        assertEquals(2, method.exit());
+        assertTrue(method.err().contains("--method all"), method.err());
+    }
+
+    @Test
     void aBadExpertCountNamesItsLine(@TempDir Path tmp) throws Exception {
         Path csv = tmp.resolve("bad.csv");
         Files.writeString(csv, "params,tokens,budget,loss,experts,top_k\n1e5,1e8,6e13,3.1,,\n2e5,5e7,6e13,3.0,4.5,2\n");

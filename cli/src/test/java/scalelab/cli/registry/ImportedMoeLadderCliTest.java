@@ -88,6 +88,59 @@ class ImportedMoeLadderCliTest {
         CliRun.Result again = CliRun.run("runs", "import", out.toString(), "--ladder", "copy", "--db", db);
         assertEquals(0, again.exit(), again.err());
         assertEquals(f.get("loss").asDouble(), forecast(db, "copy").get("loss").asDouble(), 0, "the round trip keeps every column");
+
+        // backtest: the registry ladder (--moe) and the file it came from give the same entries, MoE rows run by run
+        CliRun.Result fromDb = CliRun.run("backtest", "--db", db, "--ladder", "lab", "--moe", "--held-out", "runs",
+                "--bootstrap-samples", "20", "--format", "json");
+        assertEquals(0, fromDb.exit(), fromDb.err());
+        CliRun.Result fromFile = CliRun.run("backtest", ladderCsv().toString(), "--held-out", "runs", "--bootstrap-samples", "20",
+                "--format", "json");
+        assertEquals(0, fromFile.exit(), fromFile.err());
+        JsonNode a = JSON.readTree(fromDb.out()), b = JSON.readTree(fromFile.out());
+        assertEquals(a.size(), b.size());
+        assertTrue(a.size() > 0);
+        boolean sawMoe = false;
+        for (int i = 0; i < a.size(); i++) {
+            for (String k : new String[] {"cut", "params", "tokens", "experts", "observed"}) {
+                assertEquals(b.get(i).get(k).asDouble(), a.get(i).get(k).asDouble(), 1e-9 * Math.abs(b.get(i).get(k).asDouble()), k);
+            }
+            assertEquals(b.get(i).get("predicted").asDouble(), a.get(i).get("predicted").asDouble(), 1e-6);
+            sawMoe |= a.get(i).get("experts").asInt() == 16;
+        }
+        assertTrue(sawMoe, "16-expert runs held out and forecast");
+    }
+
+    @Test
+    void granularityComesFromExpertAndFfnWidthsWhenALabRecordsThose() throws Exception {
+        String db = dir.resolve("lab.duckdb").toString();
+        Path widths = dir.resolve("widths.csv");
+        Files.writeString(widths, "params,tokens,budget,loss,experts,top_k,expert_width,ffn_width\n"
+                + "1e6,1e7,6e13,4.1,,,,\n1e6,1e7,6e13,3.9,8,2,256,1024\n");
+        CliRun.Result ok = CliRun.run("runs", "import", widths.toString(), "--ladder", "w", "--db", db);
+        assertEquals(0, ok.exit(), ok.err());
+        CliRun.Result listed = CliRun.run("runs", "list", "--db", db, "--ladder", "w", "--format", "json");
+        assertEquals(0, listed.exit(), listed.err());
+        JsonNode runs = JSON.readTree(listed.out());
+        boolean found = false;
+        for (JsonNode r : runs) {
+            if (r.has("experts") && r.get("experts").asInt() == 8) {
+                assertEquals(4.0, r.get("granularity").asDouble(), 1e-12, "G = ffn_width / expert_width: " + r);
+                found = true;
+            }
+        }
+        assertTrue(found, listed.out());
+
+        Path half = dir.resolve("half.csv");
+        Files.writeString(half, "params,tokens,budget,loss,experts,top_k,expert_width\n1e6,1e7,6e13,3.9,8,2,256\n");
+        CliRun.Result missing = CliRun.run("runs", "import", half.toString(), "--ladder", "h", "--db", db);
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains(half + ":2: column 'ffn_width'"), missing.err());
+        Path both = dir.resolve("both.csv");
+        Files.writeString(both, "params,tokens,budget,loss,experts,top_k,granularity,expert_width,ffn_width\n"
+                + "1e6,1e7,6e13,3.9,8,2,2,256,1024\n");
+        CliRun.Result disagree = CliRun.run("runs", "import", both.toString(), "--ladder", "b", "--db", db);
+        assertEquals(2, disagree.exit());
+        assertTrue(disagree.err().contains(both + ":2: column 'granularity'") && disagree.err().contains("disagrees"), disagree.err());
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class PanelMethods {
         }
         out.add(vertexPowerLaw());
         out.add(asymptote(null));
+        out.add(recentMinima());
         if (pinnedAsymptote != null) {
             out.add(asymptote(pinnedAsymptote));
         }
@@ -48,7 +49,7 @@ public final class PanelMethods {
 
     /** Every name {@link #byName} knows. */
     public static final List<String> NAMES = List.of("vpnls-mse", "vpnls-huber", "vpnls-tied", "vpnls-near2", "vpnls-near3", "approach3",
-            "approach2", "asymptote-fitted", "asymptote-pinned");
+            "approach2", "asymptote-fitted", "asymptote-recent", "asymptote-pinned");
 
     /** A panel method by its name ({@link #NAMES}); asymptote-pinned needs {@code pinnedAsymptote}. */
     public static ForecastMethod byName(String name, Double pinnedAsymptote) {
@@ -61,6 +62,7 @@ public final class PanelMethods {
             case "approach3" -> approach3();
             case "approach2" -> vertexPowerLaw();
             case "asymptote-fitted" -> asymptote(null);
+            case "asymptote-recent" -> recentMinima();
             case "asymptote-pinned" -> {
                 if (pinnedAsymptote == null) {
                     throw new IllegalArgumentException("asymptote-pinned needs the asymptote L∞ (e.g. --asymptote 1.6)");
@@ -123,6 +125,26 @@ public final class PanelMethods {
                         + "L∞ + A·C^−α with L∞ pinned at %s by the user (an assumption, not a fit)", pinned), pinned, true);
     }
 
+    /** How far below the largest budget, in decades of compute, {@link #recentMinima} looks. */
+    public static final double RECENT_DECADES = 1.0;
+
+    /**
+     * The fewest budgets {@link #recentMinima} fits: the window reaches lower when the top decade holds fewer, so
+     * leaving one budget out still leaves a fit. (At least 4 — never a bare interpolation — made the development suite's
+     * forecasts worse: the method then fails on the first cuts and the selection has less evidence; BENCHMARKS.md.)
+     */
+    public static final int MIN_RECENT_BUDGETS = 3;
+
+    /**
+     * Marin's law L∞ + A·C^−α (L∞ fitted) on each budget's best run, over the budgets within {@link #RECENT_DECADES}
+     * of the largest (at least {@link #MIN_RECENT_BUDGETS} budgets): the law need only hold at the ladder's top end, nearest the target (a ladder's small budgets can
+     * fall faster than its large ones, e.g. when their runs are short), and a budget's best run is what a held-out
+     * budget is judged by — no parabola whose vertex an asymmetric IsoFLOP curve pulls off the runs.
+     */
+    public static ForecastMethod recentMinima() {
+        return new RecentMinimaLaw();
+    }
+
     /** The runs within ±e^w of each budget's optimal N (vertex when inside the sizes, else the best run). */
     static List<Observation> nearOptimumRuns(Ladder ladder, double halfWidthLn) {
         List<Observation> out = new ArrayList<>();
@@ -166,6 +188,47 @@ public final class PanelMethods {
                 }, "no compute optimum: " + note);
             }
             return new Fitted(r.surface(), c -> r.surface().optimalAt(c).loss(), note);
+        }
+    }
+
+    private record RecentMinimaLaw() implements ForecastMethod {
+        @Override
+        public String name() {
+            return "asymptote-recent";
+        }
+
+        @Override
+        public String assumptions() {
+            return String.format(Locale.ROOT, "each budget's best run follows L∞ + A·C^−α (L∞ fitted) over the budgets within "
+                    + "%.1f decade of the largest (at least the %d largest); farther budgets are not used", RECENT_DECADES,
+                    MIN_RECENT_BUDGETS);
+        }
+
+        @Override
+        public boolean hasSurface() {
+            return false;
+        }
+
+        @Override
+        public Fitted fit(Ladder ladder) {
+            int k = ladder.budgetCount();
+            if (k < MIN_RECENT_BUDGETS) {
+                throw new FitInputException(String.format(Locale.ROOT, "asymptote-recent fits 3 parameters and needs at least "
+                        + "%d budgets; this ladder has %d", MIN_RECENT_BUDGETS, k));
+            }
+            double floor = ladder.largestBudget() * Math.pow(10, -RECENT_DECADES) * (1 - 1e-9);
+            List<Integer> recent = new ArrayList<>();
+            for (int b = 0; b < k; b++) {
+                if (ladder.budget(b) >= floor || b >= k - MIN_RECENT_BUDGETS) {
+                    recent.add(b);
+                }
+            }
+            double[] c = recent.stream().mapToDouble(ladder::budget).toArray();
+            double[] l = recent.stream().mapToDouble(ladder::observedMinimum).toArray();
+            AsymptoteLaw law = AsymptoteLaw.fitFree(c, l);
+            String note = c.length == 3 ? "3 budgets for 3 parameters: the law interpolates (fragile)"
+                    : law.asymptote() == 0.0 ? "L∞ fitted at its lower bound 0" : "ok";
+            return new Fitted(null, law::at, note);
         }
     }
 

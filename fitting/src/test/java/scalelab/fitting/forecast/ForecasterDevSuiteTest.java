@@ -28,9 +28,14 @@ class ForecasterDevSuiteTest {
             assertTrue(w.rmsErrorPct() < vertex, w + " scores better than approach2 (" + vertex + ")");
         }
         assertEquals(9, f.leaveOneOut().size());
-        assertTrue(f.looSpreadPct() < Forecaster.UNSTABLE_SPREAD * 100, "spread " + f.looSpreadPct());
+        // 192× beyond the ladder: leaving out the top budget moves the top-decade minima law (asymptote-recent) by ~1%;
+        // within the model error, so the forecast is not called unstable — and every left-out forecast is inside.
+        assertTrue(f.looSpreadPct() < 1.5, "spread " + f.looSpreadPct());
+        assertTrue(f.looSpreadPct() < f.interval().modelErrorPct(), "spread " + f.looSpreadPct() + " vs model " + f.interval().modelErrorPct());
         assertTrue(f.warnings().stream().noneMatch(w -> w.startsWith("unstable")), f.warnings().toString());
-        assertTrue(f.interval().backtestCuts() >= 7);
+        assertTrue(f.leaveOneOut().stream().allMatch(x -> f.covers(x.loss())), "every leave-one-out forecast inside the interval");
+        // cuts at 2 … 8 of 9 budgets; a combination with a 3-parameter minima law has no forecast from the first
+        assertTrue(f.interval().backtestCuts() >= 6, "cuts " + f.interval().backtestCuts());
     }
 
     @Test

@@ -8,7 +8,8 @@ import scalelab.registry.MoeConfig;
 /**
  * The MoE columns of a runs file, read the same way by {@code runs import} and by {@code forecast}/{@code backtest}
  * on a file: {@code experts} (E, a whole number ≥ 1; empty or 1 is a dense row), {@code top_k} (1 ≤ K ≤ E, required on
- * an MoE row), {@code granularity} (G = dense FFN width ÷ expert width, finite and positive, default 1) and
+ * an MoE row), {@code granularity} (G = dense FFN width ÷ expert width, finite and positive, default 1; or the widths
+ * themselves, {@code expert_width} and {@code ffn_width}, from which G is computed — both given, they must agree) and
  * {@code balance} (the balancing method's name, optional); {@code total_params} (all parameters, at least
  * {@code params}, which counts the active ones). A dense row has none of the MoE columns (or experts = 1, with top_k
  * and granularity empty or 1). Every problem names the file, line and column.
@@ -29,9 +30,26 @@ public final class MoeColumns {
         Double experts = number(file, row, "experts");
         Double topK = number(file, row, "top_k");
         Double granularity = number(file, row, "granularity");
+        Double expertWidth = number(file, row, "expert_width");
+        Double ffnWidth = number(file, row, "ffn_width");
         String balance = text(row, "balance");
         if (experts != null) {
             wholeNumber(file, row, "experts", experts);
+        }
+        if ((expertWidth != null || ffnWidth != null) && experts != null && experts > 1) {
+            // A lab may record widths rather than G: G = dense FFN width ÷ expert width (Krajewski et al. 2024).
+            if (expertWidth == null || ffnWidth == null) {
+                throw new InputFormatException(file, row.line(), expertWidth == null ? "expert_width" : "ffn_width",
+                        "granularity from widths needs both expert_width and ffn_width (the dense FFN width an expert divides): "
+                                + "G = ffn_width / expert_width");
+            }
+            double g = ffnWidth / expertWidth;
+            if (granularity != null && Math.abs(granularity - g) > 1e-9 * g) {
+                throw new InputFormatException(file, row.line(), "granularity", String.format(Locale.ROOT, "%s disagrees with "
+                        + "ffn_width / expert_width = %s / %s = %.6g", row.extra().get("granularity"), row.extra().get("ffn_width"),
+                        row.extra().get("expert_width"), g));
+            }
+            granularity = g;
         }
         if (experts == null || experts == 1) {
             String dense = experts == null ? "a dense row (no experts)" : "a dense row (experts = 1)";
@@ -41,6 +59,11 @@ public final class MoeColumns {
             if (granularity != null && !(experts != null && granularity == 1)) {
                 throw new InputFormatException(file, row.line(), "granularity", dense + " takes no granularity, got "
                         + row.extra().get("granularity"));
+            }
+            if (expertWidth != null || ffnWidth != null) {
+                String column = expertWidth != null ? "expert_width" : "ffn_width";
+                throw new InputFormatException(file, row.line(), column, dense + " takes no " + column + ", got "
+                        + row.extra().get(column));
             }
             if (balance != null && !balance.equals("none")) {
                 throw new InputFormatException(file, row.line(), "balance", dense + " takes no balance, got '" + balance + "'");
