@@ -145,7 +145,7 @@ public final class LadderPlanner {
                             + "lower the budget or plan larger widths", budget, width, family.name(), budget / perToken, PlausibleRange.MAX_TOKENS));
         }
         double idealBatch = budget / perToken / (seqLen * (double) r.targetSteps());
-        List<Integer> candidates = batchCandidates(r.minBatch(), r.maxBatch());
+        List<Integer> candidates = batchCandidates(r.minBatch(), r.maxBatch(), r.batchMultiple());
         // start at the batch closest (in log) to the ideal, then go smaller until the step rounding is within 1%
         int start = 0;
         for (int i = 1; i < candidates.size(); i++) {
@@ -180,12 +180,19 @@ public final class LadderPlanner {
     }
 
     /** Powers of two within [min, max], plus min and max themselves. */
-    static List<Integer> batchCandidates(int min, int max) {
+    /** The batches a run may get, ascending: min, the powers of two (multiple 0) or multiples of {@code multiple} between, max. */
+    static List<Integer> batchCandidates(int min, int max, int multiple) {
         List<Integer> out = new ArrayList<>();
         out.add(min);
-        for (int b = Integer.highestOneBit(min) * 2; b < max && b > 0; b *= 2) {
-            if (b > min) {
-                out.add(b);
+        if (multiple > 0) {
+            for (long b = ((long) min / multiple + 1) * multiple; b < max; b += multiple) {
+                out.add((int) b);
+            }
+        } else {
+            for (int b = Integer.highestOneBit(min) * 2; b < max && b > 0; b *= 2) {
+                if (b > min) {
+                    out.add(b);
+                }
             }
         }
         if (max > min) {

@@ -69,10 +69,14 @@ public record LadderSpec(String name, String corpus, String tokenizer, int vocab
     /**
      * Architecture and optimiser rules from width d (Marin's recipe scaled to CPU sizes): layers = max(minDepth,
      * round(d / depthDivisor)); heads = d / headDim; batch B (sequences) = the power of two in [minBatch, maxBatch]
-     * closest to D / (T · targetSteps); the learning rate by {@link LearningRate}, for ladder runs and targets alike.
+     * (or, with batchMultiple &gt; 0, the multiple of batchMultiple) closest to D / (T · targetSteps); the learning rate
+     * by {@link LearningRate}, for ladder runs and targets alike.
+     *
+     * @param batchMultiple 0: batches are powers of two (steps then vary up to √2× either side of targetSteps); k &gt; 0:
+     *                      multiples of k, so every run trains close to targetSteps
      */
     public record Rules(int depthDivisor, int minDepth, int headDim, int minBatch, int maxBatch, long targetSteps,
-                        LearningRate lr) {}
+                        LearningRate lr, int batchMultiple) {}
 
     /**
      * The learning-rate rule: lr = coefficient · (B / batchRef)^batchExponent · (d / widthRef)^widthExponent

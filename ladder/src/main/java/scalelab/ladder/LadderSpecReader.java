@@ -25,7 +25,7 @@ public final class LadderSpecReader {
             "n_star_exponent", "width_step", "min_width", "max_width");
     private static final Set<String> RULES = Set.of("depth", "head_dim", "batch", "lr");
     private static final Set<String> DEPTH = Set.of("divisor", "min");
-    private static final Set<String> BATCH = Set.of("min", "max", "target_steps");
+    private static final Set<String> BATCH = Set.of("min", "max", "target_steps", "multiple_of");
     private static final Set<String> LR = Set.of("coefficient", "batch_ref", "batch_exponent", "width_ref", "width_exponent",
             "tokens_ref", "tokens_exponent");
     private static final Set<String> SCHEDULE = Set.of("type", "warmup_fraction", "weight_decay", "grad_clip", "final_lr_fraction");
@@ -261,7 +261,8 @@ public final class LadderSpecReader {
                 (int) integer(r, p, "head_dim", 32L, 2, 4096),
                 minB, maxB,
                 integer(batch, p + "/batch", "target_steps", 200L, 1, Long.MAX_VALUE),
-                learningRate(lr, p + "/lr"));
+                learningRate(lr, p + "/lr"),
+                (int) integer(batch, p + "/batch", "multiple_of", 0L, 0, 1 << 20));
     }
 
     /** rules.lr: Marin's coefficient · √B / d by default, each reference and exponent overridable (LadderSpec.LearningRate). */

@@ -139,6 +139,27 @@ class LadderPlannerTest {
     }
 
     @Test
+    void batchMultipleOfKeepsEveryRunNearTheTargetStepsAndTheRuleStillApplies() {
+        LadderPlan pow2 = PLANNER.plan(LadderSpecReader.parse(HORIZON_LADDER, "horizon.yaml"));
+        LadderPlan even = PLANNER.plan(LadderSpecReader.parse(HORIZON_LADDER.replace("target_steps: 150}",
+                "target_steps: 150, multiple_of: 1}"), "even.yaml"));
+        checkEveryRun(even);
+        double worstPow2 = 0, worstEven = 0;
+        for (PlannedRun r : even.runs()) {
+            if (r.spec().batchSize() > 4 && r.spec().batchSize() < 64) { // not held at a bound
+                worstEven = Math.max(worstEven, Math.abs(Math.log(r.spec().steps() / 150.0)));
+            }
+            assertEquals(horizonRule(r), r.spec().learningRate(), 1e-12 * horizonRule(r), r.spec().name());
+        }
+        for (PlannedRun r : pow2.runs()) {
+            worstPow2 = Math.max(worstPow2, Math.abs(Math.log(r.spec().steps() / 150.0)));
+        }
+        assertTrue(worstEven < Math.log(1.15), "every unbounded run within 15% of 150 steps: " + Math.exp(worstEven));
+        assertTrue(worstPow2 > worstEven, "powers of two spread the steps wider (" + Math.exp(worstPow2) + "×)");
+        assertTrue(LadderSpecReader.parse(HORIZON_LADDER, "h.yaml").rules().batchMultiple() == 0);
+    }
+
+    @Test
     void withoutALearningRateBlockTheRuleIsMarins() {
         LadderSpec spec = LadderSpecReader.parse(HORIZON_LADDER.replaceAll("(?m)^  lr: .*\n", ""), "marin.yaml");
         assertEquals(LadderSpec.LearningRate.marin(0.33), spec.rules().lr());
@@ -294,8 +315,11 @@ class LadderPlannerTest {
 
     @Test
     void batchCandidatesArePowersOfTwoWithinBounds() {
-        assertEquals(List.of(3, 4, 8, 16, 20), LadderPlanner.batchCandidates(3, 20));
-        assertEquals(List.of(4, 8, 16, 32, 64), LadderPlanner.batchCandidates(4, 64));
-        assertEquals(List.of(8), LadderPlanner.batchCandidates(8, 8));
+        assertEquals(List.of(3, 4, 8, 16, 20), LadderPlanner.batchCandidates(3, 20, 0));
+        assertEquals(List.of(4, 8, 16, 32, 64), LadderPlanner.batchCandidates(4, 64, 0));
+        assertEquals(List.of(8), LadderPlanner.batchCandidates(8, 8, 0));
+        // multiple_of: every multiple between the bounds, so a run's steps stay close to target_steps
+        assertEquals(List.of(3, 4, 8, 12, 16, 20), LadderPlanner.batchCandidates(3, 20, 4));
+        assertEquals(List.of(4, 8, 12, 14), LadderPlanner.batchCandidates(4, 14, 4));
     }
 }

@@ -120,6 +120,9 @@ public final class LadderCommand implements Runnable {
         batch.put("min", s.rules().minBatch());
         batch.put("max", s.rules().maxBatch());
         batch.put("target_steps", s.rules().targetSteps());
+        if (s.rules().batchMultiple() > 0) {
+            batch.put("multiple_of", s.rules().batchMultiple());
+        }
         ObjectNode schedule = rules.putObject("schedule");
         schedule.put("type", s.schedule().type());
         schedule.put("warmup_fraction", s.schedule().warmupFraction());
