@@ -176,20 +176,7 @@ public final class BacktestCommand implements Callable<Integer> {
                     o.put("params", r.params());
                     o.put("tokens", r.tokens());
                 }
-                num(o, "predicted", r.predicted());
-                o.put("observed", r.observed());
-                num(o, "error_of_prediction_pct", r.relativeErrorPct()); // 100·(predicted − observed)/observed, as everywhere
-                num(o, "relative_error_pct", r.relativeErrorPct()); // the same number under the name the backtest contract gives it
-                num(o, "lo", r.lo());
-                num(o, "hi", r.hi());
-                num(o, "level", r.level());
-                if (r.hasInterval()) {
-                    o.put("covered", r.covered());
-                    o.put("flagged", r.flagged());
-                } else {
-                    o.putNull("covered");
-                }
-                o.put("note", r.note());
+                outcome(o, r.predicted(), r.observed(), r.lo(), r.hi(), r.level(), r.flagged(), r.note());
             }
             out.println(json.writeValueAsString(list));
         } else {
@@ -268,21 +255,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 o.put("experts", r.experts());
                 o.put("top_k", r.topK());
                 o.put("granularity", r.granularity());
-                num(o, "predicted", e.predicted());
-                o.put("observed", r.loss());
-                num(o, "error_of_prediction_pct", e.relativeErrorPct());
-                num(o, "relative_error_pct", e.relativeErrorPct());
-                boolean interval = Double.isFinite(e.lo());
-                num(o, "lo", e.lo());
-                num(o, "hi", e.hi());
-                num(o, "level", interval ? level : Double.NaN);
-                if (interval) {
-                    o.put("covered", r.loss() >= e.lo() && r.loss() <= e.hi());
-                    o.put("flagged", e.flagged());
-                } else {
-                    o.putNull("covered");
-                }
-                o.put("note", e.note());
+                outcome(o, e.predicted(), r.loss(), e.lo(), e.hi(), Double.isFinite(e.lo()) ? level : Double.NaN, e.flagged(), e.note());
             }
             out.println(json.writeValueAsString(list));
         } else {
@@ -306,8 +279,8 @@ public final class BacktestCommand implements Callable<Integer> {
                 double mean = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).average().orElse(Double.NaN);
                 double max = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).max().orElse(Double.NaN);
                 long inside = ok.stream().filter(e -> Double.isFinite(e.lo()) && e.run().loss() >= e.lo() && e.run().loss() <= e.hi()).count();
-                out.printf(Locale.ROOT, "%s: %d forecasts (%d failed), mean |error| %s%%, max %s%%%s%n", m, ok.size(),
-                        mine.size() - ok.size(), Formats.num(mean), Formats.num(max), m.equals(MoeRollingBacktest.FORECASTER) && !ok.isEmpty()
+                out.printf(Locale.ROOT, "%s: %d forecasts (%d failed)%s%s%n", m, ok.size(), mine.size() - ok.size(), ok.isEmpty() ? ""
+                                : String.format(Locale.ROOT, ", mean |error| %s%%, max %s%%", Formats.num(mean), Formats.num(max)), m.equals(MoeRollingBacktest.FORECASTER) && !ok.isEmpty()
                                 ? String.format(Locale.ROOT, ", %.0f%% inside its %.0f%% intervals", 100.0 * inside / ok.size(), 100 * level) : "");
             }
             out.println("(error % = 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks a run "
@@ -315,6 +288,26 @@ public final class BacktestCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** A backtest entry's forecast, what was observed, the error and the interval (null fields when there is none). */
+    private static void outcome(ObjectNode o, double predicted, double observed, double lo, double hi, double level, boolean flagged,
+                                String note) {
+        double error = 100 * (predicted - observed) / observed; // the error of the prediction, one sign everywhere
+        num(o, "predicted", predicted);
+        o.put("observed", observed);
+        num(o, "error_of_prediction_pct", error);
+        num(o, "relative_error_pct", error); // the same number under the name the backtest contract gives it
+        num(o, "lo", lo);
+        num(o, "hi", hi);
+        num(o, "level", level);
+        if (Double.isFinite(lo) && Double.isFinite(hi)) {
+            o.put("covered", observed >= lo && observed <= hi);
+            o.put("flagged", flagged);
+        } else {
+            o.putNull("covered");
+        }
+        o.put("note", note);
     }
 
     private static void num(ObjectNode o, String k, double v) {

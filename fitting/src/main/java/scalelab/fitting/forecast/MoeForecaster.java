@@ -90,7 +90,9 @@ public final class MoeForecaster {
                     v = Double.NaN;
                 }
             }
-            double bt = r.backtest() == null ? Double.NaN : 100 * r.backtest().meanAbsRelativeError();
+            // the panel's column is an RMS relative error, as for dense methods (the law choice uses the mean |error|)
+            double bt = r.backtest() == null ? Double.NaN : 100 * Math.sqrt(r.backtest().heldOut().stream()
+                    .mapToDouble(h -> h.relativeError() * h.relativeError()).average().orElse(Double.NaN));
             panel.add(new Forecast.PanelEntry(r.lawName(), v, r.problem() == null ? "ok" : r.problem(),
                     r.backtest() == null ? 0 : r.backtest().heldOut().size(), bt));
         }
