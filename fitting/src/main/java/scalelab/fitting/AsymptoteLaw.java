@@ -1,8 +1,9 @@
 package scalelab.fitting;
 
 /**
- * Marin's law of compute-optimal loss: L(C) = L∞ + A·C^−α, fitted to per-budget vertex losses, with the asymptote
- * L∞ an explicit parameter: pinned by hand (Marin pins 1.6 for its held-out loss) or fitted.
+ * Marin's law of compute-optimal loss: L(C) = L∞ + A·C^−α, fitted to per-budget minima (parabola vertices, or best
+ * runs for the forecaster's asymptote-recent), with the asymptote L∞ an explicit parameter: pinned by hand (Marin pins
+ * 1.6 for its held-out loss) or fitted.
  *
  * @param asymptote  L∞
  * @param coefficient A

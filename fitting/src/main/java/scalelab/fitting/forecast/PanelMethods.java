@@ -137,9 +137,10 @@ public final class PanelMethods {
 
     /**
      * Marin's law L∞ + A·C^−α (L∞ fitted) on each budget's best run, over the budgets within {@link #RECENT_DECADES}
-     * of the largest (at least {@link #MIN_RECENT_BUDGETS} budgets): the law need only hold at the ladder's top end, nearest the target (a ladder's small budgets can
-     * fall faster than its large ones, e.g. when their runs are short), and a budget's best run is what a held-out
-     * budget is judged by — no parabola whose vertex an asymmetric IsoFLOP curve pulls off the runs.
+     * of the largest (at least {@link #MIN_RECENT_BUDGETS} budgets): the law need only hold at the ladder's top end,
+     * nearest the target (a ladder's small budgets can fall faster than its large ones, e.g. when their runs are short),
+     * and a budget's best run is what a held-out budget is judged by — no parabola whose vertex an asymmetric IsoFLOP
+     * curve pulls off the runs.
      */
     public static ForecastMethod recentMinima() {
         return new RecentMinimaLaw();
