@@ -1,8 +1,10 @@
 package scalelab.fitting;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -63,6 +65,18 @@ public final class IsoFlopMinimum {
             return Verdict.NO_CURVATURE;
         }
         return p.vertexInside() ? Verdict.INTERIOR : Verdict.VERTEX_OUTSIDE;
+    }
+
+    /** The budgets of {@code grouping} without an interior minimum, in order, each with its verdict. */
+    public static Map<BudgetGrouping.Budget, Verdict> lacking(List<Observation> observations, BudgetGrouping grouping) {
+        Map<BudgetGrouping.Budget, Verdict> out = new LinkedHashMap<>();
+        for (BudgetGrouping.Budget b : grouping.budgets()) {
+            Verdict v = of(observations, b);
+            if (v != Verdict.INTERIOR) {
+                out.put(b, v);
+            }
+        }
+        return out;
     }
 
     /** The budget's compute as printed in warnings, beside its verdict. */

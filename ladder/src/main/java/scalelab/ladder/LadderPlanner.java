@@ -179,7 +179,6 @@ public final class LadderPlanner {
                         + "lower rules.batch.min, drop the width or raise the budget", budget, width, family.name(), candidates.get(0), oneStep));
     }
 
-    /** Powers of two within [min, max], plus min and max themselves. */
     /** The batches a run may get, ascending: min, the powers of two (multiple 0) or multiples of {@code multiple} between, max. */
     static List<Integer> batchCandidates(int min, int max, int multiple) {
         List<Integer> out = new ArrayList<>();

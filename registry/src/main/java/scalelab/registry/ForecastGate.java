@@ -221,13 +221,8 @@ public final class ForecastGate {
 
     /** Budgets without an interior minimum ({@link IsoFlopMinimum}: the test the shape report and the forecaster use). */
     static List<Double> budgetsWithoutMinimum(Ladder ladder) {
-        List<Double> out = new ArrayList<>();
-        for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
-            if (IsoFlopMinimum.of(ladder.observations(), b) != IsoFlopMinimum.Verdict.INTERIOR) {
-                out.add(b.compute());
-            }
-        }
-        return out;
+        return IsoFlopMinimum.lacking(ladder.observations(), ladder.grouping()).keySet().stream()
+                .map(BudgetGrouping.Budget::compute).toList();
     }
 
     /**

@@ -26,8 +26,6 @@ import scalelab.fitting.forecast.MoeRollingBacktest;
 import scalelab.fitting.forecast.PanelMethods;
 import scalelab.fitting.forecast.RollingBacktest;
 import scalelab.fitting.moe.MoeObservation;
-import scalelab.registry.MoePredictions;
-import scalelab.registry.Registry;
 
 /** {@code scalelab backtest FILE.csv}: rolling-origin errors of the default forecaster (or of panel methods). */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -123,12 +121,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--moe backtests a registry ladder (--ladder NAME); a file's MoE rows are "
                         + "found by its experts column");
             }
-            List<MoeObservation> moeRuns;
-            try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY,
-                    Registry.DEFAULT_LOCK_WAIT)) {
-                moeRuns = MoePredictions.runs(registry, ladder, balance).observations();
-            }
-            return moeBacktest("ladder " + ladder, moeRuns, mode, java.util.function.Supplier::get);
+            return moeBacktest("ladder " + ladder, MoeRuns.fromRegistry(db, ladder, balance), mode, java.util.function.Supplier::get);
         }
         FitInputs in = FitInputs.fileOrLadder(file, ladder, db, maxBudget, where);
         if (file != null && in.rows().stream().anyMatch(r -> r.extra().containsKey("experts"))) {

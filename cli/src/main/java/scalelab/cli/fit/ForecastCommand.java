@@ -17,7 +17,6 @@ import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
 import scalelab.fitting.forecast.MoeForecaster;
 import scalelab.fitting.moe.MoeTarget;
-import scalelab.registry.MoePredictions;
 import scalelab.registry.ObservationSet;
 import scalelab.registry.Registry;
 
@@ -93,10 +92,7 @@ public final class ForecastCommand implements Callable<Integer> {
                 if (where != null) {
                     throw new IllegalArgumentException("--where applies to files only");
                 }
-                try (Registry registry = scalelab.cli.registry.DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
-                    // The runs `predict --target` would file from: the dense runs and the MoE runs of one balancing method.
-                    f = MoeForecaster.forecast(MoePredictions.runs(registry, ladder, balance).observations(), t, options, samples);
-                }
+                f = MoeForecaster.forecast(MoeRuns.fromRegistry(db, ladder, balance), t, options, samples);
             }
             print(f);
             return 0;

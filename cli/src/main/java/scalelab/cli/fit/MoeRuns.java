@@ -2,9 +2,12 @@ package scalelab.cli.fit;
 
 import java.util.ArrayList;
 import java.util.List;
+import scalelab.cli.registry.DbOption;
 import scalelab.fitting.Observation;
 import scalelab.fitting.moe.MoeObservation;
 import scalelab.registry.MoeConfig;
+import scalelab.registry.MoePredictions;
+import scalelab.registry.Registry;
 import scalelab.registry.io.InputFormatException;
 import scalelab.registry.io.MoeColumns;
 import scalelab.registry.io.RunTable;
@@ -17,6 +20,16 @@ import scalelab.registry.io.RunTable;
  */
 final class MoeRuns {
     private MoeRuns() {}
+
+    /**
+     * A registry ladder's runs as `predict --target moe:…` files from them: its dense runs and its MoE runs of one
+     * balancing method, read from the database opened read-only.
+     */
+    static List<MoeObservation> fromRegistry(String db, String ladder, String balance) {
+        try (Registry registry = DbOption.open(Registry.resolvePath(db), Registry.Access.READ_ONLY, Registry.DEFAULT_LOCK_WAIT)) {
+            return MoePredictions.runs(registry, ladder, balance).observations();
+        }
+    }
 
     static List<MoeObservation> of(FitInputs in) {
         if (in.rows().stream().noneMatch(r -> r.extra().containsKey("experts"))) {

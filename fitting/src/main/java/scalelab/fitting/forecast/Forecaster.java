@@ -469,12 +469,7 @@ public final class Forecaster {
                 return List.of();
             }
             List<String> out = new ArrayList<>();
-            for (BudgetGrouping.Budget b : ladder.grouping().budgets()) {
-                IsoFlopMinimum.Verdict v = IsoFlopMinimum.of(ladder.observations(), b);
-                if (v != IsoFlopMinimum.Verdict.INTERIOR) {
-                    out.add(IsoFlopMinimum.describe(b, v));
-                }
-            }
+            IsoFlopMinimum.lacking(ladder.observations(), ladder.grouping()).forEach((b, v) -> out.add(IsoFlopMinimum.describe(b, v)));
             return out;
         }
 

@@ -91,25 +91,15 @@ public final class MoeRollingBacktest {
                 budgetOf[i] = b;
             }
         }
-        List<int[]> jobs = new ArrayList<>(); // (method index, cut)
-        for (int m = 0; m < methods.size(); m++) {
-            for (int j = minFitBudgets - 1; j < k - 1; j++) {
-                jobs.add(new int[] {m, j});
-            }
-        }
-        List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
-            String method = methods.get(job[0]);
-            int j = job[1];
+        return RollingBacktest.overMethodsAndCuts(methods.size(), minFitBudgets - 1, k - 1, (mi, j) -> {
+            String method = methods.get(mi);
             List<MoeObservation> train = IntStream.range(0, runs.size()).filter(i -> budgetOf[i] <= j).mapToObj(runs::get).toList();
             List<MoeObservation> heldOut = IntStream.range(0, runs.size()).filter(i -> budgetOf[i] > j).mapToObj(runs::get).toList();
             double maxTrain = train.stream().mapToDouble(MoeObservation::flops).max().orElseThrow();
             double cut = budgets.get(j).compute();
             return method.equals(FORECASTER) ? byForecaster(j, cut, maxTrain, train, heldOut, options, samples)
                     : byLaw(method, j, cut, maxTrain, train, heldOut);
-        }).toList();
-        List<Entry> out = new ArrayList<>();
-        perJob.forEach(out::addAll);
-        return out;
+        });
     }
 
     private static List<Entry> byForecaster(int j, double cut, double maxTrain, List<MoeObservation> train,

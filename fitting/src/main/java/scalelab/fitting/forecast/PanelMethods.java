@@ -192,6 +192,14 @@ public final class PanelMethods {
         }
     }
 
+    /** Marin's law with L∞ fitted to minima {@code loss} at {@code compute}, noting when it merely interpolates or hits L∞ = 0. */
+    private static ForecastMethod.Fitted freeAsymptote(double[] compute, double[] loss, String points) {
+        AsymptoteLaw law = AsymptoteLaw.fitFree(compute, loss);
+        String note = compute.length == 3 ? "3 " + points + " for 3 parameters: the law interpolates (fragile)"
+                : law.asymptote() == 0.0 ? "L∞ fitted at its lower bound 0" : "ok";
+        return new ForecastMethod.Fitted(null, law::at, note);
+    }
+
     private record RecentMinimaLaw() implements ForecastMethod {
         @Override
         public String name() {
@@ -224,12 +232,8 @@ public final class PanelMethods {
                     recent.add(b);
                 }
             }
-            double[] c = recent.stream().mapToDouble(ladder::budget).toArray();
-            double[] l = recent.stream().mapToDouble(ladder::observedMinimum).toArray();
-            AsymptoteLaw law = AsymptoteLaw.fitFree(c, l);
-            String note = c.length == 3 ? "3 budgets for 3 parameters: the law interpolates (fragile)"
-                    : law.asymptote() == 0.0 ? "L∞ fitted at its lower bound 0" : "ok";
-            return new Fitted(null, law::at, note);
+            return freeAsymptote(recent.stream().mapToDouble(ladder::budget).toArray(),
+                    recent.stream().mapToDouble(ladder::observedMinimum).toArray(), "budgets");
         }
     }
 
@@ -250,14 +254,10 @@ public final class PanelMethods {
             }
             double[] c = used.stream().mapToDouble(BudgetParabola::compute).toArray();
             double[] l = used.stream().mapToDouble(BudgetParabola::vertexLoss).toArray();
-            AsymptoteLaw law = pinned != null ? AsymptoteLaw.fitPinned(c, l, pinned) : AsymptoteLaw.fitFree(c, l);
-            String note = "ok";
-            if (pinned == null && c.length == 3) {
-                note = "3 vertices for 3 parameters: the law interpolates (fragile)";
-            } else if (pinned == null && law.asymptote() == 0.0) {
-                note = "L∞ fitted at its lower bound 0";
+            if (pinned != null) {
+                return new Fitted(null, AsymptoteLaw.fitPinned(c, l, pinned)::at, "ok");
             }
-            return new Fitted(null, law::at, note);
+            return freeAsymptote(c, l, "vertices");
         }
     }
 }

@@ -75,15 +75,8 @@ public final class RollingBacktest {
             throw new FitInputException("a backtest needs at least " + (minFitBudgets + 1) + " budgets (fit on "
                     + minFitBudgets + ", forecast one more); this ladder has " + k);
         }
-        List<int[]> jobs = new ArrayList<>(); // (method index, cut)
-        for (int m = 0; m < methods.size(); m++) {
-            for (int j = minFitBudgets - 1; j < k - 1; j++) {
-                jobs.add(new int[] {m, j});
-            }
-        }
-        List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
-            ForecastMethod m = methods.get(job[0]);
-            int j = job[1];
+        return overMethodsAndCuts(methods.size(), minFitBudgets - 1, k - 1, (mi, j) -> {
+            ForecastMethod m = methods.get(mi);
             List<Integer> targets = targets(mode, j, k);
             ForecastMethod.Fitted fitted = null;
             String note = "ok";
@@ -108,10 +101,24 @@ public final class RollingBacktest {
                         Double.NaN, Double.NaN, predicted, ladder.observedMinimum(t), entryNote));
             }
             return out;
-        }).toList();
-        List<Entry> entries = new ArrayList<>();
-        perJob.forEach(entries::addAll);
-        return entries;
+        });
+    }
+
+    /**
+     * {@code job(method index, cut)} for every method and every cut in [firstCut, endCut), in parallel; the entries in
+     * method-then-cut order, whatever order the jobs finish in.
+     */
+    static <E> List<E> overMethodsAndCuts(int methods, int firstCut, int endCut,
+                                          java.util.function.BiFunction<Integer, Integer, List<E>> job) {
+        List<int[]> jobs = new ArrayList<>();
+        for (int m = 0; m < methods; m++) {
+            for (int j = firstCut; j < endCut; j++) {
+                jobs.add(new int[] {m, j});
+            }
+        }
+        List<E> out = new ArrayList<>();
+        jobs.parallelStream().map(x -> job.apply(x[0], x[1])).toList().forEach(out::addAll);
+        return out;
     }
 
     /** The distinct model sizes of a ladder, ascending: the cuts of runs mode. */
@@ -142,15 +149,9 @@ public final class RollingBacktest {
         if (surfaceMethods.isEmpty()) {
             throw new IllegalArgumentException("forecasting runs at their own N and D needs a method that fits a surface");
         }
-        List<int[]> jobs = new ArrayList<>();
-        for (int m = 0; m < surfaceMethods.size(); m++) {
-            for (int j = minFitSizes - 1; j < sizes.size() - 1; j++) {
-                jobs.add(new int[] {m, j});
-            }
-        }
-        List<List<Entry>> perJob = jobs.parallelStream().map(job -> {
-            ForecastMethod m = surfaceMethods.get(job[0]);
-            double nCut = sizes.get(job[1]);
+        return overMethodsAndCuts(surfaceMethods.size(), minFitSizes - 1, sizes.size() - 1, (mi, j) -> {
+            ForecastMethod m = surfaceMethods.get(mi);
+            double nCut = sizes.get(j);
             Ladder train = ladder.filter(i -> obs.get(i).params() <= nCut);
             double cut = train.observations().stream().mapToDouble(Observation::flops).max().orElseThrow();
             ForecastMethod.Fitted fitted = null;
@@ -165,14 +166,11 @@ public final class RollingBacktest {
             for (Observation o : obs) {
                 if (o.params() > nCut) {
                     double predicted = fitted == null ? Double.NaN : fitted.loss(o.params(), o.tokens());
-                    out.add(new Entry(m.name(), job[1], cut, o.flops(), o.flops() / cut, o.params(), o.tokens(), predicted,
+                    out.add(new Entry(m.name(), j, cut, o.flops(), o.flops() / cut, o.params(), o.tokens(), predicted,
                             o.loss(), note));
                 }
             }
             return out;
-        }).toList();
-        List<Entry> entries = new ArrayList<>();
-        perJob.forEach(entries::addAll);
-        return entries;
+        });
     }
 }
