@@ -27,6 +27,15 @@ public interface ForecastMethod {
     }
 
     /**
+     * The fewest budgets the method can fit at all, whatever the runs (its parameter count): a backtest cut on fewer is
+     * no evidence about the method, so the forecaster does not count it against it. Failures on cuts with enough
+     * budgets (no interior minimum, no convergence) do count.
+     */
+    default int fewestBudgets() {
+        return 1;
+    }
+
+    /**
      * Fits the ladder.
      *
      * @throws RuntimeException (typically {@link scalelab.fitting.FitInputException}) when this ladder does not

@@ -229,8 +229,10 @@ public final class Forecaster {
             Set<String> answerable = new java.util.HashSet<>();
             entries.stream().filter(RollingBacktest.Entry::ok).forEach(x -> answerable.add(x.key()));
             for (String m : fitted.keySet()) {
+                // a cut with fewer budgets than the method has parameters for is absence of evidence, not failure
+                int fewest = runsMode ? 1 : methodNamed(m).fewestBudgets();
                 List<RollingBacktest.Entry> mine = entries.stream().filter(x -> x.method().equals(m))
-                        .filter(x -> answerable.contains(x.key())).toList();
+                        .filter(x -> answerable.contains(x.key())).filter(x -> x.cutIndex() + 1 >= fewest).toList();
                 List<RollingBacktest.Entry> ok = mine.stream().filter(RollingBacktest.Entry::ok).toList();
                 count.put(m, ok.size());
                 if (!mine.isEmpty() && ok.size() * 2 < mine.size()) {

@@ -219,6 +219,11 @@ public final class PanelMethods {
         }
 
         @Override
+        public int fewestBudgets() {
+            return MIN_RECENT_BUDGETS;
+        }
+
+        @Override
         public Fitted fit(Ladder ladder) {
             int k = ladder.budgetCount();
             if (k < MIN_RECENT_BUDGETS) {
@@ -242,6 +247,12 @@ public final class PanelMethods {
         @Override
         public boolean hasSurface() {
             return false;
+        }
+
+        /** A power law or a pinned asymptote needs 2 vertices, a free asymptote 3. */
+        @Override
+        public int fewestBudgets() {
+            return withAsymptote && pinned == null ? 3 : 2;
         }
 
         @Override
