@@ -121,7 +121,16 @@ public final class BacktestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--moe backtests a registry ladder (--ladder NAME); a file's MoE rows are "
                         + "found by its experts column");
             }
-            return moeBacktest("ladder " + ladder, MoeRuns.fromRegistry(db, ladder, balance), mode, java.util.function.Supplier::get);
+            if (where != null) {
+                throw new IllegalArgumentException("--where applies to files only");
+            }
+            List<MoeObservation> runs = MoeRuns.fromRegistry(db, ladder, balance).stream()
+                    .filter(o -> maxBudget == null || o.flops() <= maxBudget * (1 + 1e-9)).toList();
+            if (runs.isEmpty()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "no MoE-forecast runs of ladder %s at or below "
+                        + "--max-budget %.3e", ladder, maxBudget));
+            }
+            return moeBacktest("ladder " + ladder, runs, mode, java.util.function.Supplier::get);
         }
         FitInputs in = FitInputs.fileOrLadder(file, ladder, db, maxBudget, where);
         if (file != null && in.rows().stream().anyMatch(r -> r.extra().containsKey("experts"))) {

@@ -108,6 +108,26 @@ class ImportedMoeLadderCliTest {
             sawMoe |= a.get(i).get("experts").asInt() == 16;
         }
         assertTrue(sawMoe, "16-expert runs held out and forecast");
+
+        // --max-budget cuts the registry ladder as it cuts the file; --where is a file's column filter, refused here
+        List<Double> budgets = Files.readAllLines(ladderCsv()).stream().skip(1).map(l -> Double.parseDouble(l.split(",")[3]))
+                .distinct().sorted().toList();
+        String cap = String.valueOf(budgets.get(budgets.size() - 2));
+        CliRun.Result cutDb = CliRun.run("backtest", "--db", db, "--ladder", "lab", "--moe", "--held-out", "runs",
+                "--max-budget", cap, "--bootstrap-samples", "20", "--format", "json");
+        assertEquals(0, cutDb.exit(), cutDb.err());
+        CliRun.Result cutFile = CliRun.run("backtest", ladderCsv().toString(), "--held-out", "runs", "--max-budget", cap,
+                "--bootstrap-samples", "20", "--format", "json");
+        assertEquals(0, cutFile.exit(), cutFile.err());
+        JsonNode c = JSON.readTree(cutDb.out()), d = JSON.readTree(cutFile.out());
+        assertEquals(d.size(), c.size());
+        assertTrue(c.size() < a.size(), c.size() + " entries below the cap vs " + a.size());
+        for (int i = 0; i < c.size(); i++) {
+            assertEquals(d.get(i).get("predicted").asDouble(), c.get(i).get("predicted").asDouble(), 1e-6);
+        }
+        CliRun.Result where = CliRun.run("backtest", "--db", db, "--ladder", "lab", "--moe", "--where", "dataset=x");
+        assertEquals(2, where.exit(), where.out());
+        assertTrue(where.err().contains("--where applies to files only"), where.err());
     }
 
     @Test
