@@ -35,6 +35,15 @@ public final class IsoFlopMinimum {
         public String meaning() {
             return meaning;
         }
+
+        /**
+         * Whether the budget's best run has a worse run on each side, so its loss is (near) the budget's minimum; at an
+         * end of the sizes the true minimum lies beyond the grid and the best run overstates it. Weaker than
+         * {@link #INTERIOR}, which also places the optimum's size.
+         */
+        public boolean bestRunBracketed() {
+            return this == INTERIOR || this == NO_CURVATURE || this == VERTEX_OUTSIDE;
+        }
     }
 
     /** The verdict for budget {@code b} of {@code observations}. */

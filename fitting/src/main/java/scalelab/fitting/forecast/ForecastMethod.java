@@ -1,5 +1,6 @@
 package scalelab.fitting.forecast;
 
+import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 import scalelab.fitting.LossSurface;
 
@@ -24,6 +25,15 @@ public interface ForecastMethod {
      */
     default boolean forComputeOptimal() {
         return true;
+    }
+
+    /**
+     * The ladders this method is refitted to for the forecast's sampling term: by default {@code runResamples} (runs
+     * drawn with replacement within each budget). A method for which that is no bootstrap overrides it — a law of each
+     * budget's best run, which a resample drops about a third of the time, so that the spread would measure the drop.
+     */
+    default List<Ladder> bootstrapLadders(Ladder ladder, Fitted fitted, List<Ladder> runResamples, long seed) {
+        return runResamples;
     }
 
     /**

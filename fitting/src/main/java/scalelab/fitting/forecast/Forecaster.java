@@ -451,7 +451,8 @@ public final class Forecaster {
                 // no surface fits (Gadre: every replicate failed). Resample residuals instead: same design, new noise.
                 // Only fitted methods are weighted, and runs mode fits only surfaces.
                 List<Ladder> samples = runsMode
-                        ? residualResamples(ladder, fitted.get(m).surface(), options.bootstrapSamples(), options.seed()) : resamples;
+                        ? residualResamples(ladder, fitted.get(m).surface(), options.bootstrapSamples(), options.seed())
+                        : fm.bootstrapLadders(ladder, fitted.get(m), resamples, options.seed());
                 return samples.parallelStream().map(r -> {
                     try {
                         return fm.fit(r);

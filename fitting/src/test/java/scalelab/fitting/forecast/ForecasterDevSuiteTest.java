@@ -59,6 +59,30 @@ class ForecasterDevSuiteTest {
     }
 
     @Test
+    void theTopDecadeMinimaLawSkipsBudgetsWhoseBestRunIsAtAnEndOfTheirSizes() {
+        // FineWeb/C4's small budgets have their best run at the smallest size (the grid starts too large): those best runs
+        // overstate the budget's minimum, so the law of best runs leaves them out while 3 or more bracketed budgets remain.
+        Ladder full = ladder("fineweb-c4-isoflops.csv");
+        Ladder upTo = full.upTo(13);
+        List<Integer> used = PanelMethods.budgetsUsed(upTo);
+        assertTrue(used.size() >= PanelMethods.MIN_RECENT_BUDGETS, used.toString());
+        int skipped = 0;
+        for (int b = 0; b < upTo.budgetCount(); b++) {
+            boolean bracketed = scalelab.fitting.IsoFlopMinimum.of(upTo.observations(), upTo.grouping().budgets().get(b)).bestRunBracketed();
+            boolean inDecade = upTo.budget(b) >= upTo.largestBudget() / 10 * (1 - 1e-9);
+            if (inDecade && !bracketed) {
+                skipped++;
+            }
+            assertEquals(inDecade && bracketed, used.contains(b), "budget " + b + " at " + upTo.budget(b));
+        }
+        assertTrue(skipped > 0, "the top decade of this cut holds budgets with the best run at an end");
+        // the first 3 budgets bracket none: every best run stands in, and the fit says so
+        ForecastMethod.Fitted first3 = PanelMethods.recentMinima().fit(full.upTo(2));
+        assertTrue(first3.note().contains("bracket"), first3.note());
+        assertEquals(List.of(0, 1, 2), PanelMethods.budgetsUsed(full.upTo(2)));
+    }
+
+    @Test
     void theMisTunedLadderIsMostlyFlaggedAndItsIntervalsStillCover() {
         List<ForecastBenchmark.Row> rows = ForecastBenchmark.run("porian-rw-kaplan", ladder("porian-rw-kaplan.csv"),
                 Forecaster.Options.defaults(null).withBootstrap(0, 1), 3);

@@ -51,6 +51,56 @@ class ForecasterTest {
     }
 
     @Test
+    void aBestRunLawIsBootstrappedByItsResidualsNotByDroppingBestRuns() {
+        // four budgets in the top decade: the minima law fits 4 points, so it has residuals to resample
+        Ladder l = ladder(new double[] {1e18, 1e19, 2e19, 4e19, 8e19, 1.6e20}, 4, 0.004, 0);
+        ForecastMethod recent = PanelMethods.recentMinima();
+        ForecastMethod.Fitted law = recent.fit(l);
+        List<Integer> used = PanelMethods.budgetsUsed(l);
+        assertEquals(List.of(2, 3, 4, 5), used, "the top decade's bracketed budgets (1e19 is more than a decade below)");
+        List<Ladder> byRuns = Forecaster.resample(l, 200, 1);
+        List<Ladder> samples = recent.bootstrapLadders(l, law, byRuns, 3);
+        assertEquals(200, samples.size());
+        int k = l.budgetCount();
+        double inflate = Math.sqrt(4 / 1.0); // √(n/(n−3))
+        double[] meanMinimum = new double[k];
+        for (Ladder r : samples) {
+            assertEquals(l.observations().size(), r.observations().size());
+            for (int b = 0; b < k; b++) {
+                double residual = used.contains(b) ? inflate * (l.observedMinimum(b) - law.optimalLoss(l.budget(b))) : 0;
+                double moved = r.observedMinimum(b) - l.observedMinimum(b);
+                // every run of a budget moves alike: the best run stays the best, at the law ± its (inflated) residual
+                assertTrue(Math.abs(moved) < 1e-12 || Math.abs(moved + 2 * residual) < 1e-12, "budget " + b + " moved " + moved);
+                for (int i : l.grouping().budgets().get(b).members()) {
+                    assertEquals(moved, r.observations().get(i).loss() - l.observations().get(i).loss(), 1e-12);
+                }
+                meanMinimum[b] += (r.observedMinimum(b) - l.observedMinimum(b) + residual) / samples.size();
+            }
+        }
+        for (int b : used) {
+            double residual = inflate * Math.abs(l.observedMinimum(b) - law.optimalLoss(l.budget(b)));
+            // the signs are symmetric: on average each minimum sits on the law (within 4 standard errors of the draw)
+            assertEquals(0, meanMinimum[b], 4 * residual / Math.sqrt(samples.size()) + 1e-12);
+        }
+        // a resample of runs drops a budget's best run about a third of the time: its spread is that drop, not noise
+        double[] runSpread = byRuns.stream().mapToDouble(r -> recent.fit(r).optimalLoss(1e21)).toArray();
+        double[] residualSpread = samples.stream().mapToDouble(r -> recent.fit(r).optimalLoss(1e21)).toArray();
+        assertTrue(sd(residualSpread) > 0 && sd(residualSpread) < sd(runSpread), "residual spread " + sd(residualSpread)
+                + " vs run-resample spread " + sd(runSpread));
+
+        // three budgets for three parameters leave no residuals: the runs are resampled as for every other method
+        Ladder three = ladder(SIX_BUDGETS, 4, 0.004, 0);
+        assertEquals(3, PanelMethods.budgetsUsed(three).size());
+        List<Ladder> runs = Forecaster.resample(three, 10, 1);
+        assertTrue(recent.bootstrapLadders(three, recent.fit(three), runs, 3) == runs);
+    }
+
+    private static double sd(double[] x) {
+        double m = java.util.Arrays.stream(x).average().orElseThrow();
+        return Math.sqrt(java.util.Arrays.stream(x).map(v -> (v - m) * (v - m)).sum() / (x.length - 1));
+    }
+
+    @Test
     void selectionKeepsOnlyMethodsThatBacktestWell() {
         // A ±16× grid biases the parabola vertices (Czech et al. 2026): the vertex laws backtest badly here.
         Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 16, 0.002, 0), ForecastTarget.computeOptimal(3e21), options());
