@@ -216,6 +216,15 @@ class ScriptableCliTest {
         assertTrue(forecaster.get("coverage").isNumber() && forecaster.get("mean_abs_pct").isNumber(), forecaster.toString());
         assertEquals(forecaster.get("forecasts").asInt(), set.get("rows").size());
         assertTrue(set.get("rows").get(0).get("error_of_prediction_pct").isNumber());
+        // the forecaster's rows split by its flag: the two parts add up to the whole, and match the rows' own flags
+        JsonNode byStatus = forecaster.get("by_status");
+        assertEquals(forecaster.get("forecasts").asInt(), byStatus.get(0).get("forecasts").asInt() + byStatus.get(1).get("forecasts").asInt());
+        int flaggedRows = 0;
+        for (JsonNode r : set.get("rows")) {
+            flaggedRows += r.get("flagged").asBoolean() ? 1 : 0;
+        }
+        assertEquals("flagged", byStatus.get(1).get("status").asText());
+        assertEquals(flaggedRows, byStatus.get(1).get("forecasts").asInt());
         assertTrue(forecast.get("pooled").get("methods").isArray());
         assertEquals("byte", tokenize.get("tokenizers").get(0).get("tokenizer").asText());
         assertTrue(tokenize.get("tokenizers").get(0).get("mb_per_second").isNumber());

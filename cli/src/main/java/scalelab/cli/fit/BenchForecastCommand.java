@@ -142,28 +142,42 @@ public final class BenchForecastCommand implements Callable<Integer> {
         for (String name : rows.stream().map(ForecastBenchmark.Row::forecaster).distinct().toList()) {
             var m = out.addObject();
             m.put("method", name);
-            var buckets = m.putArray("buckets");
-            for (int b = 0; b < 3; b++) {
-                final int bb = b;
-                ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows,
-                        r -> r.forecaster().equals(name) && ForecastBenchmark.bucket(r.ratio()) == bb);
-                var o = buckets.addObject();
-                o.put("bucket", ForecastBenchmark.bucketName(b));
-                o.put("forecasts", s.forecasts());
-                scalelab.cli.JsonOutput.putNumber(o, "mean_abs_pct", s.meanAbsPct());
-                scalelab.cli.JsonOutput.putNumber(o, "max_abs_pct", s.maxAbsPct());
-            }
-            ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(name));
-            m.put("forecasts", all.forecasts());
-            scalelab.cli.JsonOutput.putNumber(m, "mean_abs_pct", all.meanAbsPct());
-            scalelab.cli.JsonOutput.putNumber(m, "max_abs_pct", all.maxAbsPct());
-            scalelab.cli.JsonOutput.putNumber(m, "coverage", all.coverage());
-            scalelab.cli.JsonOutput.putNumber(m, "median_width_pct", all.medianWidthPct());
+            ForecastBenchmark.Summary all = putSummary(m, rows, r -> r.forecaster().equals(name));
             if (name.equals("forecaster")) {
                 m.put("flagged", all.flagged());
+                // is the flag worth heeding? the forecaster's own rows, split by it
+                var byStatus = m.putArray("by_status");
+                for (boolean flagged : new boolean[] {false, true}) {
+                    var o = byStatus.addObject();
+                    o.put("status", flagged ? "flagged" : "ok");
+                    putSummary(o, rows, r -> r.forecaster().equals(name) && r.flagged() == flagged);
+                }
             }
         }
         return out;
+    }
+
+    /** Buckets, then the overall figures, of the rows {@code which} accepts, into {@code o}. */
+    private static ForecastBenchmark.Summary putSummary(com.fasterxml.jackson.databind.node.ObjectNode o,
+                                                        List<ForecastBenchmark.Row> rows,
+                                                        java.util.function.Predicate<ForecastBenchmark.Row> which) {
+        var buckets = o.putArray("buckets");
+        for (int b = 0; b < 3; b++) {
+            final int bb = b;
+            ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows, r -> which.test(r) && ForecastBenchmark.bucket(r.ratio()) == bb);
+            var x = buckets.addObject();
+            x.put("bucket", ForecastBenchmark.bucketName(b));
+            x.put("forecasts", s.forecasts());
+            scalelab.cli.JsonOutput.putNumber(x, "mean_abs_pct", s.meanAbsPct());
+            scalelab.cli.JsonOutput.putNumber(x, "max_abs_pct", s.maxAbsPct());
+        }
+        ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, which);
+        o.put("forecasts", all.forecasts());
+        scalelab.cli.JsonOutput.putNumber(o, "mean_abs_pct", all.meanAbsPct());
+        scalelab.cli.JsonOutput.putNumber(o, "max_abs_pct", all.maxAbsPct());
+        scalelab.cli.JsonOutput.putNumber(o, "coverage", all.coverage());
+        scalelab.cli.JsonOutput.putNumber(o, "median_width_pct", all.medianWidthPct());
+        return all;
     }
 
     /** Every held-out forecast of the default forecaster. */
@@ -209,19 +223,32 @@ public final class BenchForecastCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, " %16s %10s %9s %8s%n", "all", "coverage", "width %", "flagged");
         for (String name : names) {
-            out.printf(Locale.ROOT, "%-18s", name);
-            for (int b = 0; b < 3; b++) {
-                final int bb = b;
-                ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows,
-                        r -> r.forecaster().equals(name) && ForecastBenchmark.bucket(r.ratio()) == bb);
-                out.printf(Locale.ROOT, " %18s", s.forecasts() == 0 ? "—" : String.format(Locale.ROOT, "%.2f (%.2f) %d",
-                        s.meanAbsPct(), s.maxAbsPct(), s.forecasts()));
+            row(out, name, rows, r -> r.forecaster().equals(name), name.equals("forecaster"));
+            if (name.equals("forecaster")) {
+                // is the flag worth heeding? the forecaster's own rows, split by it
+                row(out, "  status ok", rows, r -> r.forecaster().equals(name) && !r.flagged(), false);
+                row(out, "  flagged", rows, r -> r.forecaster().equals(name) && r.flagged(), false);
             }
-            ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(name));
-            out.printf(Locale.ROOT, " %16s %10s %9s %8s%n", String.format(Locale.ROOT, "%.2f (%.2f)", all.meanAbsPct(), all.maxAbsPct()),
-                    Double.isNaN(all.coverage()) ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * all.coverage()),
-                    Double.isNaN(all.medianWidthPct()) ? "" : String.format(Locale.ROOT, "%.2f", all.medianWidthPct()),
-                    name.equals("forecaster") ? String.format(Locale.ROOT, "%.0f%%", 100 * all.flagged()) : "");
         }
+    }
+
+    private static void row(PrintWriter out, String label, List<ForecastBenchmark.Row> rows,
+                            java.util.function.Predicate<ForecastBenchmark.Row> which, boolean showFlagged) {
+        out.printf(Locale.ROOT, "%-18s", label);
+        for (int b = 0; b < 3; b++) {
+            final int bb = b;
+            ForecastBenchmark.Summary s = ForecastBenchmark.summarise(rows, r -> which.test(r) && ForecastBenchmark.bucket(r.ratio()) == bb);
+            out.printf(Locale.ROOT, " %18s", s.forecasts() == 0 ? "—" : String.format(Locale.ROOT, "%.2f (%.2f) %d",
+                    s.meanAbsPct(), s.maxAbsPct(), s.forecasts()));
+        }
+        ForecastBenchmark.Summary all = ForecastBenchmark.summarise(rows, which);
+        if (all.forecasts() == 0) {
+            out.printf(Locale.ROOT, " %16s%n", "—");
+            return;
+        }
+        out.printf(Locale.ROOT, " %16s %10s %9s %8s%n", String.format(Locale.ROOT, "%.2f (%.2f)", all.meanAbsPct(), all.maxAbsPct()),
+                Double.isNaN(all.coverage()) ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * all.coverage()),
+                Double.isNaN(all.medianWidthPct()) ? "" : String.format(Locale.ROOT, "%.2f", all.medianWidthPct()),
+                showFlagged ? String.format(Locale.ROOT, "%.0f%%", 100 * all.flagged()) : "");
     }
 }
