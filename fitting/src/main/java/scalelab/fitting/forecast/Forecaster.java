@@ -89,9 +89,12 @@ public final class Forecaster {
             return cuts == 0 ? prior : (cuts * meanSquare + priorCuts * prior) / (cuts + priorCuts);
         }
 
-        /** Degrees of freedom of the interval's Student-t quantile: the backtest cuts plus the prior's, less one. */
+        /**
+         * Degrees of freedom of the interval's Student-t quantile: the backtest cuts plus the prior's. None is spent on a
+         * mean: the model error is an RMS about zero, not a standard deviation about an estimated bias.
+         */
         double degreesOfFreedom(double cuts) {
-            return Math.max(1, cuts + priorCuts - 1);
+            return Math.max(1, cuts + priorCuts);
         }
 
         /** The two-sided Student-t quantile of this level for {@code cuts} backtest cuts. */

@@ -199,6 +199,9 @@ class ForecasterTest {
         assertTrue(recent.interval().effectiveCuts() < recent.interval().backtestCuts(), recent.interval().toString());
         assertEquals(flat.interval().backtestCuts(), flat.interval().effectiveCuts(), 1e-9);
         assertTrue(recent.interval().degreesOfFreedom() < flat.interval().degreesOfFreedom());
+        // the model error is an RMS about zero (no mean error is estimated): each effective cut and each of the prior's
+        // 2 cuts is a degree of freedom
+        assertEquals(recent.interval().effectiveCuts() + 2, recent.interval().degreesOfFreedom(), 1e-9);
         assertTrue(recent.interval().describe(0.9).contains("effective"), recent.interval().describe(0.9));
     }
 
