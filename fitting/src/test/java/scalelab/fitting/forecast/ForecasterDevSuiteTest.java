@@ -64,8 +64,8 @@ class ForecasterDevSuiteTest {
         // overstate the budget's minimum, so the law of best runs leaves them out while 3 or more bracketed budgets remain.
         Ladder full = ladder("fineweb-c4-isoflops.csv");
         Ladder upTo = full.upTo(13);
-        List<Integer> used = PanelMethods.budgetsUsed(upTo);
-        assertTrue(used.size() >= PanelMethods.MIN_RECENT_BUDGETS, used.toString());
+        List<Integer> used = RecentMinimaLaw.budgetsUsed(upTo);
+        assertTrue(used.size() >= RecentMinimaLaw.MIN_BUDGETS, used.toString());
         int skipped = 0;
         for (int b = 0; b < upTo.budgetCount(); b++) {
             boolean bracketed = scalelab.fitting.IsoFlopMinimum.of(upTo.observations(), upTo.grouping().budgets().get(b)).bestRunBracketed();
@@ -79,7 +79,7 @@ class ForecasterDevSuiteTest {
         // the first 3 budgets bracket none: every best run stands in, and the fit says so
         ForecastMethod.Fitted first3 = PanelMethods.recentMinima().fit(full.upTo(2));
         assertTrue(first3.note().contains("bracket"), first3.note());
-        assertEquals(List.of(0, 1, 2), PanelMethods.budgetsUsed(full.upTo(2)));
+        assertEquals(List.of(0, 1, 2), RecentMinimaLaw.budgetsUsed(full.upTo(2)));
     }
 
     @Test

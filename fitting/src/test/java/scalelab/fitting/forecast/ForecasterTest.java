@@ -56,7 +56,7 @@ class ForecasterTest {
         Ladder l = ladder(new double[] {1e18, 1e19, 2e19, 4e19, 8e19, 1.6e20}, 4, 0.004, 0);
         ForecastMethod recent = PanelMethods.recentMinima();
         ForecastMethod.Fitted law = recent.fit(l);
-        List<Integer> used = PanelMethods.budgetsUsed(l);
+        List<Integer> used = RecentMinimaLaw.budgetsUsed(l);
         assertEquals(List.of(2, 3, 4, 5), used, "the top decade's bracketed budgets (1e19 is more than a decade below)");
         List<Ladder> byRuns = Forecaster.resample(l, 200, 1);
         List<Ladder> samples = recent.bootstrapLadders(l, law, byRuns, 3);
@@ -90,7 +90,7 @@ class ForecasterTest {
 
         // three budgets for three parameters leave no residuals: the runs are resampled as for every other method
         Ladder three = ladder(SIX_BUDGETS, 4, 0.004, 0);
-        assertEquals(3, PanelMethods.budgetsUsed(three).size());
+        assertEquals(3, RecentMinimaLaw.budgetsUsed(three).size());
         List<Ladder> runs = Forecaster.resample(three, 10, 1);
         assertTrue(recent.bootstrapLadders(three, recent.fit(three), runs, 3) == runs);
     }
