@@ -83,8 +83,9 @@ final class RecentMinimaLaw implements ForecastMethod {
         if (!fallback) {
             return fit;
         }
-        String why = String.format(Locale.ROOT, "only %d budget(s) bracket their best run, so every budget's best run was "
-                + "used (those at an end of their sizes overstate their minimum)", bracketed);
+        String why = (bracketed == 0 ? "no budget brackets its best run" : bracketed == 1 ? "only 1 budget brackets its best run"
+                : "only " + bracketed + " budgets bracket their best run") + " between worse runs, so every budget's best run was "
+                + "used (those at an end of their sizes overstate their minimum)";
         return new Fitted(null, fit.optimal(), fit.note().equals("ok") ? why : fit.note() + "; " + why);
     }
 
