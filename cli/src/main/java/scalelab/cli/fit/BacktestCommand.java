@@ -257,7 +257,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 o.put("experts", r.experts());
                 o.put("top_k", r.topK());
                 o.put("granularity", r.granularity());
-                outcome(o, e.predicted(), r.loss(), e.lo(), e.hi(), Double.isFinite(e.lo()) ? level : Double.NaN, e.flagged(), e.note());
+                outcome(o, e.predicted(), r.loss(), e.lo(), e.hi(), e.hasInterval() ? level : Double.NaN, e.flagged(), e.note());
             }
             out.println(json.writeValueAsString(list));
         } else {
@@ -265,9 +265,7 @@ public final class BacktestCommand implements Callable<Integer> {
                     "N_active", "D", "E", "predicted", "observed", "error %", "interval", "note");
             for (MoeRollingBacktest.Entry e : entries) {
                 MoeObservation r = e.run();
-                boolean interval = Double.isFinite(e.lo());
-                String band = interval ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", e.lo(), e.hi(),
-                        r.loss() >= e.lo() && r.loss() <= e.hi() ? " " : "!") : "";
+                String band = e.hasInterval() ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", e.lo(), e.hi(), e.covered() ? " " : "!") : "";
                 String name = e.method().equals(MoeRollingBacktest.FORECASTER) ? e.method() : "law";
                 out.printf(Locale.ROOT, "%-12s %10.3e %10.3e %7.2f %10.3e %10.3e %3d %9s %9.4f %8s %19s  %s%n", name, e.cut(),
                         r.flops(), e.ratio(), r.activeParams(), r.tokens(), r.experts(), Formats.num(e.predicted()), r.loss(),
@@ -280,7 +278,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 List<MoeRollingBacktest.Entry> ok = mine.stream().filter(MoeRollingBacktest.Entry::ok).toList();
                 double mean = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).average().orElse(Double.NaN);
                 double max = ok.stream().mapToDouble(e -> Math.abs(e.relativeErrorPct())).max().orElse(Double.NaN);
-                long inside = ok.stream().filter(e -> Double.isFinite(e.lo()) && e.run().loss() >= e.lo() && e.run().loss() <= e.hi()).count();
+                long inside = ok.stream().filter(MoeRollingBacktest.Entry::covered).count();
                 out.printf(Locale.ROOT, "%s: %d forecasts (%d failed)%s%s%n", m, ok.size(), mine.size() - ok.size(), ok.isEmpty() ? ""
                                 : String.format(Locale.ROOT, ", mean |error| %s%%, max %s%%", Formats.num(mean), Formats.num(max)), m.equals(MoeRollingBacktest.FORECASTER) && !ok.isEmpty()
                                 ? String.format(Locale.ROOT, ", %.0f%% inside its %.0f%% intervals", 100.0 * inside / ok.size(), 100 * level) : "");

@@ -538,12 +538,16 @@ public final class Forecaster {
             List<Observation> obs = new ArrayList<>();
             for (Observation o : ladder.observations()) {
                 double fit = surface.loss(o.params(), o.tokens());
-                double loss = fit + (rng.nextBoolean() ? 1 : -1) * (o.loss() - fit);
-                obs.add(new Observation(o.params(), o.tokens(), o.flops(), loss > 0 ? loss : o.loss(), o.group(), o.weight()));
+                obs.add(resampled(o, fit + (rng.nextBoolean() ? 1 : -1) * (o.loss() - fit)));
             }
             out.add(new Ladder(obs, ladder.grouping()));
         }
         return out;
+    }
+
+    /** A run with a resampled loss; a resample that is not positive keeps the run's own (a loss is positive). */
+    static Observation resampled(Observation o, double loss) {
+        return new Observation(o.params(), o.tokens(), o.flops(), loss > 0 ? loss : o.loss(), o.group(), o.weight());
     }
 
     /** Bootstrap resamples: runs drawn with replacement within each budget, so every budget keeps its size. */

@@ -46,6 +46,15 @@ public final class MoeRollingBacktest {
         public double relativeErrorPct() {
             return ok() ? 100 * (predicted - run.loss()) / run.loss() : Double.NaN;
         }
+
+        public boolean hasInterval() {
+            return Double.isFinite(lo) && Double.isFinite(hi);
+        }
+
+        /** The run's loss lies inside the forecaster's interval (false when there is none). */
+        public boolean covered() {
+            return hasInterval() && run.loss() >= lo && run.loss() <= hi;
+        }
     }
 
     private static final java.util.Comparator<MoeObservation> CANONICAL_ORDER = java.util.Comparator

@@ -75,16 +75,16 @@ final class RecentMinimaLaw implements ForecastMethod {
             throw new FitInputException(String.format(Locale.ROOT, "asymptote-recent fits 3 parameters and needs at least "
                     + "%d budgets; this ladder has %d", MIN_BUDGETS, k));
         }
-        List<Integer> recent = budgetsUsed(ladder);
-        int bracketed = bracketed(ladder).size();
-        boolean fallback = bracketed < MIN_BUDGETS;
+        List<Integer> bracketed = bracketed(ladder);
+        List<Integer> recent = budgetsUsed(ladder, bracketed);
         Fitted fit = PanelMethods.freeAsymptote(recent.stream().mapToDouble(ladder::budget).toArray(),
                 recent.stream().mapToDouble(ladder::observedMinimum).toArray(), "budgets");
-        if (!fallback) {
+        int n = bracketed.size();
+        if (n >= MIN_BUDGETS) {
             return fit;
         }
-        String why = (bracketed == 0 ? "no budget brackets its best run" : bracketed == 1 ? "only 1 budget brackets its best run"
-                : "only " + bracketed + " budgets bracket their best run") + " between worse runs, so every budget's best run was "
+        String why = (n == 0 ? "no budget brackets its best run" : n == 1 ? "only 1 budget brackets its best run"
+                : "only " + n + " budgets bracket their best run") + " between worse runs, so every budget's best run was "
                 + "used (those at an end of their sizes overstate their minimum)";
         return new Fitted(null, fit.optimal(), fit.note().equals("ok") ? why : fit.note() + "; " + why);
     }
@@ -107,7 +107,11 @@ final class RecentMinimaLaw implements ForecastMethod {
      * within {@link #DECADES} of the largest, at least the {@link #MIN_BUDGETS} largest of them.
      */
     static List<Integer> budgetsUsed(Ladder ladder) {
-        List<Integer> usable = bracketed(ladder);
+        return budgetsUsed(ladder, bracketed(ladder));
+    }
+
+    private static List<Integer> budgetsUsed(Ladder ladder, List<Integer> bracketed) {
+        List<Integer> usable = bracketed;
         if (usable.size() < MIN_BUDGETS) {
             usable = java.util.stream.IntStream.range(0, ladder.budgetCount()).boxed().toList();
         }
@@ -135,9 +139,7 @@ final class RecentMinimaLaw implements ForecastMethod {
             for (int b = 0; b < k; b++) {
                 double shift = rng.nextBoolean() ? 0 : -2 * residual[b];
                 for (int i : budgets.get(b).members()) {
-                    Observation o = obs.get(i);
-                    double loss = o.loss() + shift;
-                    obs.set(i, new Observation(o.params(), o.tokens(), o.flops(), loss > 0 ? loss : o.loss(), o.group(), o.weight()));
+                    obs.set(i, Forecaster.resampled(obs.get(i), obs.get(i).loss() + shift));
                 }
             }
             out.add(new Ladder(obs, ladder.grouping()));
