@@ -25,7 +25,8 @@ import scalelab.registry.io.RunTableReader;
 @Command(name = "forecast", mixinStandardHelpOptions = true,
         description = "Rolling-origin backtest of the default forecaster and of each panel method on every IsoFLOP data set "
                 + "of DIR: mean and max |relative error| by extrapolation ratio (<3x, 3-16x, >=16x), interval coverage and "
-                + "median interval width, per set and pooled over the well-tuned sets.")
+                + "median interval width, per set and pooled over the well-tuned sets. DIR is the development suite, or "
+                + "any directory of ladder files (each *.csv / *.jsonl one ladder, all pooled), or ladder files themselves.")
 public final class BenchForecastCommand implements Callable<Integer> {
     /** The IsoFLOP ladders pooled for the acceptance figures (well-tuned). */
     static final List<String> POOLED = List.of("chinchilla-isoflops.csv", "fineweb-c4-isoflops.csv", "porian-rw-cosine.csv",
@@ -33,9 +34,9 @@ public final class BenchForecastCommand implements Callable<Integer> {
     /** Reported beside the pool: a deliberately mis-tuned ladder the forecaster should flag. */
     static final List<String> EXTRA = List.of("porian-rw-kaplan.csv");
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "data directory (default: $SCALELAB_DATA, "
-            + "else ../shared/data beside the scalelab checkout)")
-    Path dir;
+    @Parameters(arity = "0..*", paramLabel = "DIR|FILE", description = "the development suite's directory (default: "
+            + "$SCALELAB_DATA, else ../shared/data beside the scalelab checkout), another directory of ladder files, or files")
+    List<Path> paths = new ArrayList<>();
 
     @Option(names = "--min-budgets", defaultValue = "3", description = "fewest budgets a cut fits on (default: ${DEFAULT-VALUE})")
     int minBudgets;
@@ -70,7 +71,8 @@ public final class BenchForecastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path data = dir != null ? dir : DataDirectory.resolve().require();
+        Suite suite = Suite.of(paths.isEmpty() ? List.of(DataDirectory.resolve().require()) : paths);
+        Path data = suite.dir();
         scalelab.cli.BenchOutput bench = new scalelab.cli.BenchOutput(spec.commandLine().getOut(), format, "forecast");
         // text mode prints as each data set finishes; JSON mode writes the same figures once at the end
         PrintWriter out = bench.json() ? new PrintWriter(java.io.Writer.nullWriter()) : spec.commandLine().getOut();
@@ -83,8 +85,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
             options = options.withCombineWithin(combineWithin);
         }
         Map<String, List<ForecastBenchmark.Row>> perSet = new LinkedHashMap<>();
-        List<String> files = new ArrayList<>(POOLED);
-        files.addAll(EXTRA);
+        List<String> files = suite.files();
         long start = System.nanoTime();
         for (String f : files) {
             if (only != null && !only.equals(f)) {
@@ -95,9 +96,24 @@ public final class BenchForecastCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("data set " + p + " not found (set SCALELAB_DATA or pass DIR)");
             }
             long t0 = System.nanoTime();
-            RunTable table = RunTableReader.read(p);
-            Ladder ladder = new Ladder(table.observations(), table.budgetGrouping());
-            List<ForecastBenchmark.Row> rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets);
+            Ladder ladder;
+            List<ForecastBenchmark.Row> rows;
+            try {
+                RunTable table = RunTableReader.read(p);
+                ladder = new Ladder(table.observations(), table.budgetGrouping());
+                rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets);
+            } catch (RuntimeException e) {
+                if (suite.isDevelopmentSuite()) {
+                    throw e;
+                }
+                // a directory of someone's ladders: one that cannot be backtested is reported, the others still run
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                out.printf(Locale.ROOT, "%n== %s: skipped: %s%n", f, why);
+                var skipped = bench.list("skipped").addObject();
+                skipped.put("file", f);
+                skipped.put("reason", why);
+                continue;
+            }
             perSet.put(f, rows);
             var set = bench.list("sets").addObject();
             set.put("file", f);
@@ -118,22 +134,71 @@ public final class BenchForecastCommand implements Callable<Integer> {
             out.flush();
         }
         List<ForecastBenchmark.Row> pooled = new ArrayList<>();
-        perSet.forEach((k, v) -> {
-            if (POOLED.contains(k)) {
-                pooled.addAll(v);
-            }
-        });
-        out.printf(Locale.ROOT, "%n== pooled over %s%n", String.join(", ", POOLED));
+        List<String> pooledFiles = perSet.keySet().stream().filter(suite.pooled()::contains).toList();
+        pooledFiles.forEach(k -> pooled.addAll(perSet.get(k)));
+        out.printf(Locale.ROOT, "%n== pooled over %s%n", String.join(", ", pooledFiles));
         table(out, pooled);
         out.printf(Locale.ROOT, "%nbench forecast took %.1f s on %d cores%n", (System.nanoTime() - start) / 1e9,
                 Runtime.getRuntime().availableProcessors());
         out.flush();
         var pool = bench.root().putObject("pooled");
-        POOLED.forEach(pool.putArray("files")::add);
+        pooledFiles.forEach(pool.putArray("files")::add);
         pool.set("methods", json(pooled));
         bench.root().put("seconds", (System.nanoTime() - start) / 1e9);
         bench.finish();
         return 0;
+    }
+
+    /**
+     * The ladders to run and those pooled: the development suite (its well-tuned ladders pooled, the mis-tuned one
+     * beside), or every ladder file of another directory, or the files named (all pooled). Files are named relative
+     * to {@code dir}.
+     */
+    record Suite(Path dir, List<String> files, List<String> pooled) {
+        boolean isDevelopmentSuite() {
+            return pooled.equals(POOLED);
+        }
+
+        static Suite of(List<Path> paths) {
+            if (paths.size() == 1 && Files.isDirectory(paths.get(0))) {
+                Path d = paths.get(0);
+                if (POOLED.stream().allMatch(f -> Files.exists(d.resolve(f)))) {
+                    List<String> all = new ArrayList<>(POOLED);
+                    EXTRA.stream().filter(f -> Files.exists(d.resolve(f))).forEach(all::add);
+                    return new Suite(d, all, POOLED);
+                }
+                List<String> found;
+                try (var s = Files.list(d)) {
+                    found = s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                            .filter(Suite::isLadderFile).sorted().toList();
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot list " + d + ": " + e.getMessage());
+                }
+                if (found.isEmpty()) {
+                    throw new IllegalArgumentException("no ladder files (*.csv, *.jsonl) in " + d + " (set SCALELAB_DATA or pass DIR)");
+                }
+                return new Suite(d, found, found);
+            }
+            List<String> names = new ArrayList<>();
+            Path parent = null;
+            for (Path p : paths) {
+                if (Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("give one directory, or ladder files: " + p + " is a directory among " + paths);
+                }
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException("data set " + p + " not found (set SCALELAB_DATA or pass DIR)");
+                }
+                Path abs = p.toAbsolutePath().normalize();
+                parent = parent == null ? abs.getParent() : parent;
+                names.add(parent.equals(abs.getParent()) ? abs.getFileName().toString() : abs.toString());
+            }
+            return new Suite(parent, names, names);
+        }
+
+        private static boolean isLadderFile(String name) {
+            String n = name.toLowerCase(Locale.ROOT);
+            return n.endsWith(".csv") || n.endsWith(".jsonl") || n.endsWith(".ndjson");
+        }
     }
 
     /** Per method (the forecaster first): mean and max |error| by ratio bucket and overall, coverage, width, flagged. */

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What is forecast: the compute-optimal loss at C FLOPs, or the loss of a run of N parameters trained on D tokens
- * (C = 6·N·D then, unless given).
+ * (C = 6·N·D then, unless given; a forecast reports it in the ladder's own FLOP labels, see FlopConvention).
  *
  * @param compute C in FLOPs
  * @param params  N, or NaN for a compute-optimal target

@@ -18,6 +18,7 @@ import org.apache.commons.math3.distribution.TDistribution;
 import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.ContentHash;
 import scalelab.fitting.FitInputException;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.IsoFlopMinimum;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
@@ -154,9 +155,12 @@ public final class Forecaster {
         private final Map<String, List<ForecastMethod.Fitted>> leaveOneOut = new ConcurrentHashMap<>();
         private final Map<String, List<ForecastMethod.Fitted>> bootstrap = new ConcurrentHashMap<>();
         private final List<Ladder> resamples;
+        /** How this ladder's FLOP labels relate to 6·N·D: the unit of every compute and ratio below. */
+        private final FlopConvention convention;
 
         private Evidence(Ladder ladder, boolean runsMode, Options options) {
             this.ladder = ladder;
+            this.convention = FlopConvention.measure(ladder.observations());
             this.runsMode = runsMode;
             this.options = options;
             List<ForecastMethod> usable = options.panel().stream()
@@ -216,11 +220,19 @@ public final class Forecaster {
             }
             double scale = runsMode ? ladder.observations().stream().mapToDouble(Observation::flops).max().orElseThrow()
                     : ladder.largestBudget();
-            double ratio = target.compute() / scale;
+            // a run target's compute in the ladder's own FLOP labels (6·N·D only if the ladder counts so)
+            double targetCompute = target.atGivenSize() ? convention.flops(target.params(), target.tokens()) : target.compute();
+            double ratio = targetCompute / scale;
             List<String> warnings = new ArrayList<>();
             if (ratio <= 1) {
                 warnings.add(String.format(Locale.ROOT, "the target's compute (%.3e) does not exceed the ladder's largest "
-                        + "(%.3e): this is a projection inside the data, not an extrapolation", target.compute(), scale));
+                        + "(%.3e): this is a projection inside the data, not an extrapolation", targetCompute, scale));
+            }
+            if (convention.disagreeing() > 0) {
+                warnings.add(String.format(Locale.ROOT, "%d run(s) have FLOP labels more than %.3g× off the ladder's "
+                        + "convention (label ÷ 6·N·D = %.3g at N = %.3g): filed under the wrong budget, or tokens in other "
+                        + "units?", convention.disagreeing(), FlopConvention.DISAGREEMENT, Math.exp(convention.logKappaRef()),
+                        Math.exp(convention.logParamsRef())));
             }
             double g = errorScale(ratio);
 
@@ -402,6 +414,9 @@ public final class Forecaster {
                     assumptions.add(m.name() + ": " + m.assumptions());
                 }
             }
+            if (!convention.isSixNd()) {
+                assumptions.add(convention.describe());
+            }
             String method = weights.size() == 1 ? weights.get(0).method() : String.join(" + ", weights.stream()
                     .map(w -> String.format(Locale.ROOT, "%.2f·%s", w.weight(), w.method())).toList());
             Forecast.IntervalParts parts = new Forecast.IntervalParts(100 * model, 100 * bootSd, q, dof, cutWeight.size(), effectiveCuts,
@@ -412,7 +427,9 @@ public final class Forecaster {
                     entries.stream().filter(RollingBacktest.Entry::ok).count(), n, cutWeight.size(), ratioRange(ratioError),
                     ladder.observations().size(), ladder.budgetCount(), n == 0 ? "n/a" : pct(Math.sqrt(sumSq / n)));
             double[] size = allocation(target, weights);
-            return new Forecast(point, lo, hi, options.level(), target, size[0], size[1], ratio, method, weights, panel, loo,
+            // the target as the ladder counts it: a run's compute in the ladder's FLOP labels, so compute ÷ ratio is its budget
+            ForecastTarget counted = target.atGivenSize() ? new ForecastTarget(targetCompute, target.params(), target.tokens()) : target;
+            return new Forecast(point, lo, hi, options.level(), counted, size[0], size[1], ratio, method, weights, panel, loo,
                     stability.spreadPct(), status, warnings, assumptions, parts,
                     evidenceHash(), summary);
         }
@@ -427,7 +444,7 @@ public final class Forecaster {
             for (String m : order) {
                 ForecastMethod.Fitted f = fitted.get(m);
                 if (f != null && f.surface() != null) {
-                    var opt = f.surface().optimalAt(target.compute());
+                    var opt = convention.optimalAt(f.surface(), target.compute());
                     return new double[] {opt.params(), opt.tokens()};
                 }
             }

@@ -11,6 +11,7 @@ import scalelab.fitting.BudgetParabola;
 import scalelab.fitting.FitInputException;
 import scalelab.fitting.FitResult;
 import scalelab.fitting.FitStatus;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.LossObjective;
 import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
@@ -172,7 +173,9 @@ public final class PanelMethods {
                     throw new FitInputException(name + ": the fitted surface has no compute optimum (" + r.surface() + ")");
                 }, "no compute optimum: " + note);
             }
-            return new Fitted(r.surface(), c -> r.surface().optimalAt(c).loss(), note);
+            // the ladder's own FLOP labels, not 6·N·D, define the budget a compute-optimal target is at
+            FlopConvention convention = FlopConvention.measure(ladder.observations());
+            return new Fitted(r.surface(), c -> convention.optimalAt(r.surface(), c).loss(), note);
         }
     }
 

@@ -173,6 +173,30 @@ class ForecasterTest {
     }
 
     @Test
+    void aLadderThatCountsFlopsItsOwnWayIsForecastInItsOwnFlops() {
+        // Labels of 0.33·6·N·D (a lab counting FLOPs without embeddings, say): the same runs, filed under budgets 3× lower.
+        List<Observation> own = new ArrayList<>();
+        for (Observation o : ladder(SIX_BUDGETS, 4, 0, 0).observations()) {
+            own.add(Observation.inBudget(o.params(), o.tokens(), 0.33 * o.flops(), o.loss()));
+        }
+        Observation stray = own.get(5); // and one run filed under a budget 3× its own
+        own.add(Observation.inBudget(stray.params(), stray.tokens(), 3 * stray.flops(), stray.loss()));
+        Ladder l = new Ladder(own, BudgetGrouping.byLabel(own));
+        Forecast f = Forecaster.forecast(l, ForecastTarget.computeOptimal(0.33 * 3e21), options());
+        double truth = TRUTH.optimalAt(3e21).loss();
+        assertEquals(truth, f.loss(), 0.005 * truth, f.method());
+        assertTrue(f.covers(truth));
+        assertEquals(TRUTH.optimalAt(3e21).params(), f.params(), 0.1 * f.params(), "N* in the ladder's own FLOPs");
+        for (Forecast.PanelEntry p : f.panel()) {
+            if (p.method().startsWith("vpnls") && Double.isFinite(p.loss())) {
+                assertEquals(truth, p.loss(), 0.005 * truth, p.method() + " reads the labels as the ladder counts them");
+            }
+        }
+        assertTrue(f.assumptions().stream().anyMatch(a -> a.startsWith("FLOP labels are 0.33")), f.assumptions().toString());
+        assertTrue(f.warnings().stream().anyMatch(w -> w.startsWith("1 run(s) have FLOP labels")), f.warnings().toString());
+    }
+
+    @Test
     void aTargetInsideTheLadderIsCalledAProjection() {
         Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 4, 0.001, 0), ForecastTarget.computeOptimal(1e19), options());
         assertTrue(f.ratio() < 1);

@@ -31,9 +31,11 @@ class RollingBacktestTest {
         // the free-asymptote law has 3 parameters: no forecast from 2 budgets' vertices, and the entry says why
         RollingBacktest.Entry first = top.stream().filter(e -> e.method().equals("asymptote-fitted") && e.cutIndex() == 1).findFirst().orElseThrow();
         assertTrue(!first.ok() && first.note().startsWith("no forecast") && first.note().contains("needs at least 3 budgets"), first.note());
-        // the forecast is VPNLS refitted on the budgets up to the cut, nothing else
+        // the forecast is VPNLS refitted on the budgets up to the cut, its optimum sought in the ladder's FLOP labels
         RollingBacktest.Entry last = top.stream().filter(e -> e.method().equals("vpnls-mse") && e.cutIndex() == 7).findFirst().orElseThrow();
-        double direct = Vpnls.fit(LADDER.upTo(7).observations(), Vpnls.Options.defaults()).surface().optimalAt(3e21).loss();
+        List<scalelab.fitting.Observation> upTo = LADDER.upTo(7).observations();
+        double direct = scalelab.fitting.FlopConvention.measure(upTo)
+                .optimalAt(Vpnls.fit(upTo, Vpnls.Options.defaults()).surface(), 3e21).loss();
         assertEquals(direct, last.predicted(), 1e-12);
         assertTrue(Math.abs(last.relativeErrorPct()) < 2, "VPNLS from 8 budgets extrapolates 3× within 2%: " + last);
     }
