@@ -140,6 +140,10 @@ public final class BacktestCommand implements Callable<Integer> {
             }
         }
         Ladder runs = new Ladder(in.observations(), in.grouping());
+        String several = file != null ? in.severalLadders() : null;
+        if (several != null) {
+            spec.commandLine().getErr().println("warning: " + several);
+        }
         String name = file != null ? file.getFileName().toString() : "ladder " + (ladder == null ? "" : ladder);
         List<ForecastBenchmark.Row> rows = new ArrayList<>();
         Progress progress = new Progress(spec.commandLine().getErr(), "backtest");

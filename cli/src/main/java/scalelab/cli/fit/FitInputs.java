@@ -66,6 +66,53 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
     }
 
     /**
+     * When a text column tells apart runs of the same size in the same budget, and each of its values spans several
+     * budgets, the file holds several ladders (data sets, say) that would be fitted as one: a warning naming the
+     * column, its values and the {@code --where} that picks one; null otherwise. Replicates (seeds) and per-run ids
+     * do not qualify: numbers are not categories, and an id spans one budget.
+     */
+    String severalLadders() {
+        java.util.Map<String, java.util.Map<String, java.util.Set<String>>> valuesAt = new java.util.TreeMap<>();
+        java.util.Map<String, java.util.Map<String, java.util.Set<Double>>> budgetsOf = new java.util.TreeMap<>();
+        for (RunTable.Row r : rows) {
+            String at = r.observation().flops() + "|" + r.observation().params();
+            for (var e : r.extra().entrySet()) {
+                String v = e.getValue();
+                if (v == null || v.isBlank() || isNumber(v)) {
+                    continue;
+                }
+                valuesAt.computeIfAbsent(e.getKey(), k -> new java.util.HashMap<>())
+                        .computeIfAbsent(at, k -> new java.util.TreeSet<>()).add(v);
+                budgetsOf.computeIfAbsent(e.getKey(), k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(v, k -> new java.util.HashSet<>()).add(r.observation().flops());
+            }
+        }
+        for (var c : valuesAt.entrySet()) {
+            var values = budgetsOf.get(c.getKey());
+            boolean splitsASize = c.getValue().values().stream().anyMatch(v -> v.size() > 1);
+            boolean categories = values.size() > 1 && values.values().stream().allMatch(b -> b.size() > 1);
+            if (splitsASize && categories) {
+                List<String> names = new ArrayList<>(values.keySet());
+                String shown = names.size() <= 6 ? String.join(", ", names)
+                        : String.join(", ", names.subList(0, 6)) + ", … (" + names.size() + " values)";
+                return String.format(Locale.ROOT, "%s: column '%s' tells apart runs of the same size and budget (%s): "
+                        + "the file holds several ladders, fitted here as one — pick one with --where %s=%s",
+                        file.getFileName(), c.getKey(), shown, c.getKey(), names.get(0));
+            }
+        }
+        return null;
+    }
+
+    private static boolean isNumber(String v) {
+        try {
+            Double.parseDouble(v.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
      * A ladder's finished runs from the registry, as {@code forecast --ladder} reads them: the dense family of a mixed
      * ladder (else every run), in canonical order, grouped by budget. A database that does not exist is named, not
      * created. Rows carry line 0 and the run's id as name (a fitter's complaint names the run).

@@ -104,6 +104,10 @@ public final class ForecastCommand implements Callable<Integer> {
             }
             FitInputs in = FitInputs.load(file, null, where);
             f = in.located(() -> Forecaster.forecast(new Ladder(in.observations(), in.grouping()), target, options));
+            String several = in.severalLadders();
+            if (several != null) {
+                f = f.withInputWarning(several);
+            }
         } else {
             if (ladder == null) {
                 throw new IllegalArgumentException("give a runs file (FILE.csv) or --ladder NAME");

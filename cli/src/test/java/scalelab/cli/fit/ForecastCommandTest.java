@@ -58,6 +58,55 @@ class ForecastCommandTest {
         assertEquals(a.get("evidence").get("sha256").asText(), b.get("evidence").get("sha256").asText());
     }
 
+    /** Two data sets' ladders in one file, told apart by a text column, plus a numeric seed and a per-run id. */
+    static String twoLadders(boolean withDataset) {
+        StringBuilder csv = new StringBuilder(withDataset ? "dataset,seed,run,params,tokens,budget,loss\n" : "seed,run,params,tokens,budget,loss\n");
+        scalelab.fitting.LossSurface truth = new scalelab.fitting.LossSurface(1.8, 400, 410, 0.34, 0.28);
+        int id = 0;
+        for (String set : new String[] {"web", "code"}) {
+            for (double c : new double[] {1e18, 3e18, 1e19, 3e19, 1e20}) {
+                double nStar = truth.optimalAt(c).params();
+                for (double f : new double[] {0.25, 0.5, 1, 2, 4}) {
+                    for (int seed = 1; seed <= (withDataset ? 1 : 2); seed++) {
+                        double n = nStar * f, d = c / (6 * n);
+                        double loss = truth.loss(n, d) + (set.equals("code") ? -0.4 : 0) + 0.001 * seed;
+                        csv.append(withDataset ? set + "," : "").append(seed).append(",r").append(id++).append(',')
+                                .append(n).append(',').append(d).append(',').append(c).append(',').append(loss).append('\n');
+                    }
+                }
+            }
+            if (!withDataset) {
+                break;
+            }
+        }
+        return csv.toString();
+    }
+
+    @Test
+    void aFileHoldingSeveralLaddersIsForecastWithAWarningThatNamesTheColumnToPickOne(@org.junit.jupiter.api.io.TempDir
+                                                                                     java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path mixed = dir.resolve("mixed.csv"), seeds = dir.resolve("seeds.csv");
+        java.nio.file.Files.writeString(mixed, twoLadders(true));
+        java.nio.file.Files.writeString(seeds, twoLadders(false));
+        CliRun.Result r = CliRun.run("forecast", mixed.toString(), "--compute", "1e21", "--bootstrap-samples", "0", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        String first = JSON.readTree(r.out()).get("warnings").get(0).asText();
+        assertTrue(first.contains("column 'dataset' tells apart runs of the same size and budget (code, web)")
+                && first.contains("--where dataset=code"), first);
+        CliRun.Result one = CliRun.run("forecast", mixed.toString(), "--where", "dataset=web", "--compute", "1e21",
+                "--bootstrap-samples", "0", "--format", "json");
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(!one.out().contains("several ladders"), one.out());
+        // replicate seeds (numbers) and per-run ids (one budget each) are one ladder's columns, not several ladders
+        CliRun.Result replicates = CliRun.run("forecast", seeds.toString(), "--compute", "1e21", "--bootstrap-samples", "0",
+                "--format", "json");
+        assertEquals(0, replicates.exit(), replicates.err());
+        assertTrue(!replicates.out().contains("several ladders"), replicates.out());
+        CliRun.Result backtest = CliRun.run("backtest", mixed.toString(), "--method", "approach2", "--format", "json");
+        assertEquals(0, backtest.exit(), backtest.err());
+        assertTrue(backtest.err().contains("warning: mixed.csv: column 'dataset'"), backtest.err());
+    }
+
     @Test
     void backtestDefaultsToTheForecasterWithIntervals() throws Exception {
         CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap-samples", "10", "--format", "json");

@@ -38,6 +38,15 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
 
     public enum Status { OK, UNRELIABLE, INSUFFICIENT }
 
+    /** This forecast with a warning about its input put first (e.g. a file that holds several ladders). */
+    public Forecast withInputWarning(String warning) {
+        List<String> w = new java.util.ArrayList<>(warnings.size() + 1);
+        w.add(warning);
+        w.addAll(warnings);
+        return new Forecast(loss, lo, hi, level, target, params, tokens, ratio, method, weights, panel, leaveOneOut,
+                looSpreadPct, status, w, assumptions, interval, evidenceSha256, evidenceSummary);
+    }
+
     public Forecast {
         weights = List.copyOf(weights);
         panel = List.copyOf(panel);
