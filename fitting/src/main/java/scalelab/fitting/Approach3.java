@@ -127,6 +127,10 @@ public final class Approach3 {
         if (!polished.converged()) {
             warnings.add("L-BFGS polish hit its iteration limit");
         }
+        String count = FlopConvention.sixNdWarning(observations);
+        if (count != null) {
+            warnings.add(count);
+        }
         if (!(x[3] > 0) || !(x[4] > 0)) {
             status = FitStatus.FAILED;
             message = String.format(Locale.ROOT, "non-positive exponent (α = %.4g, β = %.4g): no compute optimum", x[3], x[4]);

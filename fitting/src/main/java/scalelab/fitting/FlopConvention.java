@@ -144,6 +144,20 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         return new ComputeOptimal(compute, n, d, s.loss(n, d));
     }
 
+    /**
+     * For a fit whose compute-optimal N*, D*, L* read C as 6·N·D: a warning when these runs' labels are materially
+     * another count (more than 10% off 6·N·D at their typical size), else null.
+     */
+    public static String sixNdWarning(List<Observation> observations) {
+        FlopConvention c = measure(observations);
+        if (Math.abs(c.logKappaRef()) <= Math.log(1.1)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "the runs' FLOP labels are %.3g·6·N·D (at N = %.3g): this fit's compute-optimal "
+                + "N*, D*, L* at C are for 6·N·D = C, which these labels would call %.3g·C (`forecast` seeks the optimum in "
+                + "the labels' own count)", Math.exp(c.logKappaRef()), Math.exp(c.logParamsRef()), Math.exp(c.logKappaRef()));
+    }
+
     /** One line for a forecast's assumptions, e.g. "FLOP labels are 0.34·6ND at N = 1.2e9, ∝ N^0.052 (89 runs)". */
     public String describe() {
         if (isSixNd()) {

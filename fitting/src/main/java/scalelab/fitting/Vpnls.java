@@ -203,6 +203,10 @@ public final class Vpnls {
         if (observations.size() < 10) {
             warnings.add("only " + observations.size() + " runs for 5 parameters: the fit is fragile");
         }
+        String count = FlopConvention.sixNdWarning(observations);
+        if (count != null) {
+            warnings.add(count);
+        }
 
         LossSurface fitUnits = new LossSurface(theta[0], theta[1], theta[2], alpha, beta);
         LossSurface raw = fitUnits.fromUnits(options.units());

@@ -69,6 +69,17 @@ class FlopConventionTest {
     }
 
     @Test
+    void aFitThatReadsComputeAsSixNdSaysSoWhenTheLabelsCountOtherwise() {
+        List<Observation> own = relabelled(0.33, 0.06);
+        FitResult fit = Vpnls.fit(own, Vpnls.Options.defaults());
+        assertTrue(fit.warnings().stream().anyMatch(w -> w.startsWith("the runs' FLOP labels are 0.301·6·N·D (at N = 2.21e+08)")), fit.warnings().toString());
+        // labels within 10% of 6·N·D (Chinchilla's digitised ones are 1.04 ± 5%) are not worth a warning
+        assertEquals(null, FlopConvention.sixNdWarning(relabelled(1.05, 0)));
+        assertEquals(null, FlopConvention.sixNdWarning(IsoFlopSimulator.sample(TRUTH,
+                new IsoFlopSimulator.Design(BUDGETS, 7, 8, 0, 0, 0, 1))));
+    }
+
+    @Test
     void aSurfaceMethodForecastsTheFrontierInTheLaddersOwnFlops() throws Exception {
         List<Observation> obs = relabelled(0.33, 0.06);
         Ladder ladder = new Ladder(obs, BudgetGrouping.byLabel(obs));
