@@ -35,6 +35,11 @@ public record ForecastTarget(double compute, double params, double tokens) {
         return new ForecastTarget(6 * params * tokens, params, tokens);
     }
 
+    /** A run whose compute was not given, so defaulted to 6·N·D: the forecast counts it in the ladder's own FLOPs. */
+    public boolean computeDefaulted() {
+        return atGivenSize() && compute == 6 * params * tokens;
+    }
+
     public boolean atGivenSize() {
         return !Double.isNaN(params);
     }

@@ -220,8 +220,8 @@ public final class Forecaster {
             }
             double scale = runsMode ? ladder.observations().stream().mapToDouble(Observation::flops).max().orElseThrow()
                     : ladder.largestBudget();
-            // a run target's compute in the ladder's own FLOP labels (6·N·D only if the ladder counts so)
-            double targetCompute = target.atGivenSize() ? convention.flops(target.params(), target.tokens()) : target.compute();
+            // a run target's compute in the ladder's own FLOP labels (6·N·D only if the ladder counts so), unless given
+            double targetCompute = target.computeDefaulted() ? convention.flops(target.params(), target.tokens()) : target.compute();
             double ratio = targetCompute / scale;
             List<String> warnings = new ArrayList<>();
             if (ratio <= 1) {
@@ -428,7 +428,7 @@ public final class Forecaster {
                     ladder.observations().size(), ladder.budgetCount(), n == 0 ? "n/a" : pct(Math.sqrt(sumSq / n)));
             double[] size = allocation(target, weights);
             // the target as the ladder counts it: a run's compute in the ladder's FLOP labels, so compute ÷ ratio is its budget
-            ForecastTarget counted = target.atGivenSize() ? new ForecastTarget(targetCompute, target.params(), target.tokens()) : target;
+            ForecastTarget counted = target.computeDefaulted() ? new ForecastTarget(targetCompute, target.params(), target.tokens()) : target;
             return new Forecast(point, lo, hi, options.level(), counted, size[0], size[1], ratio, method, weights, panel, loo,
                     stability.spreadPct(), status, warnings, assumptions, parts,
                     evidenceHash(), summary);

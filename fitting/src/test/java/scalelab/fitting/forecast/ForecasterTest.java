@@ -194,6 +194,13 @@ class ForecasterTest {
         }
         assertTrue(f.assumptions().stream().anyMatch(a -> a.startsWith("FLOP labels are 0.33")), f.assumptions().toString());
         assertTrue(f.warnings().stream().anyMatch(w -> w.startsWith("1 run(s) have FLOP labels")), f.warnings().toString());
+        // a run's compute, unless given, is counted as the ladder counts: its ratio is to the ladder's labelled budgets
+        double n = 2e9, d = 4e10;
+        Forecast run = Forecaster.forecast(l, ForecastTarget.run(n, d), options());
+        assertEquals(0.33 * 6 * n * d, run.target().compute(), 1e-9 * run.target().compute());
+        assertEquals(0.33 * 6 * n * d / (0.33 * SIX_BUDGETS[SIX_BUDGETS.length - 1]), run.ratio(), 1e-6);
+        Forecast given = Forecaster.forecast(l, new ForecastTarget(1e21, n, d), options());
+        assertEquals(1e21, given.target().compute());
     }
 
     @Test
