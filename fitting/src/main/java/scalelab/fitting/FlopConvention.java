@@ -10,8 +10,9 @@ import java.util.Locale;
  * <p>Labs count FLOPs their own way (attention, the LM head, N with or without embeddings), so a budget label of
  * 1e20 may hold runs whose 6·N·D is 3e20 (Marin's 2026 IsoFLOP ladders: κ ≈ 0.25–0.36, rising with N). A surface's
  * compute optimum at a label C must then be sought along κ(N)·6·N·D = C, not 6·N·D = C, or a surface fit that is
- * right about every run forecasts the frontier 3× off in compute. Files whose labels are 6·N·D exactly (or that have
- * no budget column) get {@link #SIX_ND} and the closed form of {@link LossSurface#optimalAt} unchanged.
+ * right about every run forecasts the frontier 3× off in compute. Files whose labels are all within 2% of 6·N·D
+ * (nominal budgets, or no budget column) get {@link #SIX_ND} and the closed form of {@link LossSurface#optimalAt}
+ * unchanged.
  *
  * @param logKappaRef ln κ at {@code logParamsRef}
  * @param slope       b: d ln κ / d ln N (0 when the ladder's sizes span less than 2×)
@@ -25,8 +26,8 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
     public static final FlopConvention SIX_ND = new FlopConvention(0, 0, 0, 0, 0);
     /** A run whose label is off the ladder's convention by more than this factor is reported, not fitted. */
     public static final double DISAGREEMENT = 1.5;
-    /** Labels within this relative distance of 6·N·D count as 6·N·D: rounding, not a convention. */
-    private static final double EXACT = 1e-6;
+    /** Labels all within 2% of 6·N·D count as 6·N·D: a budget rounded to its nominal value, not a convention. */
+    private static final double ROUNDING = Math.log(1.02);
     /** b is kept within ±this: the optimum's closed form needs 1 + b > 0, and a steeper κ(N) is a data problem. */
     private static final double MAX_SLOPE = 0.5;
 
@@ -48,7 +49,7 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
             Observation o = observations.get(i);
             x[i] = Math.log(o.params());
             y[i] = Math.log(o.flops()) - Math.log(6 * o.params() * o.tokens());
-            exact &= Math.abs(y[i]) <= EXACT;
+            exact &= Math.abs(y[i]) <= ROUNDING;
         }
         if (n == 0 || exact) {
             return SIX_ND;

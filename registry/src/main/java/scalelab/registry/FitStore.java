@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.duckdb.DuckDBConnection;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
 
@@ -198,12 +199,17 @@ final class FitStore {
         }
         return db.sql(() -> {
             String ids = String.join(", ", fit.runIds().stream().map(String::valueOf).toList());
+            List<Observation> runs = new ArrayList<>();
+            double maxBudget = 0;
             try (Statement s = conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT count(*), max(budget_flops) FROM runs WHERE id IN (" + ids + ")")) {
-                rs.next();
-                int n = rs.getInt(1);
-                return n == 0 ? null : new Predictions.DataRange(n, rs.getDouble(2));
+                 ResultSet rs = s.executeQuery("SELECT params, tokens, budget_flops FROM runs WHERE id IN (" + ids + ")")) {
+                while (rs.next()) {
+                    double c = rs.getDouble(3);
+                    runs.add(Observation.inBudget(rs.getDouble(1), rs.getDouble(2), c, 1.0));
+                    maxBudget = Math.max(maxBudget, c);
+                }
             }
+            return runs.isEmpty() ? null : new Predictions.DataRange(runs.size(), maxBudget, FlopConvention.measure(runs));
         });
     }
 }

@@ -152,8 +152,18 @@ public final class Predictions {
      *
      * @param runs      finished runs the fit was made on
      * @param maxBudget the largest IsoFLOP budget among them (FLOPs)
+     * @param flops     how their FLOP labels relate to 6·N·D: a target's C is checked against this count, not 6·N·D
      */
-    public record DataRange(int runs, double maxBudget) {}
+    public record DataRange(int runs, double maxBudget, scalelab.fitting.FlopConvention flops) {
+        public DataRange {
+            java.util.Objects.requireNonNull(flops, "flops");
+        }
+
+        /** Runs whose labels are 6·N·D (or whose count is unknown). */
+        public DataRange(int runs, double maxBudget) {
+            this(runs, maxBudget, scalelab.fitting.FlopConvention.SIX_ND);
+        }
+    }
 
     /**
      * Overrides the user gave, each recorded in the entry when used.
@@ -199,7 +209,8 @@ public final class Predictions {
      * Tells a prediction from a projection and refuses targets the data cannot support. A prediction's C lies above
      * the largest budget the fit saw; anything else is a projection (answered, never filed) unless
      * {@code allowProjection}. A target with tokens per parameter outside [{@value #MIN_TOKENS_PER_PARAM},
-     * {@value #MAX_TOKENS_PER_PARAM}], C more than {@value #FLOP_TOLERANCE} (relative) away from 6·N·D, or C more than
+     * {@value #MAX_TOKENS_PER_PARAM}], C more than {@value #FLOP_TOLERANCE} (relative) away from the fitted runs' FLOP count
+     * (6·N·D unless their labels count otherwise, see {@link Predictions.DataRange#flops}), or C more than
      * {@value #MAX_EXTRAPOLATION}× the largest budget is refused unless {@code allowImplausible}. Overrides used are
      * appended to the draft's interval note, which the entry hash and signature cover.
      *
@@ -233,10 +244,13 @@ public final class Predictions {
             implausible.add(String.format(Locale.ROOT, "%.3g tokens per parameter lies outside [%s, %s]", tpp,
                     fmt(MIN_TOKENS_PER_PARAM), fmt(MAX_TOKENS_PER_PARAM)));
         }
-        double sixND = 6 * n * d;
-        if (Math.abs(c - sixND) / sixND > FLOP_TOLERANCE) {
-            implausible.add(String.format(Locale.ROOT, "C = %.4g differs from 6·N·D = %.4g by %.1f%% (tolerance %.0f%%)", c, sixND,
-                    100 * Math.abs(c - sixND) / sixND, 100 * FLOP_TOLERANCE));
+        // the fitted runs' own FLOP count (their labels against 6·N·D), so a lab's convention is not called implausible
+        scalelab.fitting.FlopConvention count = range == null ? scalelab.fitting.FlopConvention.SIX_ND : range.flops();
+        double counted = count.flops(n, d);
+        if (Math.abs(c - counted) / counted > FLOP_TOLERANCE) {
+            implausible.add(String.format(Locale.ROOT, "C = %.4g differs from %s = %.4g by %.1f%% (tolerance %.0f%%)", c,
+                    count.isSixNd() ? "6·N·D" : String.format(Locale.ROOT, "the fitted runs' count %.3g·6·N·D", count.kappa(n)),
+                    counted, 100 * Math.abs(c - counted) / counted, 100 * FLOP_TOLERANCE));
         }
         if (range != null && range.runs() > 0 && c / range.maxBudget() > MAX_EXTRAPOLATION) {
             implausible.add(String.format(Locale.ROOT, "C is %.3g× the largest budget fitted (%.4g), beyond the %s× the data can back",

@@ -93,6 +93,31 @@ class ProjectionTest {
     }
 
     @Test
+    void aTargetsComputeIsCheckedAgainstTheFittedRunsOwnFlopCount() {
+        try (Registry r = Registry.open(dir.resolve("p.duckdb"), new LedgerKeys(dir.resolve("keys")))) {
+            // a lab whose budget labels are 0.33·6·N·D (parameters counted with embeddings, say)
+            List<Long> ids = new ArrayList<>();
+            double[][] runs = {{1e8, 1.67e11, 1e20}, {3e8, 5.5e11, 1e21}, {1e9, 1.67e11, 1e21}};
+            for (double[] run : runs) {
+                double budget = 0.33 * 6 * run[0] * run[1];
+                long id = r.upsertRun(RegistryTest.plannedRun("own", "run-" + run[0], run[0], run[1], budget));
+                r.finishRun(id, 2.5, 2.5, budget, 10);
+                ids.add(id);
+            }
+            long fitId = r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", LedgerTest.CHINCHILLA, 1e-4, "h", ids, "own",
+                    "{}", List.of(), null));
+            FitRecord fit = r.fit(fitId).orElseThrow();
+            assertEquals(0.33, r.dataRange(fit).flops().kappa(1e10), 1e-9);
+            Predictions.Vetting counted = vet(r, fit, 1e10, 2e11, 0.33 * 6 * 1e10 * 2e11, Predictions.Overrides.NONE);
+            assertEquals(Predictions.Status.PREDICTION, counted.status(), counted.describe());
+            assertEquals(List.of(), counted.reasons());
+            Predictions.Vetting sixNd = vet(r, fit, 1e10, 2e11, 6 * 1e10 * 2e11, Predictions.Overrides.NONE);
+            assertEquals(Predictions.Status.REFUSED, sixNd.status());
+            assertTrue(sixNd.describe().contains("differs from the fitted runs' count 0.330·6·N·D = 3.960e+21"), sixNd.describe());
+        }
+    }
+
+    @Test
     void aSurfacePredictingANonPositiveLossIsRefused() {
         try (Registry r = Registry.open(dir.resolve("p.duckdb"), new LedgerKeys(dir.resolve("keys")))) {
             long id = r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", new scalelab.fitting.LossSurface(-5, 1, 1, 0.3, 0.3),

@@ -248,7 +248,9 @@ public final class QuickstartCommand implements Callable<Integer> {
                 }
                 draft = Predictions.withGatedForecast(draft, forecast, gate, true, ForecastJson.line(forecast, gate, true));
                 // The target's C is its planned FLOPs by the ladder's convention, which counts attention: at these widths
-                // that is well above 6·N·D, so the plausibility check's FLOP tolerance is overridden, and the entry says so.
+                // well above 6·N·D. The plausibility check compares it with the ladder runs' own count (FlopConvention);
+                // should the target's size lie too far off the ladder's for that count to hold, the override files it
+                // anyway, and the entry says so.
                 Predictions.Vetting vetting = Predictions.vet(draft, registry.dataRange(fit), new Predictions.Overrides(false, true,
                         "the quickstart's C is the target run's planned FLOPs (" + ModelConfig.FLOP_CONVENTION
                                 + "), which 6·N·D leaves out"));
