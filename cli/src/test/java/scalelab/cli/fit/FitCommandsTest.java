@@ -178,6 +178,9 @@ class FitCommandsTest {
     @Test
     void badInputExitsNonZeroWithFileLineAndProblem(@TempDir Path tmp) throws Exception {
         assertRefused(bad(tmp, "missing.csv", "params,loss\n1e8,3.0\n"), "missing.csv:1", "'tokens'", "missing required column");
+        assertRefused(bad(tmp, "nc.csv", "params,budget,loss\n1e8,1e18,3.0\n"), "nc.csv:1", "'tokens'", "tokens = C / (6·params)");
+        assertRefused(bad(tmp, "runs.json", "[{\"parameters\": 1e8, \"compute_budget\": 1e18, \"final_loss\": 3.1}]\n"),
+                "runs.json:1", "this looks like JSON", "JSON Lines");
         assertRefused(bad(tmp, "text.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,1e9,abc\n"), "text.csv:3", "not a number: 'abc'");
         assertRefused(bad(tmp, "neg.csv", "params,tokens,loss\n1e8,-2e9,3.1\n"), "neg.csv:2", "must be positive");
         assertRefused(bad(tmp, "nan.csv", "params,tokens,loss\n1e8,2e9,NaN\n"), "nan.csv:2", "NaN");

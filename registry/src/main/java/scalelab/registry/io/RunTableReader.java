@@ -152,9 +152,17 @@ public final class RunTableReader {
     }
 
     private static void checkColumns(Path file, int line, List<String> header) {
+        if (!header.isEmpty() && (header.get(0).startsWith("[") || header.get(0).startsWith("{"))) {
+            throw new InputFormatException(file, line, null, "this looks like JSON: runs are read from CSV, or from JSON Lines "
+                    + "(a .jsonl file, one object per line with keys params, tokens, loss), not from a JSON array or document");
+        }
         for (String col : REQUIRED) {
             if (!header.contains(col)) {
-                throw new InputFormatException(file, line, col, "missing required column (have: " + String.join(",", header) + ")");
+                String hint = col.equals("tokens") && (header.contains("budget") || header.contains("flops"))
+                        ? ": IsoFLOP data that record only N and C can give tokens = C / (6·params) — say so by adding that column"
+                        : "";
+                throw new InputFormatException(file, line, col, "missing required column (have: " + String.join(",", header) + ")"
+                        + hint);
             }
         }
         if (header.contains("budget") && header.contains("flops")) {
