@@ -155,8 +155,8 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
             return null;
         }
         return String.format(Locale.ROOT, "the runs' FLOP labels are %.3g·6·N·D (at N = %.3g): this fit's compute-optimal "
-                + "N*, D*, L* at C are for 6·N·D = C, which these labels would call %.3g·C (`forecast`, and `allocate` from "
-                + "the registry, seek the optimum in the labels' own count)", Math.exp(c.logKappaRef()), Math.exp(c.logParamsRef()), Math.exp(c.logKappaRef()));
+                + "N*, D*, L* at C are for 6·N·D = C, which these labels would call %.3g·C (`forecast` seeks the optimum in "
+                + "the labels' own count)", Math.exp(c.logKappaRef()), Math.exp(c.logParamsRef()), Math.exp(c.logKappaRef()));
     }
 
     /** One line for a forecast's assumptions, e.g. "FLOP labels are 0.34·6ND at N = 1.2e9, ∝ N^0.052 (89 runs)". */

@@ -13,9 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import scalelab.fitting.ComputeOptimal;
 import scalelab.fitting.FitResult;
-import scalelab.fitting.FlopConvention;
 import scalelab.registry.FitRecord;
-import scalelab.registry.Predictions;
 import scalelab.registry.Registry;
 import scalelab.registry.io.FitJson;
 
@@ -37,12 +35,11 @@ public final class AllocateCommand implements Callable<Integer> {
     @Option(names = "--fit-file", paramLabel = "FIT.json", description = "a fit written by `scalelab fit --format json`")
     Path fitFile;
 
-    @Option(names = "--compute", required = true, paramLabel = "C", description = "training compute in FLOPs, counted as "
-            + "the fit's runs count it (their budget labels against 6·N·D, from the registry; 6·N·D for --fit-file)")
+    @Option(names = "--compute", required = true, paramLabel = "C", description = "training compute in FLOPs (C = 6·N·D)")
     double compute;
 
     @Option(names = "--params", paramLabel = "N",
-            description = "also predict the loss of a model with N parameters trained on the tokens C buys it")
+            description = "also predict the loss of a model with N parameters trained on D = C/(6N) tokens")
     Double params;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
@@ -51,11 +48,8 @@ public final class AllocateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** A fit and how the FLOPs of the runs it was made on are counted. */
-    private record Source(FitResult fit, FlopConvention flops) {}
-
     /** The fit named by exactly one of --fit ID, --ladder NAME, --fit-file FILE. */
-    private Source fit() {
+    private FitResult fit() {
         int given = (fitId != null ? 1 : 0) + (ladder != null ? 1 : 0) + (fitFile != null ? 1 : 0);
         if (given != 1) {
             throw new IllegalArgumentException("give one fit: --fit ID (stored in the registry), --ladder NAME (its latest"
@@ -65,7 +59,7 @@ public final class AllocateCommand implements Callable<Integer> {
             if (db != null) {
                 throw new IllegalArgumentException("--db goes with --fit ID or --ladder NAME, not --fit-file");
             }
-            return new Source(FitJson.read(fitFile), FlopConvention.SIX_ND); // a fit file records no runs
+            return FitJson.read(fitFile);
         }
         long id = 0;
         if (fitId != null) {
@@ -87,8 +81,7 @@ public final class AllocateCommand implements Callable<Integer> {
                     ? r.fit(wanted).orElseThrow(() -> new IllegalArgumentException("no fit with id " + wanted + " in " + r.file()))
                     : r.latestFit(ladder).orElseThrow(() -> new IllegalArgumentException("no stored fit for ladder " + ladder
                     + " in " + r.file() + ": run `scalelab fit --from-db --ladder " + ladder + " --save` first"));
-            Predictions.DataRange range = r.dataRange(record);
-            return new Source(FitJson.parse(record.resultJson(), null), range == null ? FlopConvention.SIX_ND : range.flops());
+            return FitJson.parse(record.resultJson(), null);
         }
     }
 
@@ -101,12 +94,9 @@ public final class AllocateCommand implements Callable<Integer> {
         if (params != null && !(params > 0 && Double.isFinite(params))) {
             throw new IllegalArgumentException("--params must be a finite positive number, got " + params);
         }
-        Source source = fit();
-        FitResult fit = source.fit();
-        FlopConvention flops = source.flops();
-        // a surface's optimum is sought along the runs' own count; Approach 2's laws are in the labels already
-        ComputeOptimal opt = fit.hasSurface() ? flops.optimalAt(fit.surface(), compute) : fit.optimalAt(compute);
-        Double atParamsTokens = params == null ? null : compute / (6 * flops.kappa(params) * params);
+        FitResult fit = fit();
+        ComputeOptimal opt = fit.optimalAt(compute);
+        Double atParamsTokens = params == null ? null : compute / (6 * params);
         Double atParamsLoss = params == null ? null : fit.predictLoss(params, atParamsTokens);
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
@@ -118,7 +108,6 @@ public final class AllocateCommand implements Callable<Integer> {
             o.put("loss", opt.loss());
             o.put("tokens_per_param", opt.tokensPerParam());
             o.put("method", fit.method());
-            o.put("flop_count", flops.describe());
             o.put("fit_status", fit.status().name().toLowerCase(Locale.ROOT));
             if (params != null) {
                 ObjectNode at = o.putObject("at_params");
@@ -134,9 +123,6 @@ public final class AllocateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "loss      L* = %.4f%n", opt.loss());
             if (params != null) {
                 out.printf(Locale.ROOT, "at N = %.4e, D = %.4e: predicted loss %.4f%n", params, atParamsTokens, atParamsLoss);
-            }
-            if (!flops.isSixNd()) {
-                out.println("flops     " + flops.describe());
             }
             for (String w : fit.warnings()) {
                 out.println("WARNING   " + w);

@@ -36,33 +36,6 @@ class FitFromDbTest {
         assertEquals(0, r.exit(), r.err());
     }
 
-    @Test
-    void allocateFromAStoredFitCountsComputeAsItsRunsDo() throws Exception {
-        // The same surface's runs filed under labels of 0.33·6·N·D: a lab counting FLOPs its own way.
-        StringBuilder csv = new StringBuilder("params,tokens,budget,loss\n");
-        scalelab.fitting.LossSurface truth = new scalelab.fitting.LossSurface(1.8, 400, 410, 0.34, 0.28);
-        for (double c : new double[] {1e18, 3e18, 1e19, 3e19, 1e20}) {
-            double nStar = truth.optimalAt(c).params();
-            for (double f : new double[] {0.25, 0.5, 1, 2, 4}) {
-                double n = nStar * f, d = c / (6 * n);
-                csv.append(n).append(',').append(d).append(',').append(0.33 * c).append(',').append(truth.loss(n, d)).append('\n');
-            }
-        }
-        Path file = dir.resolve("own.csv");
-        java.nio.file.Files.writeString(file, csv);
-        assertEquals(0, run("runs", "import", file.toString(), "--ladder", "own", "--db", db()).exit());
-        Result fit = run("fit", "--from-db", "--ladder", "own", "--save", "--bootstrap-samples", "0", "--db", db());
-        assertEquals(0, fit.exit(), fit.err());
-        assertTrue(fit.out().contains("the runs' FLOP labels are 0.330·6·N·D"), fit.out());
-        Result a = run("allocate", "--ladder", "own", "--compute", "3.3e20", "--format", "json", "--db", db());
-        assertEquals(0, a.exit(), a.err());
-        com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.out());
-        // label 3.3e20 is 6·N·D = 1e21 here: the surface's optimum there, not at 3.3e20
-        assertEquals(truth.optimalAt(1e21).loss(), o.get("loss").asDouble(), 1e-3 * o.get("loss").asDouble());
-        assertEquals(1e21, 6 * o.get("params").asDouble() * o.get("tokens").asDouble(), 1e18);
-        assertTrue(o.get("flop_count").asText().startsWith("FLOP labels are 0.330·6·N·D"), o.toString());
-    }
-
     static long savedId(String out) {
         Matcher m = Pattern.compile("saved fit (\\d+)").matcher(out);
         assertTrue(m.find(), out);
