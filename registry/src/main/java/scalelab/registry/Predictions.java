@@ -34,7 +34,10 @@ public final class Predictions {
         if (draft.intervalNote().contains("--allow-unconverged")) {
             note = note + "; " + draft.intervalNote();
         }
-        return new Prediction(draft.id(), draft.targetName(), draft.kind(), chosenSize ? f.params() : draft.params(),
+        // a name made from the draft's own N and D follows the forecaster's choice of them; a given name stays
+        String name = chosenSize && draft.targetName().equals(defaultName(draft.kind(), draft.params(), draft.tokens()))
+                ? defaultName(draft.kind(), f.params(), f.tokens()) : draft.targetName();
+        return new Prediction(draft.id(), name, draft.kind(), chosenSize ? f.params() : draft.params(),
                 chosenSize ? f.tokens() : draft.tokens(), draft.compute(), f.loss(), f.lo(), f.hi(), f.level(), note,
                 "forecaster: " + f.method(), draft.fitId(), draft.inputHash(), draft.codeVersion(), draft.author(),
                 draft.createdAt(), draft.supersedes(), draft.previousHash(), draft.entryHash()).withForecast(forecastJson);
@@ -131,10 +134,14 @@ public final class Predictions {
         if (caveat != null) {
             note = note + "; " + caveat;
         }
-        String name = target.name() != null && !target.name().isBlank() ? target.name().trim()
-                : String.format(Locale.ROOT, "%s-N%.3g-D%.3g", kind, n, d);
+        String name = target.name() != null && !target.name().isBlank() ? target.name().trim() : defaultName(kind, n, d);
         return new Prediction(null, name, kind, n, d, c, predicted, low, high, lvl, note, fit.method(), fit.id(),
                 fit.inputHash(), codeVersion, author, now, supersedes, null, null);
+    }
+
+    /** A target's name when none is given: its kind, N and D. */
+    static String defaultName(String kind, double params, double tokens) {
+        return String.format(Locale.ROOT, "%s-N%.3g-D%.3g", kind, params, tokens);
     }
 
     // ---------------------------------------------------------------- prediction or projection

@@ -114,6 +114,41 @@ class PreregistrationCliTest {
     }
 
     @Test
+    void anUnnamedTargetIsNamedByTheSizeTheForecasterChose() {
+        String dbArg = "--db=" + db();
+        // Runs labelled 0.33·6·N·D (a lab's own FLOP count) and a stored fit of their surface: the draft sizes the target
+        // at the 6·N·D optimum of the label, the forecaster along the runs' own count — two different N.
+        try (Registry r = Registry.open(db())) {
+            List<Long> ids = new ArrayList<>();
+            for (double c : new double[] {1e19, 3e19, 1e20, 3e20, 1e21}) {
+                for (double f : new double[] {0.25, 0.5, 1, 2, 4}) {
+                    double n = CHINCHILLA.optimalAt(c).params() * f, d = c / (6 * n);
+                    long id = r.upsertRun(RunRecord.planned("own", "own-" + c + "-" + f, "own" + c + f, "{}", "dense", n, n, d,
+                            0.33 * c, 0.33 * c, null, "x"));
+                    r.finishRun(id, CHINCHILLA.loss(n, d), CHINCHILLA.loss(n, d), 0.33 * c, 1);
+                    ids.add(id);
+                }
+            }
+            r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", CHINCHILLA, 1e-4, "h", ids, "own", "{}", List.of(), null));
+        }
+        Result dry = run("predict", "--ladder", "own", "--compute", "3.3e21", "--dry-run", dbArg);
+        assertEquals(0, dry.exit(), dry.err());
+        Map<String, String> shown = new LinkedHashMap<>();
+        for (String line : dry.out().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).matches("[a-z_]+")) {
+                shown.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        // the draft's N and D came from the stored fit; the entry's are the forecaster's, and so is its name
+        String want = String.format(java.util.Locale.ROOT, "dense-N%.3g-D%.3g", Double.parseDouble(shown.get("params")),
+                Double.parseDouble(shown.get("tokens")));
+        assertEquals(want, shown.get("target_name"), dry.out());
+        assertEquals(CHINCHILLA.optimalAt(1e22).params(), Double.parseDouble(shown.get("params")),
+                0.05 * CHINCHILLA.optimalAt(1e22).params(), "label 3.3e21 is 6·N·D = 1e22 for these runs");
+    }
+
+    @Test
     void dryRunPrintsExactlyTheEntryThatWouldBeFiled() {
         String dbArg = "--db=" + db();
         ladderAndFit("chin");
