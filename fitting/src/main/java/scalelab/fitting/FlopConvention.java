@@ -60,7 +60,7 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         double[] line = line(x, y, keep);
         // One refit without the runs far off the first line: a mislabelled run must not tilt the convention.
         for (int i = 0; i < n; i++) {
-            keep[i] = Math.abs(y[i] - line[0] - line[1] * (x[i] - line[2])) <= limit;
+            keep[i] = offLine(line, x[i], y[i]) <= limit;
         }
         if (countTrue(keep) >= 2) {
             line = line(x, y, keep);
@@ -69,7 +69,7 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         }
         int used = 0, off = 0;
         for (int i = 0; i < n; i++) {
-            if (Math.abs(y[i] - line[0] - line[1] * (x[i] - line[2])) > limit) {
+            if (offLine(line, x[i], y[i]) > limit) {
                 off++;
             } else {
                 used++;
@@ -98,6 +98,11 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         // sizes within 2× of each other cannot tell a trend in κ from noise
         double b = hi - lo < Math.log(2) || sxx == 0 ? 0 : sxy / sxx;
         return new double[] {my, Math.max(-MAX_SLOPE, Math.min(MAX_SLOPE, b)), mx};
+    }
+
+    /** |ln κ − the line's ln κ| at ln N = x. */
+    private static double offLine(double[] line, double x, double y) {
+        return Math.abs(y - line[0] - line[1] * (x - line[2]));
     }
 
     private static int countTrue(boolean[] a) {

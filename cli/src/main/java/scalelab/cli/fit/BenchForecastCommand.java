@@ -196,8 +196,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
         }
 
         private static boolean isLadderFile(String name) {
-            String n = name.toLowerCase(Locale.ROOT);
-            return n.endsWith(".csv") || n.endsWith(".jsonl") || n.endsWith(".ndjson");
+            return name.toLowerCase(Locale.ROOT).endsWith(".csv") || RunTableReader.isJsonLines(name);
         }
     }
 

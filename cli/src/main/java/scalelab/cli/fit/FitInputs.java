@@ -78,7 +78,7 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
             String at = r.observation().flops() + "|" + r.observation().params();
             for (var e : r.extra().entrySet()) {
                 String v = e.getValue();
-                if (v == null || v.isBlank() || isNumber(v)) {
+                if (v == null || v.isBlank() || scalelab.registry.io.Decimals.isDecimal(v)) {
                     continue;
                 }
                 valuesAt.computeIfAbsent(e.getKey(), k -> new java.util.HashMap<>())
@@ -101,15 +101,6 @@ record FitInputs(Path file, List<RunTable.Row> rows, List<Observation> observati
             }
         }
         return null;
-    }
-
-    private static boolean isNumber(String v) {
-        try {
-            Double.parseDouble(v.trim());
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /**

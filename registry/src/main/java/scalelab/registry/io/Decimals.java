@@ -14,6 +14,11 @@ public final class Decimals {
 
     private Decimals() {}
 
+    /** Whether {@code s} (surrounding blanks aside) is a number as a data file writes it — what {@link #parse} accepts but infinities. */
+    public static boolean isDecimal(String s) {
+        return DECIMAL.matcher(s.trim()).matches();
+    }
+
     /**
      * The finite value of {@code s}.
      *

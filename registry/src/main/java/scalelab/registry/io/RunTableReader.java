@@ -40,9 +40,14 @@ public final class RunTableReader {
             throw new InputFormatException(file, 0, null, "cannot read file: " + e.getMessage());
         }
         String text = StrictInput.decodeUtf8(file, bytes);
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        List<RawRow> raw = name.endsWith(".jsonl") || name.endsWith(".ndjson") ? jsonl(file, text) : csv(file, text);
+        List<RawRow> raw = isJsonLines(file.getFileName().toString()) ? jsonl(file, text) : csv(file, text);
         return build(file, raw, sha256(bytes));
+    }
+
+    /** Whether a file of this name is read as JSON Lines (.jsonl, .ndjson); any other is read as CSV. */
+    public static boolean isJsonLines(String fileName) {
+        String n = fileName.toLowerCase(Locale.ROOT);
+        return n.endsWith(".jsonl") || n.endsWith(".ndjson");
     }
 
     /** A row as text cells, before validation. */
