@@ -276,8 +276,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** The default forecaster at the draft's target, from the ladder's finished dense runs. */
     private Forecast forecast(Ladder runs, Prediction draft, Forecaster.Options options) {
-        ForecastTarget t = params != null ? new ForecastTarget(draft.compute(), draft.params(), draft.tokens())
-                : ForecastTarget.computeOptimal(draft.compute());
+        ForecastTarget t = params == null ? ForecastTarget.computeOptimal(draft.compute())
+                : compute == null ? ForecastTarget.run(draft.params(), draft.tokens())
+                : new ForecastTarget(draft.compute(), draft.params(), draft.tokens());
         return Forecaster.forecast(runs, t, options);
     }
 

@@ -6,11 +6,17 @@ import java.util.Locale;
  * What is forecast: the compute-optimal loss at C FLOPs, or the loss of a run of N parameters trained on D tokens
  * (C = 6·N·D then, unless given; a forecast reports it in the ladder's own FLOP labels, see FlopConvention).
  *
- * @param compute C in FLOPs
- * @param params  N, or NaN for a compute-optimal target
- * @param tokens  D, or NaN for a compute-optimal target
+ * @param compute      C in FLOPs
+ * @param params       N, or NaN for a compute-optimal target
+ * @param tokens       D, or NaN for a compute-optimal target
+ * @param computeGiven whether C was stated (always, for a compute-optimal target) rather than defaulted to 6·N·D
  */
-public record ForecastTarget(double compute, double params, double tokens) {
+public record ForecastTarget(double compute, double params, double tokens, boolean computeGiven) {
+
+    /** A target whose compute is stated. */
+    public ForecastTarget(double compute, double params, double tokens) {
+        this(compute, params, tokens, true);
+    }
 
     public ForecastTarget {
         if (!(compute > 0) || !Double.isFinite(compute)) {
@@ -24,20 +30,21 @@ public record ForecastTarget(double compute, double params, double tokens) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "target N and D must be finite positive numbers, got N=%s D=%s", params, tokens));
         }
+        computeGiven = computeGiven || !hasN; // a compute-optimal target is its compute
     }
 
     public static ForecastTarget computeOptimal(double compute) {
         return new ForecastTarget(compute, Double.NaN, Double.NaN);
     }
 
-    /** A run of N parameters on D tokens, C = 6·N·D. */
+    /** A run of N parameters on D tokens whose compute is not stated: C = 6·N·D until the ladder's count says otherwise. */
     public static ForecastTarget run(double params, double tokens) {
-        return new ForecastTarget(6 * params * tokens, params, tokens);
+        return new ForecastTarget(6 * params * tokens, params, tokens, false);
     }
 
     /** A run whose compute was not given, so defaulted to 6·N·D: the forecast counts it in the ladder's own FLOPs. */
     public boolean computeDefaulted() {
-        return atGivenSize() && compute == 6 * params * tokens;
+        return !computeGiven;
     }
 
     public boolean atGivenSize() {

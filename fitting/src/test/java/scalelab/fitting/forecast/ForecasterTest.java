@@ -201,6 +201,9 @@ class ForecasterTest {
         assertEquals(0.33 * 6 * n * d / (0.33 * SIX_BUDGETS[SIX_BUDGETS.length - 1]), run.ratio(), 1e-6);
         Forecast given = Forecaster.forecast(l, new ForecastTarget(1e21, n, d), options());
         assertEquals(1e21, given.target().compute());
+        // a stated compute is kept even when it happens to equal 6·N·D: stated is a fact of the target, not of its value
+        Forecast stated = Forecaster.forecast(l, new ForecastTarget(6 * n * d, n, d), options());
+        assertEquals(6 * n * d, stated.target().compute());
     }
 
     @Test
