@@ -84,7 +84,7 @@ public final class Approach2 {
         return new FitResult("approach2", FitStatus.CONVERGED, "converged", null, null, Units.RAW,
                 "ssr-log-vertex-params", ssr, observations.size(), ContentHash.of(observations), warnings,
                 paramsLaw.exponent(), tokensLaw.exponent(),
-                new Approach2Details(marked, paramsLaw, tokensLaw, lossLaw), settings);
+                new Approach2Details(marked, paramsLaw, tokensLaw, lossLaw), settings, FlopConvention.measure(observations));
     }
 
     /** Warnings when the sampling design makes Approach 2's vertex biased (Czech et al. 2026). */

@@ -127,10 +127,6 @@ public final class Approach3 {
         if (!polished.converged()) {
             warnings.add("L-BFGS polish hit its iteration limit");
         }
-        String count = FlopConvention.sixNdWarning(observations);
-        if (count != null) {
-            warnings.add(count);
-        }
         if (!(x[3] > 0) || !(x[4] > 0)) {
             status = FitStatus.FAILED;
             message = String.format(Locale.ROOT, "non-positive exponent (α = %.4g, β = %.4g): no compute optimum", x[3], x[4]);
@@ -146,9 +142,11 @@ public final class Approach3 {
         settings.put("starts", Integer.toString(options.starts()));
         settings.put("best_start", java.util.Arrays.toString(starts.get(best.index())));
         settings.put("optimizer", "L-BFGS (memory 10, Armijo backtracking), polished with tight tolerances");
+        FlopConvention flops = FlopConvention.measure(observations);
         return new FitResult("approach3", status, message, surface, surface, Units.RAW,
                 String.format(Locale.ROOT, "huber-log(delta=%s)", delta), polished.value(), n,
-                ContentHash.of(observations), warnings, surface.paramsExponent(), surface.tokensExponent(), null, settings);
+                ContentHash.of(observations), warnings, flops.paramsExponent(surface), flops.tokensExponent(surface), null,
+                settings, flops);
     }
 
     /** The observations without the {@code k} highest losses (Epoch's protocol drops 5 outliers). */

@@ -21,13 +21,16 @@ import java.util.Map;
  * @param tokensExponent   b in D*(C) ∝ C^b
  * @param approach2        per-budget parabolas and vertex laws (Approach 2 only, else null)
  * @param settings         the options that produced the fit (grid, box, refinement, starts ...), for reproduction
+ * @param flops            how the runs' FLOP labels count compute (measured on them): the C of {@link #optimalAt} and
+ *                         of the exponents is counted the same way, so a fit allocates in its ladder's own FLOPs
  */
 public record FitResult(String method, FitStatus status, String message, LossSurface surface,
                         LossSurface surfaceInFitUnits, Units units, String objectiveName, double objectiveValue, int n,
                         String inputSha256, List<String> warnings, double paramsExponent, double tokensExponent,
-                        Approach2Details approach2, Map<String, String> settings) {
+                        Approach2Details approach2, Map<String, String> settings, FlopConvention flops) {
 
     public FitResult {
+        java.util.Objects.requireNonNull(flops, "flops (use FlopConvention.SIX_ND for C = 6·N·D)");
         warnings = List.copyOf(warnings);
         settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
     }
@@ -37,12 +40,12 @@ public record FitResult(String method, FitStatus status, String message, LossSur
     }
 
     /**
-     * Compute-optimal N*, D*, L* at C FLOPs: from the surface when there is one, else from Approach 2's vertex
-     * power laws.
+     * Compute-optimal N*, D*, L* at C FLOPs, C counted as the fitted runs' labels count it: from the surface when there
+     * is one (along {@link #flops}), else from Approach 2's vertex power laws (fitted on the labels themselves).
      */
     public ComputeOptimal optimalAt(double compute) {
         if (surface != null) {
-            return surface.optimalAt(compute);
+            return flops.optimalAt(surface, compute);
         }
         if (approach2 == null) {
             throw new IllegalStateException("fit has neither a surface nor Approach 2 laws");

@@ -150,18 +150,25 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         return new ComputeOptimal(compute, n, d, s.loss(n, d));
     }
 
-    /**
-     * For a fit whose compute-optimal N*, D*, L* read C as 6·N·D: a warning when these runs' labels are materially
-     * another count (more than 10% off 6·N·D at their typical size), else null.
-     */
-    public static String sixNdWarning(List<Observation> observations) {
-        FlopConvention c = measure(observations);
-        if (Math.abs(c.logKappaRef()) <= Math.log(1.1)) {
-            return null;
-        }
-        return String.format(Locale.ROOT, "the runs' FLOP labels are %.3g·6·N·D (at N = %.3g): this fit's compute-optimal "
-                + "N*, D*, L* at C are for 6·N·D = C, which these labels would call %.3g·C (`forecast` seeks the optimum in "
-                + "the labels' own count)", Math.exp(c.logKappaRef()), Math.exp(c.logParamsRef()), Math.exp(c.logKappaRef()));
+    /** Exponent a of N*(C) ∝ C^a along this convention: β / (α + β·(1 + b)). */
+    public double paramsExponent(LossSurface s) {
+        return s.beta() / (s.alpha() + s.beta() * (1 + slope));
+    }
+
+    /** Exponent of D*(C) ∝ C^b along this convention: 1 − (1 + b)·a, since D = C / (6·κ(N)·N). */
+    public double tokensExponent(LossSurface s) {
+        return 1 - (1 + slope) * paramsExponent(s);
+    }
+
+    /** D of a run of N parameters that this ladder would label C FLOPs. */
+    public double tokensAt(double params, double compute) {
+        return compute / (6 * kappa(params) * params);
+    }
+
+    /** N of a run on D tokens that this ladder would label C FLOPs: κ(N)·6·N·D = C solved for N. */
+    public double paramsAt(double tokens, double compute) {
+        double logK = logKappaRef - slope * logParamsRef;
+        return Math.exp((Math.log(compute / (6 * tokens)) - logK) / (1 + slope));
     }
 
     /** One line for a forecast's assumptions, e.g. "FLOP labels are 0.34·6ND at N = 1.2e9, ∝ N^0.052 (89 runs)". */

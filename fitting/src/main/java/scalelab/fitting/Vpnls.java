@@ -203,10 +203,6 @@ public final class Vpnls {
         if (observations.size() < 10) {
             warnings.add("only " + observations.size() + " runs for 5 parameters: the fit is fragile");
         }
-        String count = FlopConvention.sixNdWarning(observations);
-        if (count != null) {
-            warnings.add(count);
-        }
 
         LossSurface fitUnits = new LossSurface(theta[0], theta[1], theta[2], alpha, beta);
         LossSurface raw = fitUnits.fromUnits(options.units());
@@ -226,9 +222,10 @@ public final class Vpnls {
         if (options.objective().kind() == LossObjective.Kind.HUBER) {
             settings.put("irls_iterations", options.irlsIterations() == 0 ? "to convergence" : Integer.toString(options.irlsIterations()));
         }
+        FlopConvention flops = FlopConvention.measure(observations);
         return new FitResult(method, status, message, raw, fitUnits, options.units(), options.objective().describe(),
-                objective, observations.size(), ContentHash.of(observations), warnings, raw.paramsExponent(),
-                raw.tokensExponent(), null, settings);
+                objective, observations.size(), ContentHash.of(observations), warnings, flops.paramsExponent(raw),
+                flops.tokensExponent(raw), null, settings, flops);
     }
 
     /** Best point of one grid. */

@@ -69,14 +69,30 @@ class FlopConventionTest {
     }
 
     @Test
-    void aFitThatReadsComputeAsSixNdSaysSoWhenTheLabelsCountOtherwise() {
+    void aFitAllocatesInItsRunsOwnFlopCount() {
         List<Observation> own = relabelled(0.33, 0.06);
         FitResult fit = Vpnls.fit(own, Vpnls.Options.defaults());
-        assertTrue(fit.warnings().stream().anyMatch(w -> w.startsWith("the runs' FLOP labels are 0.301·6·N·D (at N = 2.21e+08)")), fit.warnings().toString());
-        // labels within 10% of 6·N·D (Chinchilla's digitised ones are 1.04 ± 5%) are not worth a warning
-        assertEquals(null, FlopConvention.sixNdWarning(relabelled(1.05, 0)));
-        assertEquals(null, FlopConvention.sixNdWarning(IsoFlopSimulator.sample(TRUTH,
-                new IsoFlopSimulator.Design(BUDGETS, 7, 8, 0, 0, 0, 1))));
+        FlopConvention measured = FlopConvention.measure(own);
+        assertEquals(measured, fit.flops());
+        double budget = 1e22;
+        ComputeOptimal opt = fit.optimalAt(budget);
+        // the allocation spends the label as these runs spend theirs, and is the surface's minimum along it
+        assertEquals(budget, measured.flops(opt.params(), opt.tokens()), budget * 1e-9);
+        assertEquals(measured.optimalAt(fit.surface(), budget).loss(), opt.loss(), 1e-12);
+        // its exponents describe the same frontier: N*(C) ∝ C^a along the labels
+        double a = Math.log(fit.optimalAt(10 * budget).params() / opt.params()) / Math.log(10);
+        assertEquals(a, fit.paramsExponent(), 1e-9);
+        double b = Math.log(fit.optimalAt(10 * budget).tokens() / opt.tokens()) / Math.log(10);
+        assertEquals(b, fit.tokensExponent(), 1e-9);
+        // a run of N parameters labelled C trains on the tokens the labels imply, and back
+        double d = measured.tokensAt(2e9, budget);
+        assertEquals(budget, measured.flops(2e9, d), budget * 1e-12);
+        assertEquals(2e9, measured.paramsAt(d, budget), 2e9 * 1e-9);
+        // runs labelled 6·N·D allocate as the surface's own closed form
+        FitResult six = Vpnls.fit(IsoFlopSimulator.sample(TRUTH, new IsoFlopSimulator.Design(BUDGETS, 7, 8, 0, 0, 0, 1)),
+                Vpnls.Options.defaults());
+        assertTrue(six.flops().isSixNd());
+        assertEquals(six.surface().optimalAt(budget), six.optimalAt(budget));
     }
 
     @Test

@@ -93,20 +93,22 @@ public final class Predictions {
                 throw new IllegalArgumentException("target params, tokens and compute must be finite positive numbers, got " + v);
             }
         }
+        // C, given or derived, is counted as the fitted runs' labels count FLOPs (6·N·D unless they say otherwise)
+        scalelab.fitting.FlopConvention count = scalelab.registry.io.FitJson.flops(fit.resultJson());
         if (tn != null && td != null) {
             n = tn;
             d = td;
-            c = tc != null ? tc : 6.0 * n * d;
+            c = tc != null ? tc : count.flops(n, d);
         } else if (tc != null && tn != null) {
             n = tn;
             c = tc;
-            d = c / (6.0 * n);
+            d = count.tokensAt(n, c);
         } else if (tc != null && td != null) {
             d = td;
             c = tc;
-            n = c / (6.0 * d);
+            n = count.paramsAt(d, c);
         } else if (tc != null) {
-            ComputeOptimal opt = s.optimalAt(tc);
+            ComputeOptimal opt = count.optimalAt(s, tc);
             n = opt.params();
             d = opt.tokens();
             c = tc;

@@ -114,6 +114,23 @@ class ProjectionTest {
             Predictions.Vetting sixNd = vet(r, fit, 1e10, 2e11, 6 * 1e10 * 2e11, Predictions.Overrides.NONE);
             assertEquals(Predictions.Status.REFUSED, sixNd.status());
             assertTrue(sixNd.describe().contains("differs from the fitted runs' count 0.330·6·N·D = 3.960e+21"), sixNd.describe());
+            // a fit that records its runs' count fills in an unstated C (or D, or N) the same way, so the target is
+            // plausible as given: N and D alone, or C with one of them
+            String json = String.format(java.util.Locale.ROOT, "{\"flops\": {\"log_kappa_ref\": %s, \"slope\": 0, "
+                    + "\"log_params_ref\": %s, \"runs\": 3, \"disagreeing\": 0}}", Math.log(0.33), Math.log(3e8));
+            long countedFit = r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", LedgerTest.CHINCHILLA, 1e-4, "h", ids,
+                    "own", json, List.of(), null));
+            FitRecord own = r.fit(countedFit).orElseThrow();
+            Predictions.Vetting nd = vet(r, own, 1e10, 2e11, null, Predictions.Overrides.NONE);
+            assertEquals(Predictions.Status.PREDICTION, nd.status(), nd.describe());
+            assertEquals(0.33 * 6 * 1e10 * 2e11, nd.draft().compute(), 1e-6 * nd.draft().compute());
+            Predictions.Vetting cn = vet(r, own, 1e10, null, 3.96e21, Predictions.Overrides.NONE);
+            assertEquals(2e11, cn.draft().tokens(), 1e-6 * 2e11);
+            Predictions.Vetting cd = vet(r, own, null, 2e11, 3.96e21, Predictions.Overrides.NONE);
+            assertEquals(1e10, cd.draft().params(), 1e-6 * 1e10);
+            // compute alone: the surface's optimum along the same count
+            Predictions.Vetting c = vet(r, own, null, null, 3.96e21, Predictions.Overrides.NONE);
+            assertEquals(3.96e21, 0.33 * 6 * c.draft().params() * c.draft().tokens(), 1e-6 * 3.96e21);
         }
     }
 

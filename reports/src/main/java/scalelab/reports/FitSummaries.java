@@ -38,7 +38,8 @@ public final class FitSummaries {
             }
         }
         return new FitSummary(id, fit.method(), fit.status().name(), message, warnings, fit.surface(),
-                fit.objectiveValue(), fit.paramsExponent(), fit.tokensExponent(), parabolas, fit.n(), fit.inputSha256());
+                fit.objectiveValue(), fit.paramsExponent(), fit.tokensExponent(), parabolas, fit.n(), fit.inputSha256(),
+                fit.flops());
     }
 
     /** Approach 2's per-budget diagnostics in words (thresholds from {@link Approach2}). */

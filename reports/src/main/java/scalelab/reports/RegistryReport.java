@@ -19,6 +19,7 @@ import scalelab.fitting.ComputeOptimal;
 import scalelab.fitting.FitInputException;
 import scalelab.fitting.FitMethod;
 import scalelab.fitting.FitResult;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
 import scalelab.fitting.Vpnls;
@@ -247,8 +248,7 @@ public final class RegistryReport {
     private static FitSummary withWarning(FitSummary s, String warning) {
         List<String> w = new ArrayList<>(s.warnings());
         w.add(0, warning);
-        return new FitSummary(s.id(), s.method(), s.status(), s.message(), w, s.surface(), s.objective(),
-                s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), s.inputHash());
+        return s.withWarnings(w);
     }
 
     /** Unique display names: the run's name, or "run ID"; a name used twice gets its id appended. */
@@ -345,14 +345,14 @@ public final class RegistryReport {
             LossSurface s = f.surface();
             return new FitSummary(id, f.method(), f.status(), "", warnings, s, f.objectiveValue(),
                     s == null ? Double.NaN : s.paramsExponent(), s == null ? Double.NaN : s.tokensExponent(), List.of(),
-                    f.runIds().size(), f.inputHash());
+                    f.runIds().size(), f.inputHash(), FlopConvention.SIX_ND);
         }
     }
 
     /** The stored record's status and input hash are the registry's word (the JSON is the fitter's). */
     private static FitSummary withStoredStatus(FitSummary s, FitRecord f) {
         return new FitSummary(s.id(), s.method(), f.status(), s.message(), s.warnings(), s.surface(), s.objective(),
-                s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), f.inputHash());
+                s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), f.inputHash(), s.flops());
     }
 
     /** A method fitted for the report only; a fit the data cannot support shows as FAILED with the reason. */
@@ -363,13 +363,12 @@ public final class RegistryReport {
             FitSummary s = FitSummaries.of("", r, obs, grouping);
             List<String> w = new ArrayList<>(s.warnings());
             w.add(0, note);
-            return new FitSummary(s.id(), s.method(), s.status(), s.message(), w, s.surface(), s.objective(),
-                    s.paramsExponent(), s.tokensExponent(), s.parabolas(), s.inputCount(), s.inputHash());
+            return s.withWarnings(w);
         } catch (RuntimeException e) {
             // Shown, not thrown: a method the ladder cannot support (too few runs per budget, ...) is itself a finding.
             String why = e instanceof FitInputException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             return new FitSummary("", m.cliName(), "FAILED", why, List.of(note), null, Double.NaN, Double.NaN,
-                    Double.NaN, List.of(), obs.size(), "");
+                    Double.NaN, List.of(), obs.size(), "", FlopConvention.SIX_ND);
         }
     }
 
@@ -381,6 +380,9 @@ public final class RegistryReport {
     static List<Allocation> allocations(FitRecord primary, List<FitSummary> fits, List<Prediction> predictions) {
         LossSurface surface = primary != null ? primary.surface()
                 : fits.stream().filter(FitSummary::hasSurface).map(FitSummary::surface).findFirst().orElse(null);
+        // C counted as the fitted runs count FLOPs, for the fit and its bootstrap surfaces alike
+        FlopConvention count = primary != null ? FitJson.flops(primary.resultJson())
+                : fits.stream().filter(FitSummary::hasSurface).map(FitSummary::flops).findFirst().orElse(FlopConvention.SIX_ND);
         if (surface == null || !surface.hasComputeOptimum()) {
             return List.of(); // no compute optimum (a coefficient clamped at 0): nothing to allocate; the fit table says why
         }
@@ -394,7 +396,7 @@ public final class RegistryReport {
             if (!seen.add(p.targetName() + "@" + p.compute())) {
                 continue;
             }
-            ComputeOptimal o = surface.optimalAt(p.compute());
+            ComputeOptimal o = count.optimalAt(surface, p.compute());
             if (!(o.params() > 0 && o.tokens() > 0 && o.loss() > 0) || !Double.isFinite(o.params() * o.tokens() * o.loss())) {
                 continue;
             }
@@ -402,7 +404,7 @@ public final class RegistryReport {
             if (!boot.isEmpty()) {
                 double[] ns = new double[boot.size()], ds = new double[boot.size()], ls = new double[boot.size()];
                 for (int i = 0; i < boot.size(); i++) {
-                    ComputeOptimal b = boot.get(i).optimalAt(p.compute());
+                    ComputeOptimal b = count.optimalAt(boot.get(i), p.compute());
                     ns[i] = b.params();
                     ds[i] = b.tokens();
                     ls[i] = b.loss();

@@ -54,7 +54,7 @@ final class ReportFixtures {
         List<Parabola> ps = parabolas(runs);
         FitSummary a2 = new FitSummary("5", "approach2", "CONVERGED", "",
                 List.of("grids are off-centre at 2 budgets: vertex exponent a may be biased"), null, Double.NaN,
-                0.49, 0.51, ps, runs.size(), "");
+                0.49, 0.51, ps, runs.size(), "", null);
         List<Allocation> allocs = new ArrayList<>();
         for (double c : new double[] {1e22, 1e23}) {
             ComputeOptimal o = f.optimalAt(c);

@@ -35,11 +35,11 @@ public final class AllocateCommand implements Callable<Integer> {
     @Option(names = "--fit-file", paramLabel = "FIT.json", description = "a fit written by `scalelab fit --format json`")
     Path fitFile;
 
-    @Option(names = "--compute", required = true, paramLabel = "C", description = "training compute in FLOPs (C = 6·N·D)")
+    @Option(names = "--compute", required = true, paramLabel = "C", description = "training compute in FLOPs, counted as the fit's runs count them (6·N·D unless their budget labels count otherwise)")
     double compute;
 
     @Option(names = "--params", paramLabel = "N",
-            description = "also predict the loss of a model with N parameters trained on D = C/(6N) tokens")
+            description = "also predict the loss of a model with N parameters trained on the D tokens that make C FLOPs")
     Double params;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
@@ -96,7 +96,7 @@ public final class AllocateCommand implements Callable<Integer> {
         }
         FitResult fit = fit();
         ComputeOptimal opt = fit.optimalAt(compute);
-        Double atParamsTokens = params == null ? null : compute / (6 * params);
+        Double atParamsTokens = params == null ? null : fit.flops().tokensAt(params, compute);
         Double atParamsLoss = params == null ? null : fit.predictLoss(params, atParamsTokens);
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
@@ -109,6 +109,7 @@ public final class AllocateCommand implements Callable<Integer> {
             o.put("tokens_per_param", opt.tokensPerParam());
             o.put("method", fit.method());
             o.put("fit_status", fit.status().name().toLowerCase(Locale.ROOT));
+            o.put("flops", fit.flops().describe());
             if (params != null) {
                 ObjectNode at = o.putObject("at_params");
                 at.put("params", params);
@@ -121,6 +122,9 @@ public final class AllocateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "params    N* = %.4e%n", opt.params());
             out.printf(Locale.ROOT, "tokens    D* = %.4e (%.1f tokens per parameter)%n", opt.tokens(), opt.tokensPerParam());
             out.printf(Locale.ROOT, "loss      L* = %.4f%n", opt.loss());
+            if (!fit.flops().isSixNd()) {
+                out.printf(Locale.ROOT, "flops     %s%n", fit.flops().describe());
+            }
             if (params != null) {
                 out.printf(Locale.ROOT, "at N = %.4e, D = %.4e: predicted loss %.4f%n", params, atParamsTokens, atParamsLoss);
             }

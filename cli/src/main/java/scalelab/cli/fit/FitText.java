@@ -25,6 +25,9 @@ final class FitText {
                     s.E(), s.A(), s.B(), s.alpha(), s.beta());
         }
         out.printf(Locale.ROOT, "optimal    N* ∝ C^%.4f, D* ∝ C^%.4f%n", f.paramsExponent(), f.tokensExponent());
+        if (!f.flops().isSixNd()) {
+            out.printf(Locale.ROOT, "flops      %s (C of N*, D* counted so)%n", f.flops().describe());
+        }
         if (f.approach2() != null) {
             var a2 = f.approach2();
             out.printf(Locale.ROOT, "  N*(C) = %.4g·C^%.4f   D*(C) = %.4g·C^%.4f   L*(C) = %.4g·C^%.4f%n",

@@ -44,7 +44,14 @@ class FitCommandsTest {
         assertEquals(0, alloc.exit(), alloc.err());
         JsonNode a = JSON.readTree(alloc.out());
         assertEquals(5.76e23, a.get("compute").asDouble());
-        assertEquals(5.76e23, 6 * a.get("params").asDouble() * a.get("tokens").asDouble(), 1e-6 * 5.76e23);
+        // the file carries how Chinchilla's labels count FLOPs (~1.03·6·N·D), and the allocation spends C so
+        JsonNode count = o.get("flops");
+        double n = a.get("params").asDouble();
+        double kappa = Math.exp(count.get("log_kappa_ref").asDouble()
+                + count.get("slope").asDouble() * (Math.log(n) - count.get("log_params_ref").asDouble()));
+        assertEquals(1.03, Math.exp(count.get("log_kappa_ref").asDouble()), 0.02);
+        assertEquals(5.76e23, kappa * 6 * n * a.get("tokens").asDouble(), 1e-6 * 5.76e23);
+        assertTrue(a.get("flops").asText().startsWith("FLOP labels are 1.03"), a.get("flops").asText());
         assertTrue(a.get("loss").asDouble() > 1.8 && a.get("loss").asDouble() < 2.1);
 
         Result text = run("allocate", "--fit-file", f.toString(), "--compute", "1e22");

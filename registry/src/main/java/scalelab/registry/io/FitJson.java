@@ -18,6 +18,7 @@ import scalelab.fitting.Bootstrap;
 import scalelab.fitting.BudgetParabola;
 import scalelab.fitting.FitResult;
 import scalelab.fitting.FitStatus;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.PowerLaw;
 import scalelab.fitting.Units;
@@ -68,6 +69,15 @@ public final class FitJson {
         ObjectNode opt = o.putObject("optimal");
         num(opt, "a", fit.paramsExponent());
         num(opt, "b", fit.tokensExponent());
+        // the C of "optimal" (and of allocate) is counted as the runs' labels count it
+        FlopConvention flops = fit.flops();
+        ObjectNode count = o.putObject("flops");
+        count.put("description", flops.describe());
+        count.put("log_kappa_ref", flops.logKappaRef());
+        count.put("slope", flops.slope());
+        count.put("log_params_ref", flops.logParamsRef());
+        count.put("runs", flops.runs());
+        count.put("disagreeing", flops.disagreeing());
         ArrayNode w = o.putArray("warnings");
         fit.warnings().forEach(w::add);
         ObjectNode settings = o.putObject("settings");
@@ -213,9 +223,40 @@ public final class FitJson {
                 settings.put(e.getKey(), e.getValue().asText());
             }
         }
+        FlopConvention flops = flops(o, r);
         return new FitResult(method, status, o.path("message").asText(""), surface, fitUnits, units,
                 o.path("objective_name").asText(""), r.nullable(o, "objective"), (int) r.number(o, "n"),
-                o.path("input_sha256").asText(""), warnings, r.number(optimal, "a"), r.number(optimal, "b"), a2, settings);
+                o.path("input_sha256").asText(""), warnings, r.number(optimal, "a"), r.number(optimal, "b"), a2, settings,
+                flops);
+    }
+
+    /** How a stored fit's JSON counts FLOPs (the C of its optimum); 6·N·D for JSON without the field. */
+    public static FlopConvention flops(String resultJson) {
+        if (resultJson == null || resultJson.isBlank()) {
+            return FlopConvention.SIX_ND;
+        }
+        try {
+            return flops(STRICT.readTree(resultJson), new Reader(null));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("stored fit JSON is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Fits written before a fit measured its runs' FLOP count read C as 6·N·D, as they were computed. */
+    private static FlopConvention flops(JsonNode o, Reader r) {
+        JsonNode count = o.get("flops");
+        if (count == null || count.isNull()) {
+            return FlopConvention.SIX_ND;
+        }
+        if (!count.isObject()) {
+            throw new InputFormatException(r.source(), 0, "flops", "not an object");
+        }
+        try {
+            return new FlopConvention(r.number(count, "log_kappa_ref"), r.number(count, "slope"),
+                    r.number(count, "log_params_ref"), count.path("runs").asInt(), count.path("disagreeing").asInt());
+        } catch (IllegalArgumentException e) {
+            throw new InputFormatException(r.source(), 0, "flops", e.getMessage());
+        }
     }
 
     private static ObjectNode surface(LossSurface s) {

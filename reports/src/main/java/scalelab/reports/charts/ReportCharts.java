@@ -216,8 +216,8 @@ public final class ReportCharts {
         Color nColour = ChartStyle.category(0);
         Color dColour = ChartStyle.category(1);
         if (primary != null) {
-            LossSurface f = primary.surface();
-            if (f.hasComputeOptimum()) {
+            if (primary.surface().hasComputeOptimum()) {
+                FitSummary f = primary;
                 addFrontierLine(lines, lineR, "N* (" + primary.label() + ")", f, cLo, cHi, true, nColour, false);
                 addFrontierLine(lines, lineR, "D* (" + primary.label() + ")", f, cLo, cHi, false, dColour, false);
                 if (cMax > cHi) {
@@ -307,7 +307,7 @@ public final class ReportCharts {
         if (primary != null && optimalOrNull(primary.surface(), cLo) != null) {
             XYSeries fit = new XYSeries("L*(C) " + primary.label(), false, true);
             for (double c : logSpace(cLo, cHi, CURVE_SAMPLES)) {
-                fit.add(c, primary.surface().optimalAt(c).loss());
+                fit.add(c, primary.optimalAt(c).loss());
             }
             lines.addSeries(fit);
             lineR.setSeriesPaint(0, ChartStyle.category(0));
@@ -315,7 +315,7 @@ public final class ReportCharts {
             if (cMax > cHi) {
                 XYSeries ext = new XYSeries("L*(C) extrapolated", false, true);
                 for (double c : logSpace(cHi, cMax, CURVE_SAMPLES)) {
-                    ext.add(c, primary.surface().optimalAt(c).loss());
+                    ext.add(c, primary.optimalAt(c).loss());
                 }
                 lines.addSeries(ext);
                 lineR.setSeriesPaint(1, ChartStyle.category(0));
@@ -526,7 +526,7 @@ public final class ReportCharts {
         return ChartStyle.finish(chart, "share of routed tokens per expert; dashed line = 1/E");
     }
 
-    private static void addFrontierLine(XYSeriesCollection coll, XYLineAndShapeRenderer r, String name, LossSurface f,
+    private static void addFrontierLine(XYSeriesCollection coll, XYLineAndShapeRenderer r, String name, FitSummary f,
                                         double from, double to, boolean params, Color colour, boolean dashed) {
         XYSeries s = new XYSeries(name, false, true);
         for (double c : logSpace(from, to, 60)) {

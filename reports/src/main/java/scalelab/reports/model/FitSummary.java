@@ -2,6 +2,8 @@ package scalelab.reports.model;
 
 import java.util.List;
 import java.util.Objects;
+import scalelab.fitting.ComputeOptimal;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.LossSurface;
 
 /**
@@ -19,11 +21,13 @@ import scalelab.fitting.LossSurface;
  * @param parabolas  Approach 2's per-budget parabolas, empty for other methods
  * @param inputCount number of runs fitted
  * @param inputHash  content hash of the fitted inputs, or ""
+ * @param flops      how the fitted runs' labels count FLOPs: the C of {@link #optimalAt} (6·N·D when null is given)
  */
 public record FitSummary(String id, String method, String status, String message, List<String> warnings,
                          LossSurface surface, double objective, double paramsExponent, double tokensExponent,
-                         List<Parabola> parabolas, int inputCount, String inputHash) {
+                         List<Parabola> parabolas, int inputCount, String inputHash, FlopConvention flops) {
     public FitSummary {
+        flops = flops == null ? FlopConvention.SIX_ND : flops;
         id = id == null ? "" : id;
         Objects.requireNonNull(method, "fit method");
         Objects.requireNonNull(status, "fit status");
@@ -43,7 +47,18 @@ public record FitSummary(String id, String method, String status, String message
     public static FitSummary ofSurface(String id, String method, String status, String message, List<String> warnings,
                                        LossSurface surface, double objective, int inputCount, String inputHash) {
         return new FitSummary(id, method, status, message, warnings, surface, objective,
-                surface.paramsExponent(), surface.tokensExponent(), List.of(), inputCount, inputHash);
+                surface.paramsExponent(), surface.tokensExponent(), List.of(), inputCount, inputHash, FlopConvention.SIX_ND);
+    }
+
+    /** The same summary with other warnings. */
+    public FitSummary withWarnings(List<String> newWarnings) {
+        return new FitSummary(id, method, status, message, newWarnings, surface, objective, paramsExponent, tokensExponent,
+                parabolas, inputCount, inputHash, flops);
+    }
+
+    /** Compute-optimal N*, D*, L* at C counted as the fitted runs count FLOPs (needs a surface with an optimum). */
+    public ComputeOptimal optimalAt(double compute) {
+        return flops.optimalAt(surface, compute);
     }
 
     public boolean hasSurface() {
