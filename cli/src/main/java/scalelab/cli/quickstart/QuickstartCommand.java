@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import scalelab.cli.fit.FitAndStore;
 import scalelab.cli.ladder.LadderCommand;
 import scalelab.fitting.FitResult;
+import scalelab.fitting.FlopConvention;
 import scalelab.fitting.FitStatus;
 import scalelab.fitting.LossSurface;
 import scalelab.fitting.Observation;
@@ -46,6 +47,7 @@ import scalelab.registry.Predictions;
 import scalelab.training.ModelConfig;
 import scalelab.registry.Provenance;
 import scalelab.registry.Registry;
+import scalelab.registry.io.FitJson;
 import scalelab.registry.RunRecord;
 import scalelab.registry.RunStatus;
 import scalelab.reports.RegistryReport;
@@ -160,6 +162,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException(file + ": target " + target.name() + " names unknown family " + target.family()));
         try (Registry registry = scalelab.cli.registry.DbOption.open(dbFile, Registry.Access.READ_WRITE, Registry.DEFAULT_LOCK_WAIT)) {
             LossSurface s;
+            FlopConvention count; // how the ladder's planned FLOPs relate to 6·N·D, as the fit measured it
             if (targetFamily.isMoe()) {
                 step("4/7 fit the dense family (VPNLS) to size the target");
                 List<Observation> dense = plan.runs().stream().filter(r -> !r.spec().model().isMoe())
@@ -168,11 +171,13 @@ public final class QuickstartCommand implements Callable<Integer> {
                         .toList();
                 FitResult denseFit = Vpnls.fit(dense);
                 s = denseFit.hasSurface() ? denseFit.surface() : null;
+                count = denseFit.flops();
                 out().printf("dense fit: %s on %d runs%s%n", denseFit.status(), dense.size(), s == null ? "" : "; " + describe(s));
             } else {
                 step("4/7 fit (VPNLS, least squares, 1000 bootstrap refits)");
                 FitRecord fit = FitAndStore.run(registry, ladder.name());
                 s = fit.surface();
+                count = FitJson.flops(fit.resultJson());
                 out().printf(Locale.ROOT, "fit #%d: %s on %d runs; %s%n", fit.id(), fit.status(), fit.runIds().size(), describe(s));
                 if (!"CONVERGED".equals(fit.status())) {
                     out().println("warning: the fit did not converge cleanly (" + fit.status() + "); the prediction inherits that");
@@ -182,7 +187,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             step("5/7 preregister the target's loss");
             double nStar;
             if (s != null && s.hasComputeOptimum()) {
-                nStar = s.optimalAt(target.budget()).params();
+                // the compute optimum at the target's planned FLOPs, counted as the ladder's runs count them
+                nStar = count.optimalAt(s, target.budget()).params();
             } else {
                 // No interior compute optimum (a coefficient clamped at 0): size the target like Marin does, from the
                 // best run of its family at the largest budget, and still predict its loss from the fitted law.
