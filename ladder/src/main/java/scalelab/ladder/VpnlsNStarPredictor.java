@@ -37,6 +37,7 @@ public final class VpnlsNStarPredictor implements NStarPredictor {
         String warning = fit.status() == FitStatus.CONVERGED ? ""
                 : "the VPNLS fit of " + obs.size() + " finished runs is " + fit.status() + " (" + fit.message()
                         + "): this centre may be off; consider more sizes per budget or running without --adaptive";
-        return new Centre(c -> s.optimalAt(c).params(), warning);
+        // budgets are planned FLOPs (attention counted): the optimum is sought along the runs' own count, not 6·N·D
+        return new Centre(c -> fit.optimalAt(c).params(), warning);
     }
 }
