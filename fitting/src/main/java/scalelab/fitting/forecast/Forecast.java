@@ -73,13 +73,15 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
     public record LeftOut(double budget, double loss) {}
 
     /**
-     * The interval's parts, all relative to the point: [L·e^−h, L·e^h] with h = quantile · √(model² + bootstrap²),
-     * widened to cover every leave-one-out forecast when the forecast is unstable.
+     * The interval's parts, all relative to the point: [L·e^−h, L·e^h] with h = quantile · √(model² + bootstrap²/2)
+     * (model a Laplace scale, bootstrap a standard deviation, whose Laplace scale is ÷√2), widened to cover every
+     * leave-one-out forecast when the forecast is unstable.
      *
-     * @param modelErrorPct    model error expected at the target's ratio: the backtest error per unit of
-     *                         log10(1 + ratio), scaled to the target's ratio
+     * @param modelErrorPct    model error expected at the target's ratio: the backtests' mean |error| (a Laplace scale)
+     *                         per unit of log10(1 + ratio), scaled to the target's ratio
      * @param bootstrapPct     standard deviation of the forecast over bootstrap refits (runs resampled within budgets)
-     * @param quantile         Student-t quantile used (degrees of freedom from the backtest cuts plus the prior's)
+     * @param quantile         the level's quantile of F(2, 2·dof), P(|e| ≤ q·scale) for a Laplace scale estimated from
+     *                         dof absolute errors (the backtest cuts plus the prior's)
      * @param degreesOfFreedom its degrees of freedom
      * @param backtestCuts     cuts whose forecasts measured the model error
      * @param effectiveCuts    their effective number under the recency weights (Kish), which sets shrinkage and dof
@@ -93,9 +95,10 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
         public String describe(double level) {
             String weighting = Double.isInfinite(recencyDecades) ? "" : String.format(java.util.Locale.ROOT,
                     " weighted ×1/10 per %.3g decades below the latest, %.3g effective", recencyDecades, effectiveCuts);
-            return String.format(java.util.Locale.ROOT, "%.0f%% interval: L·exp(±%.3g·√(model %.3g%%² + bootstrap %.3g%%²)) "
-                            + "(model error from %d backtest cuts%s, at this ladder's ratios, scaled by log10(1 + ratio); "
-                            + "Student-t with %.3g dof; %d bootstrap refits)%s", 100 * level, quantile, modelErrorPct, bootstrapPct,
+            return String.format(java.util.Locale.ROOT, "%.0f%% interval: L·exp(±%.3g·√(model %.3g%%² + bootstrap %.3g%%²/2)) "
+                            + "(model: mean |error| of %d backtest cuts%s, at this ladder's ratios, scaled by log10(1 + ratio), "
+                            + "a Laplace scale; quantile of F(2, 2·%.3g); bootstrap: sd of %d refits)%s", 100 * level, quantile,
+                    modelErrorPct, bootstrapPct,
                     backtestCuts, weighting, degreesOfFreedom, bootstrapSamples,
                     widened ? "; widened to cover every leave-one-budget-out forecast" : "");
         }

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
-import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.commons.math3.distribution.FDistribution;
 import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.ContentHash;
 import scalelab.fitting.FitInputException;
@@ -82,8 +82,9 @@ public final class Forecaster {
         }
 
         /**
-         * A squared relative error per unit of log10(1 + ratio), measured as {@code meanSquare} over {@code cuts}
-         * backtest cuts, shrunk toward the prior (worth {@link #priorCuts} cuts); the prior alone without evidence.
+         * A method's score: its squared relative error per unit of log10(1 + ratio), measured as {@code meanSquare} over
+         * {@code cuts} backtest cuts, shrunk toward the prior (worth {@link #priorCuts} cuts); the prior alone without
+         * evidence.
          */
         double shrunkPerUnit2(double meanSquare, double cuts) {
             double prior = priorErrorPerUnit * priorErrorPerUnit;
@@ -91,16 +92,27 @@ public final class Forecaster {
         }
 
         /**
-         * Degrees of freedom of the interval's Student-t quantile: the backtest cuts plus the prior's. None is spent on a
-         * mean: the model error is an RMS about zero, not a standard deviation about an estimated bias.
+         * The Laplace scale (mean |relative error|) per unit of log10(1 + ratio), measured as {@code meanAbs} over
+         * {@code cuts} backtest cuts, shrunk toward the prior (an RMS of {@link #priorErrorPerUnit}, so a scale of
+         * that ÷ √2, worth {@link #priorCuts} cuts); the prior alone without evidence.
+         */
+        double shrunkMeanAbsPerUnit(double meanAbs, double cuts) {
+            double prior = priorErrorPerUnit / Math.sqrt(2);
+            return cuts == 0 ? prior : (cuts * meanAbs + priorCuts * prior) / (cuts + priorCuts);
+        }
+
+        /**
+         * Degrees of freedom of the interval's scale: the backtest cuts plus the prior's. The F(2, 2ν) quantile below is
+         * to a Laplace scale estimated from ν absolute errors what Student-t's is to a normal one: |e| ÷ mean of ν |eᵢ|
+         * is F(2, 2ν)-distributed. None is spent on a mean: errors are measured about zero.
          */
         double degreesOfFreedom(double cuts) {
             return Math.max(1, cuts + priorCuts);
         }
 
-        /** The two-sided Student-t quantile of this level for {@code cuts} backtest cuts. */
+        /** The two-sided quantile of this level for {@code cuts} backtest cuts: P(|e| ≤ q·scale) = level. */
         double quantile(double cuts) {
-            return new TDistribution(degreesOfFreedom(cuts)).inverseCumulativeProbability(0.5 + level / 2);
+            return new FDistribution(2, 2 * degreesOfFreedom(cuts)).inverseCumulativeProbability(level);
         }
 
         public Options withRecencyDecades(double d) {
@@ -296,7 +308,7 @@ public final class Forecaster {
             // Recent cuts fit on nearly the whole ladder, as the forecast does: their errors count most (weight ×1/10 per
             // `recencyDecades` of compute below the latest cut); the weights' effective number of cuts (Kish) sets the
             // shrinkage and the t quantile, so a short memory buys no false confidence.
-            double sumSq = 0, wSq = 0, wSum = 0;
+            double sumSq = 0, wAbs = 0, wSum = 0;
             int n = 0;
             double lastCut = entries.stream().mapToDouble(RollingBacktest.Entry::cut).max().orElse(1);
             Map<Integer, Double> cutWeight = new LinkedHashMap<>(); // the cuts that measured the error, and their weights
@@ -311,14 +323,15 @@ public final class Forecaster {
                 sumSq += Math.pow(rel / errorScale(x.ratio()), 2);
                 double rw = options.recencyWeight(lastCut, x.cut());
                 cutWeight.put(x.cutIndex(), rw);
-                wSq += rw * Math.pow(rel / errorScale(x.ratio()), 2);
+                wAbs += rw * Math.abs(rel) / errorScale(x.ratio());
                 wSum += rw;
                 n++;
                 ratioError.add(new double[] {x.ratio(), rel});
             }
             double effectiveCuts = effectiveCount(cutWeight.values());
-            double perUnit2 = options.shrunkPerUnit2(n == 0 ? 0 : wSq / wSum, effectiveCuts);
-            double model = Math.sqrt(perUnit2) * g;
+            // Backtest errors are heavy-tailed (many small, a few large): a Laplace scale, the mean |error|, describes
+            // them; an RMS with a normal shape made 50% intervals cover 61–77% (README, "How the forecaster chooses").
+            double model = options.shrunkMeanAbsPerUnit(n == 0 ? 0 : wAbs / wSum, effectiveCuts) * g;
 
             // 4. Sampling noise: bootstrap refits of the combined methods.
             double[] boot = IntStream.range(0, options.bootstrapSamples()).mapToDouble(i -> {
@@ -351,7 +364,8 @@ public final class Forecaster {
             // 6. Interval and verdict.
             double dof = options.degreesOfFreedom(effectiveCuts);
             double q = options.quantile(effectiveCuts);
-            double half = q * Math.sqrt(model * model + bootSd * bootSd);
+            // the bootstrap's sd enters as the Laplace scale of the same variance, sd/√2
+            double half = q * Math.sqrt(model * model + bootSd * bootSd / 2);
             // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
             double lo = point * Math.exp(-half), hi = point * Math.exp(half);
             Forecast.Status status = Forecast.Status.OK;
@@ -366,7 +380,7 @@ public final class Forecaster {
                 warnings.add("budgets without an interior minimum: "
                         + String.join(", ", noMinimum));
             }
-            Stability stability = Stability.of(loo, point, model, lo, hi, warnings);
+            Stability stability = Stability.of(loo, point, Math.sqrt(2) * model, lo, hi, warnings); // a Laplace scale's sd is √2×
             boolean unstable = stability.unstable();
             lo = stability.lo();
             hi = stability.hi();

@@ -40,19 +40,17 @@ public final class MoeForecaster {
         double ratio = made.extrapolationFactor();
         List<String> warnings = new ArrayList<>(made.warnings());
 
-        // Model error: the supported law's backtest at the largest budget, per unit of log10(1 + ratio), shrunk to the prior.
-        // Mean |error| → standard deviation: ×√(π/2) for normal errors.
+        // Model error: the supported law's backtest at the largest budget, its mean |error| per unit of log10(1 + ratio)
+        // (a Laplace scale, as the dense forecaster's), shrunk to the prior.
         int cuts = Double.isFinite(made.backtestMeanAbsRelativeError()) ? 1 : 0;
-        double emp = cuts == 0 ? 0
-                : made.backtestMeanAbsRelativeError() * Math.sqrt(Math.PI / 2) / Forecaster.growth(made.backtestComputeRatio());
-        double perUnit2 = options.shrunkPerUnit2(emp * emp, cuts);
-        double model = Math.sqrt(perUnit2) * Forecaster.errorScale(ratio);
+        double emp = cuts == 0 ? 0 : made.backtestMeanAbsRelativeError() / Forecaster.growth(made.backtestComputeRatio());
+        double model = options.shrunkMeanAbsPerUnit(emp, cuts) * Forecaster.errorScale(ratio);
         double z = new NormalDistribution().inverseCumulativeProbability(0.5 + options.level() / 2);
         double bootSd = Double.isFinite(made.lower()) && Double.isFinite(made.upper())
                 ? (Math.log(made.upper()) - Math.log(made.lower())) / (2 * z) : 0;
         double dof = options.degreesOfFreedom(cuts);
         double q = options.quantile(cuts);
-        double half = q * Math.sqrt(model * model + bootSd * bootSd);
+        double half = q * Math.sqrt(model * model + bootSd * bootSd / 2);
         double lo = point * Math.exp(-half), hi = point * Math.exp(half);
 
         // Leave one budget out: refit the supported law without each budget.
@@ -71,7 +69,7 @@ public final class MoeForecaster {
                 return new Forecast.LeftOut(b, v);
             }).toList();
         }
-        Stability stability = Stability.of(loo, point, model, lo, hi, warnings);
+        Stability stability = Stability.of(loo, point, Math.sqrt(2) * model, lo, hi, warnings); // a Laplace scale's sd is √2×
         boolean unstable = stability.unstable();
         lo = stability.lo();
         hi = stability.hi();
@@ -105,7 +103,7 @@ public final class MoeForecaster {
         String hash = scalelab.fitting.ContentHash.sha256(comparison.describe() + "\n" + made.describe());
         return new Forecast(point, lo, hi, options.level(), new ForecastTarget(target.flops(), target.activeParams(), target.tokens()),
                 target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
-                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(perUnit2) * Forecaster.errorScale(ratio))),
+                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(2) * model)), // an RMS, as dense scores
                 panel, loo, stability.spreadPct(), status, warnings,
                 List.of("moe: " + made.lawName() + ": the MoE law the backtest and BIC support (" + comparison.reason() + ")"),
                 parts, hash, summary);

@@ -233,10 +233,31 @@ class ForecasterTest {
         assertTrue(recent.interval().effectiveCuts() < recent.interval().backtestCuts(), recent.interval().toString());
         assertEquals(flat.interval().backtestCuts(), flat.interval().effectiveCuts(), 1e-9);
         assertTrue(recent.interval().degreesOfFreedom() < flat.interval().degreesOfFreedom());
-        // the model error is an RMS about zero (no mean error is estimated): each effective cut and each of the prior's
+        // the model error is measured about zero (no mean error is estimated): each effective cut and each of the prior's
         // 2 cuts is a degree of freedom
         assertEquals(recent.interval().effectiveCuts() + 2, recent.interval().degreesOfFreedom(), 1e-9);
         assertTrue(recent.interval().describe(0.9).contains("effective"), recent.interval().describe(0.9));
+    }
+
+    @Test
+    void theIntervalIsLaplaceShapedOnTheBacktestsMeanAbsoluteError() {
+        Ladder l = ladder(SIX_BUDGETS, 4, 0.003, 0);
+        for (double level : new double[] {0.5, 0.9}) {
+            Forecast f = Forecaster.forecast(l, ForecastTarget.computeOptimal(1e22), options().withLevel(level));
+            Forecast.IntervalParts p = f.interval();
+            assertFalse(p.widened(), p.toString());
+            // |e| ÷ (mean of ν |eᵢ|) is F(2, 2ν) for Laplace errors: the level's quantile of that, not Student-t's
+            double q = new org.apache.commons.math3.distribution.FDistribution(2, 2 * p.degreesOfFreedom())
+                    .inverseCumulativeProbability(level);
+            assertEquals(q, p.quantile(), 1e-9);
+            // the bootstrap's sd enters as the Laplace scale of its variance
+            double half = q * Math.sqrt(Math.pow(p.modelErrorPct() / 100, 2) + Math.pow(p.bootstrapPct() / 100, 2) / 2);
+            assertEquals(half, Math.log(f.hi() / f.loss()), 1e-9);
+            assertEquals(half, Math.log(f.loss() / f.lo()), 1e-9);
+        }
+        // with many cuts the quantile is the Laplace one: P(|e| ≤ q·b) = 1 − e^(−q), so ln 2 at 50%
+        assertEquals(Math.log(2), new org.apache.commons.math3.distribution.FDistribution(2, 2e6)
+                .inverseCumulativeProbability(0.5), 1e-3);
     }
 
     @Test
