@@ -104,9 +104,9 @@ public final class MoePredictions {
         double maxBudget = runs.maxBudget();
         // Vetted before saveFit too: a projection or an implausible target leaves no orphan fit behind.
         Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
-                target.flops(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
+                made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
                 inputHash, "v", "vetting", Instant.now(), null, null, null),
-                new Predictions.DataRange(runIds.size(), maxBudget), overrides);
+                new Predictions.DataRange(runIds.size(), maxBudget, MoeObservation.flopConvention(observations)), overrides);
         Predictions.requireFileable(vetting);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, runs.balance()), List.of(), Instant.now());
@@ -121,7 +121,7 @@ public final class MoePredictions {
             note = note + "; " + String.join("; ", vetting.reasons());
         }
         Prediction draft = new Prediction(null, targetName, "moe",
-                target.activeParams(), target.tokens(), target.flops(), forecast.loss(), forecast.lo(), forecast.hi(),
+                target.activeParams(), target.tokens(), made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(),
                 LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
                 null, null).withForecast(ForecastJson.line(forecast));
         return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations), forecast);

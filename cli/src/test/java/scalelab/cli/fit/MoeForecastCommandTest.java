@@ -27,15 +27,20 @@ class MoeForecastCommandTest {
     }
 
     static Path ladderCsv(Path dir) throws Exception {
+        return ladderCsv(dir, 1);
+    }
+
+    /** The ladder with budget labels {@code labelFactor}·6·N_act·D (a lab counting attention, say). */
+    static Path ladderCsv(Path dir, double labelFactor) throws Exception {
         List<MoeObservation> runs = SyntheticMoeLadder.ladder(new int[] {1, 4, 8}, 2, new double[] {1.0},
                 MoeForecastCommandTest::law, 0.002, 5);
         StringBuilder sb = new StringBuilder("params,tokens,budget,loss,experts,top_k,granularity,total_params\n");
         for (MoeObservation o : runs) {
-            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s,%s%n", o.activeParams(), o.tokens(), o.flops(), o.loss(),
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s,%s%n", o.activeParams(), o.tokens(), labelFactor * o.flops(), o.loss(),
                     o.isDense() ? "" : Integer.toString(o.experts()), o.isDense() ? "" : Integer.toString(o.topK()),
                     o.isDense() ? "" : Double.toString(o.granularity()), o.totalParams()));
         }
-        Path f = dir.resolve("moe-ladder.csv");
+        Path f = dir.resolve("moe-ladder-" + labelFactor + ".csv");
         Files.writeString(f, sb.toString());
         return f;
     }
@@ -56,6 +61,15 @@ class MoeForecastCommandTest {
         assertEquals(10, f.get("ratio").asDouble(), 1e-6);
         assertTrue(f.get("panel").size() >= 2, "the MoE laws side by side");
         assertTrue(f.get("leave_one_out").size() >= 3);
+
+        // labels that count 1.4·6·N_act·D: the target's compute is counted alike, so it lies as far beyond the ladder
+        CliRun.Result own = CliRun.run("forecast", ladderCsv(tmp, 1.4).toString(), "--target",
+                String.format(Locale.ROOT, "moe:experts=8,top_k=2,active=%s,tokens=%s", n, d), "--bootstrap-samples", "40", "--format", "json");
+        assertEquals(0, own.exit(), own.err());
+        JsonNode g = JSON.readTree(own.out());
+        assertEquals(10, g.get("ratio").asDouble(), 1e-6);
+        assertEquals(1.4 * 3e18, g.get("compute").asDouble(), 1e-6 * 4.2e18);
+        assertEquals(f.get("loss").asDouble(), g.get("loss").asDouble(), 1e-9, "the loss at N_act and D does not depend on labels");
     }
 
     @Test

@@ -101,7 +101,7 @@ public final class MoeForecaster {
                 + "%.2f%% at %.3g×; %d runs over %d budgets", comparison.reason(), 100 * made.backtestMeanAbsRelativeError(),
                 made.backtestComputeRatio(), made.runsUsed(), made.budgets());
         String hash = scalelab.fitting.ContentHash.sha256(comparison.describe() + "\n" + made.describe());
-        return new Forecast(point, lo, hi, options.level(), new ForecastTarget(target.flops(), target.activeParams(), target.tokens()),
+        return new Forecast(point, lo, hi, options.level(), new ForecastTarget(made.targetCompute(), target.activeParams(), target.tokens()),
                 target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
                 List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(2) * model)), // an RMS, as dense scores
                 panel, loo, stability.spreadPct(), status, warnings,

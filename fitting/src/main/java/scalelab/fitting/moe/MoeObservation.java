@@ -57,6 +57,12 @@ public record MoeObservation(double activeParams, double totalParams, double tok
         return experts == 1;
     }
 
+    /** How these runs' FLOP labels relate to 6·N_act·D (see {@link scalelab.fitting.FlopConvention}). */
+    public static scalelab.fitting.FlopConvention flopConvention(java.util.List<MoeObservation> runs) {
+        return scalelab.fitting.FlopConvention.measure(runs.stream()
+                .map(o -> Observation.inBudget(o.activeParams(), o.tokens(), o.flops(), o.loss())).toList());
+    }
+
     /** The (E, top-k, G) configuration this run belongs to, as a prediction target at its own N_act and D. */
     public MoeTarget asTarget() {
         return new MoeTarget(experts, topK, granularity, activeParams, tokens);

@@ -13,7 +13,8 @@ import scalelab.fitting.FitStatus;
 public record MoePrediction(MoeTarget target, String lawName, FitStatus fitStatus, String fitMessage, double predictedLoss,
                             double lower, double upper, double level, int bootstrapSamples, int bootstrapFailures,
                             long seed, double backtestMeanAbsRelativeError, double backtestComputeRatio,
-                            double extrapolationFactor, int runsUsed, int budgets, List<String> warnings) {
+                            double extrapolationFactor, double targetCompute, int runsUsed, int budgets,
+                            List<String> warnings) {
 
     /** Above this ratio of target compute to the ladder's largest budget an extrapolation is flagged. */
     public static final double FAR_EXTRAPOLATION = 100.0;
@@ -35,7 +36,9 @@ public record MoePrediction(MoeTarget target, String lawName, FitStatus fitStatu
         List<MoeObservation> used = fitter.usable(runs);
         int budgets = (int) used.stream().mapToDouble(MoeObservation::flops).distinct().count();
         double maxC = used.stream().mapToDouble(MoeObservation::flops).max().orElseThrow();
-        double factor = target.flops() / maxC;
+        // the target's compute counted as the runs' labels count theirs (6·N_act·D unless they say otherwise)
+        double targetCompute = MoeObservation.flopConvention(used).flops(target.activeParams(), target.tokens());
+        double factor = targetCompute / maxC;
         if (factor > FAR_EXTRAPOLATION) {
             warnings.add(String.format(Locale.ROOT, "target compute is %.0fx the largest ladder budget", factor));
         }
@@ -60,7 +63,8 @@ public record MoePrediction(MoeTarget target, String lawName, FitStatus fitStatu
             warnings.add(boot.failed() + " of " + samples + " bootstrap refits failed and were left out");
         }
         return new MoePrediction(target, fitter.lawName(), fit.status(), fit.message(), point, iv.lower(), iv.upper(),
-                level, samples, boot.failed(), seed, btErr, btRatio, factor, used.size(), budgets, List.copyOf(warnings));
+                level, samples, boot.failed(), seed, btErr, btRatio, factor, targetCompute, used.size(), budgets,
+                List.copyOf(warnings));
     }
 
     public String describe() {

@@ -29,7 +29,7 @@ public record MoeTarget(int experts, int topK, double granularity, double active
         }
     }
 
-    /** Training compute of the target, C = 6·N_act·D. */
+    /** Nominal training compute of the target, C = 6·N_act·D (forecasts count it as the ladder runs' labels do). */
     public double flops() {
         return 6.0 * activeParams * tokens;
     }

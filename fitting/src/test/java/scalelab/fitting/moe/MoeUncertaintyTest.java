@@ -97,4 +97,15 @@ class MoeUncertaintyTest {
         assertTrue(q.warnings().stream().anyMatch(w -> w.contains("the largest ladder budget")), q.warnings().toString());
         assertTrue(Double.isNaN(q.backtestMeanAbsRelativeError()));
     }
+
+    @Test
+    void aTargetsComputeIsCountedAsTheRunsLabelsCountTheirs() {
+        // a ladder whose labels count 1.4·6·N_act·D (attention, say): the target's compute and ratio are counted alike
+        List<MoeObservation> runs = JointMoeFitterTest.ladder(0.002, 42).stream()
+                .map(r -> new MoeObservation(r.activeParams(), r.totalParams(), r.tokens(), 1.4 * r.flops(), r.loss(),
+                        r.experts(), r.topK(), r.granularity(), r.family())).toList();
+        MoePrediction p = MoePrediction.make(JointMoeFitter.defaults(), runs, TARGET, 10, 0.9, 11);
+        assertEquals(1.4 * TARGET.flops(), p.targetCompute(), 1e-6 * p.targetCompute());
+        assertEquals(30.0, p.extrapolationFactor(), 1e-6, "as for the same ladder labelled 6·N_act·D");
+    }
 }
