@@ -112,6 +112,9 @@ abstract class ReportDocument {
                 for (String w : f.warnings()) {
                     finding("warn", f.label() + ": " + w);
                 }
+                if (!f.flops().isSixNd()) {
+                    finding("info", f.label() + ": " + f.flops().describe() + " (its N*, D* at C count C so)");
+                }
             }
             FitSummary a2 = in.parabolaFit();
             if (a2 != null) {

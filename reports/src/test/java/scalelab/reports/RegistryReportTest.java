@@ -108,6 +108,10 @@ class RegistryReportTest {
         Allocation at = in.allocations().get(0);
         assertNotNull(at.lossBand(), "bootstrap band from the stored surfaces");
         assertTrue(at.lossBand().contains(at.loss()) && at.paramsBand().contains(at.params()));
+        // Chinchilla's labels count ~1.03·6·N·D: the stored fit records it, and its allocation spends C as they do
+        scalelab.fitting.FlopConvention count = in.primaryFit().flops();
+        assertFalse(count.isSixNd());
+        assertEquals(at.compute(), count.flops(at.params(), at.tokens()), 1e-6 * at.compute());
 
         LedgerRow l1 = in.ledger().get(0), l2 = in.ledger().get(1);
         assertEquals(checked.entryHash(), l1.hash());
@@ -145,7 +149,8 @@ class RegistryReportTest {
             images++;
         }
         assertEquals(files.figures().size(), images);
-        for (String s : List.of(checked.entryHash(), "pending", "approach3", "computed for this report", "target-5.76e23")) {
+        for (String s : List.of(checked.entryHash(), "pending", "approach3", "computed for this report", "target-5.76e23",
+                "vpnls #1: FLOP labels are 1.03")) {
             assertTrue(html.contains(Html.esc(s)), "HTML lacks " + s);
         }
     }
