@@ -112,7 +112,7 @@ abstract class ReportDocument {
                 for (String w : f.warnings()) {
                     finding("warn", f.label() + ": " + w);
                 }
-                if (!f.flops().isSixNd()) {
+                if (!f.flops().isSixNd() && f.hasSurface()) { // Approach 2's vertex laws are fitted on the labels themselves
                     finding("info", f.label() + ": " + f.flops().describe() + " (its N*, D* at C count C so)");
                 }
             }
