@@ -364,8 +364,7 @@ public final class Forecaster {
             // 6. Interval and verdict.
             double dof = options.degreesOfFreedom(effectiveCuts);
             double q = options.quantile(effectiveCuts);
-            // the bootstrap's sd enters as the Laplace scale of the same variance, sd/√2
-            double half = q * Math.sqrt(model * model + bootSd * bootSd / 2);
+            double half = halfWidth(q, model, bootSd);
             // Symmetric in log loss: a relative error model, and a lower end that stays positive however wide.
             double lo = point * Math.exp(-half), hi = point * Math.exp(half);
             Forecast.Status status = Forecast.Status.OK;
@@ -380,7 +379,7 @@ public final class Forecaster {
                 warnings.add("budgets without an interior minimum: "
                         + String.join(", ", noMinimum));
             }
-            Stability stability = Stability.of(loo, point, Math.sqrt(2) * model, lo, hi, warnings); // a Laplace scale's sd is √2×
+            Stability stability = Stability.of(loo, point, laplaceSd(model), lo, hi, warnings);
             boolean unstable = stability.unstable();
             lo = stability.lo();
             hi = stability.hi();
@@ -523,6 +522,19 @@ public final class Forecaster {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /**
+     * The interval's half-width in log loss: q·√(model² + bootstrap²/2), the model term a Laplace scale, the bootstrap's
+     * sd entering as the Laplace scale of the same variance (sd/√2).
+     */
+    static double halfWidth(double quantile, double modelScale, double bootstrapSd) {
+        return quantile * Math.sqrt(modelScale * modelScale + bootstrapSd * bootstrapSd / 2);
+    }
+
+    /** The standard deviation of a Laplace distribution of scale b: √2·b. */
+    static double laplaceSd(double scale) {
+        return Math.sqrt(2) * scale;
     }
 
     /** Kish's effective sample size of weights: (Σw)²/Σw² (their count when all are equal). */

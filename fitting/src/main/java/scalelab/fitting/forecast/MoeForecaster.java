@@ -50,7 +50,7 @@ public final class MoeForecaster {
                 ? (Math.log(made.upper()) - Math.log(made.lower())) / (2 * z) : 0;
         double dof = options.degreesOfFreedom(cuts);
         double q = options.quantile(cuts);
-        double half = q * Math.sqrt(model * model + bootSd * bootSd / 2);
+        double half = Forecaster.halfWidth(q, model, bootSd);
         double lo = point * Math.exp(-half), hi = point * Math.exp(half);
 
         // Leave one budget out: refit the supported law without each budget.
@@ -69,7 +69,7 @@ public final class MoeForecaster {
                 return new Forecast.LeftOut(b, v);
             }).toList();
         }
-        Stability stability = Stability.of(loo, point, Math.sqrt(2) * model, lo, hi, warnings); // a Laplace scale's sd is √2×
+        Stability stability = Stability.of(loo, point, Forecaster.laplaceSd(model), lo, hi, warnings);
         boolean unstable = stability.unstable();
         lo = stability.lo();
         hi = stability.hi();
@@ -103,7 +103,7 @@ public final class MoeForecaster {
         String hash = scalelab.fitting.ContentHash.sha256(comparison.describe() + "\n" + made.describe());
         return new Forecast(point, lo, hi, options.level(), new ForecastTarget(made.targetCompute(), target.activeParams(), target.tokens()),
                 target.activeParams(), target.tokens(), ratio, "moe: " + made.lawName(),
-                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Math.sqrt(2) * model)), // an RMS, as dense scores
+                List.of(new Forecast.Weight("moe: " + made.lawName(), 1, 100 * Forecaster.laplaceSd(model))), // an RMS, as dense scores
                 panel, loo, stability.spreadPct(), status, warnings,
                 List.of("moe: " + made.lawName() + ": the MoE law the backtest and BIC support (" + comparison.reason() + ")"),
                 parts, hash, summary);
