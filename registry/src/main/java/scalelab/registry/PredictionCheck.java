@@ -75,8 +75,10 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
 
     /**
      * Compares the run with the prediction's target: the same kind; N (N_active for MoE), D within
-     * {@link #MATCH_TOLERANCE} relative; C within it of the run's planned FLOPs, of its budget, or of 6·N·D of the run
-     * (the run's own FLOP convention may count attention, which a prediction stated as 6·N·D — an MoE target's — leaves out).
+     * {@link #MATCH_TOLERANCE} relative. C follows from N and D under whatever count the run's labels use, and a
+     * prediction's C may be counted another way (6·N·D, or the fitted runs' measured count, a power law in N that fits a
+     * ladder's labels to a few percent): C off the run's planned FLOPs, its budget and 6·N·D of the run by more than
+     * the tolerance is said in the description, not a mismatch.
      */
     public static TargetMatch match(Prediction p, RunRecord run) {
         List<String> bad = new ArrayList<>();
@@ -92,14 +94,13 @@ public record PredictionCheck(Long id, long predictionId, Long runId, double act
         }
         double cOff = Math.min(Math.min(rel(run.plannedFlops(), p.compute()), rel(run.budgetFlops(), p.compute())),
                 rel(6 * run.params() * run.tokens(), p.compute()));
-        if (cOff > MATCH_TOLERANCE) {
-            bad.add(String.format(Locale.ROOT, "C %.4g (budget %.4g) vs %.4g (%.1f%% off)", run.plannedFlops(), run.budgetFlops(),
-                    p.compute(), 100 * cOff));
-        }
+        String countedOtherwise = cOff <= MATCH_TOLERANCE ? "" : String.format(Locale.ROOT, "; the prediction counts C as "
+                + "%.4g, %.1f%% off the run's %.4g (budget %.4g): FLOPs counted another way", p.compute(), 100 * cOff,
+                run.plannedFlops(), run.budgetFlops());
         String tol = String.format(Locale.ROOT, "within %.0f%%", 100 * MATCH_TOLERANCE);
         if (bad.isEmpty()) {
-            return new TargetMatch(true, String.format(Locale.ROOT, "run %d matches the target: kind %s, %s %.4g, D %.4g, C %.4g (%s)",
-                    run.id(), run.architecture(), n, run.params(), run.tokens(), run.plannedFlops(), tol));
+            return new TargetMatch(true, String.format(Locale.ROOT, "run %d matches the target: kind %s, %s %.4g, D %.4g, C %.4g (%s)%s",
+                    run.id(), run.architecture(), n, run.params(), run.tokens(), run.plannedFlops(), tol, countedOtherwise));
         }
         return new TargetMatch(false, "run " + run.id() + " does not match the target (" + tol + "): " + String.join("; ", bad));
     }

@@ -113,6 +113,15 @@ class ChecksLedgerTest {
                     "dense", 1e9, 1.1e9, 2e10, 1.68e20, 1.68e20, "{\"lr\":0.001}", "abc"));
             r.finishRun(attention, 2.5, 2.5, 1.68e20, 10);
             assertTrue(r.checkAgainstRun(p.id(), attention).targetMatch().startsWith("run " + attention + " matches the target"));
+            // A prediction whose C is the fitted runs' measured count (a power law in N, a few percent off any one run's
+            // label) matches its run by N and D; the C difference is said, not refused.
+            Prediction counted = r.filePrediction(Predictions.draft(LedgerTest.savedFit(r, 50),
+                    new Predictions.Target("counted", "dense", 1e9, 2e10, 1.3 * 1.2e20), 0.9, null, "v", "alice", Instant.now()));
+            long labelled = r.upsertRun(RunRecord.planned("lad", "counted-run", Prediction.sha256("counted-run"),
+                    "{\"name\":\"counted-run\"}", "dense", 1e9, 1.1e9, 2e10, 1.4 * 1.2e20, 1.4 * 1.2e20, "{\"lr\":0.001}", "abc"));
+            r.finishRun(labelled, 2.5, 2.5, 1.4 * 1.2e20, 10);
+            String said = r.checkAgainstRun(counted.id(), labelled).targetMatch();
+            assertTrue(said.startsWith("run " + labelled + " matches the target") && said.contains("FLOPs counted another way"), said);
             // check --all leaves mismatched runs alone.
             assertEquals(List.of(), r.checkAll());
         }
