@@ -141,8 +141,7 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
         if (!s.hasComputeOptimum()) {
             throw new IllegalStateException("no interior compute optimum: needs A, B, α, β > 0 but surface is " + s);
         }
-        double logK = logKappaRef - slope * logParamsRef;
-        double logC6K = Math.log(compute / 6.0) - logK;
+        double logC6K = Math.log(compute / 6.0) - logKappaAtOne();
         double gamma = s.beta() * (1 + slope);
         double logN = (Math.log(s.alpha() * s.A()) - Math.log(gamma * s.B()) + s.beta() * logC6K) / (s.alpha() + gamma);
         double n = Math.exp(logN);
@@ -167,8 +166,12 @@ public record FlopConvention(double logKappaRef, double slope, double logParamsR
 
     /** N of a run on D tokens that this ladder would label C FLOPs: κ(N)·6·N·D = C solved for N. */
     public double paramsAt(double tokens, double compute) {
-        double logK = logKappaRef - slope * logParamsRef;
-        return Math.exp((Math.log(compute / (6 * tokens)) - logK) / (1 + slope));
+        return Math.exp((Math.log(compute / (6 * tokens)) - logKappaAtOne()) / (1 + slope));
+    }
+
+    /** ln K of κ(N) = K·N^b: ln κ at N = 1, the form both closed forms solve in. */
+    private double logKappaAtOne() {
+        return logKappaRef - slope * logParamsRef;
     }
 
     /** One line for a forecast's assumptions, e.g. "FLOP labels are 0.34·6ND at N = 1.2e9, ∝ N^0.052 (89 runs)". */

@@ -307,7 +307,7 @@ public final class Forecaster {
             }
             // Recent cuts fit on nearly the whole ladder, as the forecast does: their errors count most (weight ×1/10 per
             // `recencyDecades` of compute below the latest cut); the weights' effective number of cuts (Kish) sets the
-            // shrinkage and the t quantile, so a short memory buys no false confidence.
+            // shrinkage and the interval's quantile, so a short memory buys no false confidence.
             double sumSq = 0, wAbs = 0, wSum = 0;
             int n = 0;
             double lastCut = entries.stream().mapToDouble(RollingBacktest.Entry::cut).max().orElse(1);
