@@ -12,7 +12,9 @@ import scalelab.fitting.forecast.Forecast;
 import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
+import scalelab.fitting.forecast.MoeRollingBacktest;
 import scalelab.fitting.forecast.RollingBacktest;
+import scalelab.fitting.moe.MoeObservation;
 
 /**
  * The quality gate a forecast passes before it is filed: can the ladder support the extrapolation asked of it? Each
@@ -30,6 +32,7 @@ import scalelab.fitting.forecast.RollingBacktest;
  * {@link #CAVEAT_ERROR}: caveat.</li>
  * <li>The forecast's own status: UNRELIABLE or INSUFFICIENT is a caveat.</li>
  * </ol>
+ * An MoE forecast gets checks 2–4 and the interval rule too ({@link #checkMoe}), from its law's own backtests.
  * The interval filed is the forecaster's, widened when it is narrower than the scaled backtest error (at the
  * forecaster's own quantile) or than the leave-one-budget-out forecasts: an interval that the ladder's own backtests
  * or budgets would already fall outside is not honest. Widening is itself a caveat.
@@ -41,6 +44,8 @@ public final class ForecastGate {
     public static final double REFUSE_ERROR = 0.05;
     /** How far past its largest backtest ratio a ladder may be asked to extrapolate (the forecaster warns there too). */
     public static final double MAX_RATIO_BEYOND_BACKTEST = 10;
+    /** The fewest budgets an MoE law's backtest fits on: one budget alone cannot tell N's exponent from D's. */
+    public static final int MOE_MIN_FIT_BUDGETS = 2;
 
     public enum Verdict { PASS, CAVEAT, REFUSE }
 
@@ -153,7 +158,60 @@ public final class ForecastGate {
             checks.add(new Check("interior minima", Verdict.PASS, "every budget has a minimum inside its sizes"));
         }
 
-        // 2. Leave one budget out (of the compute-optimal forecast: budget-level evidence exists for any target).
+        double[] backtest = optimal == null ? null : largestRatioError(optimal, entries);
+        String noBacktest = "no backtest of the forecaster on this ladder (" + (optimal == null ? failure
+                : "a backtest fits 2 budgets and forecasts a third") + "): nothing shows it extrapolates";
+        String said = backtest == null ? null : String.format(Locale.ROOT, "%+.2f%% at %.3g× (the largest ratio backtested)",
+                100 * backtest[1], backtest[0]);
+        return judgeEvidence(checks, without, forecast, targetRatio, optimal, optimal == null ? failure : null,
+                backtest, said, noBacktest);
+    }
+
+    /**
+     * Judges an MoE forecast ({@link scalelab.fitting.forecast.MoeForecaster}) of {@code runs} made with MoE law
+     * {@code law}. The MoE laws fit runs, not IsoFLOP minima, so there is no interior-minimum check; the rest is the
+     * dense gate's: the forecast's own leave-one-budget-out spread; the law's rolling-origin backtest at its largest
+     * ratio (fitted on the fewest budgets it can be, {@link #MOE_MIN_FIT_BUDGETS}; the mean |error| over the runs held
+     * out there, since an MoE budget holds runs of several configurations) scaled to the target's ratio; the forecast's
+     * status; and an interval that covers both.
+     */
+    public static Result checkMoe(List<MoeObservation> runs, Forecast forecast, String law, Forecaster.Options options) {
+        double[] backtest = null;
+        String failure = null;
+        try {
+            List<MoeRollingBacktest.Entry> ok = MoeRollingBacktest.run(runs, List.of(law), MOE_MIN_FIT_BUDGETS, options, 20)
+                    .stream().filter(MoeRollingBacktest.Entry::ok).toList();
+            double top = ok.stream().mapToDouble(MoeRollingBacktest.Entry::ratio).max().orElse(Double.NaN);
+            if (Double.isFinite(top)) {
+                double meanAbs = ok.stream().filter(e -> e.ratio() >= top * (1 - 1e-9))
+                        .mapToDouble(e -> Math.abs(e.relativeErrorPct()) / 100).average().orElseThrow();
+                backtest = new double[] {top, meanAbs};
+            } else {
+                failure = "the law forecast no held-out run at any cut";
+            }
+        } catch (RuntimeException e) {
+            failure = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+        }
+        String said = backtest == null ? null : String.format(Locale.ROOT, "mean |error| %.2f%% over the runs held out at "
+                + "%.3g× (the %s law's backtest at its largest ratio)", 100 * backtest[1], backtest[0], law);
+        return judgeEvidence(new ArrayList<>(), List.of(), forecast, forecast.ratio(), forecast, null, backtest, said,
+                "no backtest of the " + law + " law (" + failure + "): nothing shows it extrapolates");
+    }
+
+    /**
+     * The checks every forecast gets, after any the caller made: leave one budget out, the backtest at the largest
+     * ratio scaled to the target's, the forecast's status, and the interval.
+     *
+     * @param optimal      the forecast whose leave-one-budget-out refits are judged (null: none could be made)
+     * @param failure      why {@code optimal} could not be made, else null
+     * @param backtest     {ratio, relative error} of the backtest the target's error is scaled from (null: none)
+     * @param backtestSaid that backtest's error and ratio, said for the finding
+     * @param noBacktest   the finding when there is none
+     */
+    private static Result judgeEvidence(List<Check> checks, List<Double> without, Forecast forecast, double targetRatio,
+                                        Forecast optimal, String failure, double[] backtest, String backtestSaid,
+                                        String noBacktest) {
+        // Leave one budget out.
         double spread = optimal == null ? Double.NaN : optimal.looSpreadPct() / 100;
         if (!Double.isFinite(spread)) {
             checks.add(new Check("leave one budget out", Verdict.CAVEAT, optimal == null
@@ -164,17 +222,14 @@ public final class ForecastGate {
                     + "forecast by up to %.2f%%%s", 100 * spread, v == Verdict.REFUSE ? ": the ladder does not determine it" : "")));
         }
 
-        // 3. Backtest error at the largest ratio, scaled to the target's.
-        double[] backtest = optimal == null ? null : largestRatioError(optimal, entries);
+        // The backtest error at the largest ratio, scaled to the target's.
         double expected = Double.NaN;
         if (backtest == null) {
-            checks.add(new Check("backtest at the largest ratio", Verdict.REFUSE, "no backtest of the forecaster on this "
-                    + "ladder (" + (optimal == null ? failure : "a backtest fits 2 budgets and forecasts a third") + "): "
-                    + "nothing shows it extrapolates"));
+            checks.add(new Check("backtest at the largest ratio", Verdict.REFUSE, noBacktest));
         } else {
             expected = Math.abs(backtest[1]) * growth(targetRatio) / growth(backtest[0]);
-            String found = String.format(Locale.ROOT, "%+.2f%% at %.3g× (the largest ratio backtested); scaled to the "
-                    + "target's %.3g×: %.2f%%", 100 * backtest[1], backtest[0], targetRatio, 100 * expected);
+            String found = backtestSaid + String.format(Locale.ROOT, "; scaled to the target's %.3g×: %.2f%%",
+                    targetRatio, 100 * expected);
             Verdict v;
             if (targetRatio > MAX_RATIO_BEYOND_BACKTEST * backtest[0]) {
                 v = Verdict.REFUSE;
@@ -185,13 +240,13 @@ public final class ForecastGate {
             checks.add(new Check("backtest at the largest ratio", v, found));
         }
 
-        // 4. The forecast's own status.
+        // The forecast's own status.
         checks.add(forecast.status() == Forecast.Status.OK
                 ? new Check("forecast status", Verdict.PASS, "ok")
                 : new Check("forecast status", Verdict.CAVEAT, forecast.status().name().toLowerCase(Locale.ROOT)
                 + (forecast.warnings().isEmpty() ? "" : ": " + String.join("; ", forecast.warnings()))));
 
-        // 5. An honest interval: at least the scaled backtest error, and every leave-one-budget-out forecast.
+        // An honest interval: at least the scaled backtest error, and every leave-one-budget-out forecast.
         double lo = forecast.lo(), hi = forecast.hi(), point = forecast.loss();
         if (Double.isFinite(expected)) {
             double half = quantile(forecast) * expected;

@@ -26,7 +26,8 @@ import scalelab.fitting.moe.SharedExponentFitter;
  * {@link MoeConfig}, whether scalelab trained it or a lab imported it), the laws of
  * {@link MoeLawComparison#defaultLaws()} are compared (backtest below the largest budget, then BIC), the law the data
  * support makes the prediction with its bootstrap interval ({@link MoePrediction}), the fit is saved to the registry
- * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = 6·N_act·D).
+ * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = the runs' own FLOP count at N_act and D), behind the
+ * same quality gate ({@link ForecastGate#checkMoe}).
  */
 public final class MoePredictions {
     /** Interval level of filed MoE predictions. */
@@ -37,7 +38,7 @@ public final class MoePredictions {
 
     /** What was filed, and the evidence behind it (for printing). */
     public record Filed(Prediction prediction, long fitId, MoeLawComparison.Result comparison, MoePrediction moePrediction,
-                        List<MoeObservation> observations, Forecast forecast) {}
+                        List<MoeObservation> observations, Forecast forecast, ForecastGate.Result gate) {}
 
     /**
      * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
@@ -70,6 +71,17 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name, boolean allowUnconverged, Predictions.Overrides overrides) {
+        return file(registry, ladder, target, balance, samples, seed, name, allowUnconverged, overrides, false);
+    }
+
+    /**
+     * {@link #file(Registry, String, MoeTarget, String, int, long, String, boolean, Predictions.Overrides)} behind the
+     * quality gate ({@link ForecastGate#checkMoe}): a ladder that cannot support the extrapolation is refused with
+     * {@link GateRefused} before anything is stored, unless {@code force}; the interval filed is the gate's and the
+     * entry's note and forecast field record its verdict (and a refusal filed anyway).
+     */
+    public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
+                             String name, boolean allowUnconverged, Predictions.Overrides overrides, boolean force) {
         if (samples < 20) {
             throw new IllegalArgumentException("an interval needs at least 20 bootstrap resamples, got " + samples);
         }
@@ -92,8 +104,9 @@ public final class MoePredictions {
 
         // The number filed is the forecaster's: the supported law's point, with an interval that carries its backtest
         // error (scaled to the target's ratio) as well as the bootstrap spread, and leave-one-budget-out.
-        Forecast forecast = MoeForecaster.forecast(observations, target, Forecaster.Options.defaults(null)
-                .withLevel(LEVEL).withBootstrap(samples, seed), samples);
+        Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(LEVEL).withBootstrap(samples, seed);
+        Forecast forecast = MoeForecaster.forecast(observations, target, comparison, fitter, made, options);
+        ForecastGate.Result gate = ForecastGate.checkMoe(observations, forecast, made.lawName(), options);
 
         // Before saveFit: a refused prediction must leave neither a ledger entry nor an orphan fit behind.
         String caveat = Predictions.requireUsable("the " + made.lawName() + " fit of " + where, made.fitStatus().name(),
@@ -108,6 +121,9 @@ public final class MoePredictions {
                 inputHash, "v", "vetting", Instant.now(), null, null, null),
                 new Predictions.DataRange(runIds.size(), maxBudget, MoeObservation.flopConvention(observations)), overrides);
         Predictions.requireFileable(vetting);
+        if (gate.verdict() == ForecastGate.Verdict.REFUSE && !force) {
+            throw new GateRefused(where, forecast, gate);
+        }
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, runs.balance()), List.of(), Instant.now());
         long fitId = registry.saveFit(fit);
@@ -120,11 +136,33 @@ public final class MoePredictions {
         if (!vetting.reasons().isEmpty()) {
             note = note + "; " + String.join("; ", vetting.reasons());
         }
+        note = note + "; " + gate.note(force);
         Prediction draft = new Prediction(null, targetName, "moe",
-                target.activeParams(), target.tokens(), made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(),
+                target.activeParams(), target.tokens(), made.targetCompute(), forecast.loss(), gate.lo(), gate.hi(),
                 LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
-                null, null).withForecast(ForecastJson.line(forecast));
-        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations), forecast);
+                null, null).withForecast(ForecastJson.line(forecast, gate, force));
+        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations), forecast, gate);
+    }
+
+    /** The quality gate refused an MoE forecast: nothing was stored. Carries the forecast and the gate for printing. */
+    public static final class GateRefused extends IllegalArgumentException {
+        private final transient Forecast forecast;
+        private final transient ForecastGate.Result gate;
+
+        GateRefused(String where, Forecast forecast, ForecastGate.Result gate) {
+            super("the quality gate refuses to file this forecast: " + where + " cannot support it ("
+                    + String.join("; ", gate.reasons()) + "); nothing filed (--force files it with the verdict recorded)");
+            this.forecast = forecast;
+            this.gate = gate;
+        }
+
+        public Forecast forecast() {
+            return forecast;
+        }
+
+        public ForecastGate.Result gate() {
+            return gate;
+        }
     }
 
     /**

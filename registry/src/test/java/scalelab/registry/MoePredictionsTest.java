@@ -140,6 +140,40 @@ class MoePredictionsTest {
     }
 
     @Test
+    void theQualityGateJudgesEveryMoeForecastAndRefusesWhatTheLadderCannotSupport(@TempDir Path tmp) {
+        try (Registry registry = Registry.open(tmp.resolve("r.duckdb"))) {
+            fill(registry, "synthetic");
+            // 30× the largest budget: the law's backtest reaches 10× (fitted on 2 of 3 budgets), so it is within reach.
+            MoePredictions.Filed near = MoePredictions.file(registry, "synthetic", target(), "quantile", 40, 7, "near");
+            assertTrue(near.gate().verdict() != ForecastGate.Verdict.REFUSE, near.gate().describe().toString());
+            assertEquals(10, near.gate().backtestRatio(), 1e-6, "the rolling backtest's largest ratio, not the last cut's 3×");
+            assertTrue(near.prediction().forecast().contains("\"gate\""), near.prediction().forecast());
+            assertTrue(near.prediction().intervalNote().contains("quality gate: "), near.prediction().intervalNote());
+            assertEquals(near.gate().lo(), near.prediction().intervalLow(), 0, "the interval filed is the gate's");
+            assertEquals(near.gate().hi(), near.prediction().intervalHigh(), 0);
+
+            // 500×: over 10× past the largest backtest — refused before anything is stored.
+            double c = 500 * 3e17, n = Math.sqrt(c / 6 / 20);
+            MoeTarget far = MoeTarget.parse("moe:experts=8,top_k=2,active=" + n + ",tokens=" + c / (6 * n));
+            int fits = registry.fits(null).size();
+            MoePredictions.GateRefused refused = assertThrows(MoePredictions.GateRefused.class,
+                    () -> MoePredictions.file(registry, "synthetic", far, "quantile", 40, 7, "far"));
+            assertTrue(refused.getMessage().contains("over 10× past the largest backtest"), refused.getMessage());
+            assertEquals(ForecastGate.Verdict.REFUSE, refused.gate().verdict());
+            assertEquals(1, registry.predictions().size(), "nothing filed");
+            assertEquals(fits, registry.fits(null).size(), "no orphan fit stored");
+
+            // --force files it, and the entry says it was filed over the refusal.
+            MoePredictions.Filed forced = MoePredictions.file(registry, "synthetic", far, "quantile", 40, 7, "far", false,
+                    Predictions.Overrides.NONE, true);
+            assertTrue(forced.prediction().intervalNote().contains("quality gate: refuse, filed anyway (--force)"),
+                    forced.prediction().intervalNote());
+            assertTrue(forced.prediction().forecast().contains("\"forced\":true"), forced.prediction().forecast());
+            assertTrue(registry.verifyLedger().intact(), registry.verifyLedger().toString());
+        }
+    }
+
+    @Test
     void refusesALadderWithoutMoeRunsOfTheBalancingMethod(@TempDir Path tmp) {
         try (Registry registry = Registry.open(tmp.resolve("r.duckdb"))) {
             insert(registry, "d", MoeObservation.dense(1e6, 2e7, 3.0, "dense"), "none", 3.0, 0);

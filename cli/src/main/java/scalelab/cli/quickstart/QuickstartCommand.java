@@ -215,13 +215,18 @@ public final class QuickstartCommand implements Callable<Integer> {
                 // the entry records the status (`scalelab predict` refuses unless told --allow-unconverged).
                 MoePredictions.Filed moeFiled = MoePredictions.file(registry, ladder.name(),
                         RunRegistration.moeConfig(targetRun.spec()).target(targetRun.spec().model().activeParams(), targetRun.spec().tokens()),
-                        targetFamily.balance(), 200, 1, targetName, true);
+                        targetFamily.balance(), 200, 1, targetName, true, Predictions.Overrides.NONE, true);
                 if (moeFiled.moePrediction().fitStatus() != FitStatus.CONVERGED) {
                     out().println("the quickstart filed its prediction from the " + moeFiled.moePrediction().lawName() + " fit anyway"
                             + " (as predict --allow-unconverged); the ledger entry records " + moeFiled.moePrediction().fitStatus());
                 }
                 out().println(moeFiled.comparison().describe());
                 printForecast(moeFiled.forecast());
+                // The quality gate, as `predict` applies it; a refusal is filed anyway (as predict --force), as for dense.
+                moeFiled.gate().describe().forEach(out()::println);
+                if (moeFiled.gate().verdict() == ForecastGate.Verdict.REFUSE) {
+                    out().println(GATE_REFUSED);
+                }
                 prediction = moeFiled.prediction();
             } else {
                 FitRecord fit = registry.latestFit(ladder.name()).orElseThrow();
@@ -249,8 +254,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                         offRegime.orElse("the target's optimiser steps lie within the ladder runs' range")));
                 gate.describe().forEach(out()::println);
                 if (gate.verdict() == ForecastGate.Verdict.REFUSE) {
-                    out().println("this ladder cannot support a forecast of its target: the quickstart files it anyway (as"
-                            + " predict --force) to show the loop; the ledger entry records the refusal and its reasons");
+                    out().println(GATE_REFUSED);
                 }
                 draft = Predictions.withGatedForecast(draft, forecast, gate, true, ForecastJson.line(forecast, gate, true));
                 // The target's C is its planned FLOPs by the ladder's convention, which counts attention: at these widths
@@ -414,6 +418,9 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     /** Interval level of the quickstart's forecasts (the forecaster's default). */
     static final double FORECAST_LEVEL = 0.9;
+    /** Said when the quality gate refuses the quickstart's forecast, which it files anyway. */
+    private static final String GATE_REFUSED = "this ladder cannot support a forecast of its target: the quickstart files it"
+            + " anyway (as predict --force) to show the loop; the ledger entry records the refusal and its reasons";
 
     /** What the forecaster said: its number and interval, the method, the leave-one-budget-out spread and any warning. */
     private void printForecast(Forecast f) {

@@ -288,7 +288,8 @@ public final class PredictCommand implements Callable<Integer> {
                     + " runs itself: drop --fit, --params, --tokens, --compute and --supersedes");
         }
         if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.9) {
-            throw new IllegalArgumentException("--target files 95% intervals of kind moe: drop --kind and --level");
+            throw new IllegalArgumentException("--target files " + Math.round(100 * MoePredictions.LEVEL)
+                    + "% intervals of kind moe: drop --kind and --level");
         }
         if (dryRun) {
             throw new IllegalArgumentException("--dry-run applies to dense targets from a stored fit; an MoE --target fits and"
@@ -299,7 +300,12 @@ public final class PredictCommand implements Callable<Integer> {
             String lad = LadderChoice.require(r, ladder, "predict --target");
             MoePredictions.Filed filed;
             try {
-                filed = MoePredictions.file(r, lad, moeTarget, balance, samples, seed, name, allowUnconverged, overrides());
+                filed = MoePredictions.file(r, lad, moeTarget, balance, samples, seed, name, allowUnconverged, overrides(), force);
+            } catch (MoePredictions.GateRefused refused) {
+                // a ladder that cannot support the extrapolation: nothing is filed unless --force
+                printForecast(out, refused.forecast());
+                printGate(out, refused.gate());
+                throw refused;
             } catch (Predictions.NotFiled projection) {
                 if (json) {
                     ObjectNode o = JsonOutput.object();
@@ -328,6 +334,8 @@ public final class PredictCommand implements Callable<Integer> {
             out.println(LedgerExport.summary(p));
             out.println("entry hash " + p.entryHash());
             out.println("previous   " + p.previousHash());
+            printForecast(out, filed.forecast());
+            printGate(out, filed.gate());
             out.flush();
         }
         return 0;

@@ -68,6 +68,7 @@ class PredictMoeCommandTest {
         assertEquals("0", r[0], r[2] + r[1]);
         assertTrue(r[1].contains("supported: "), r[1]);
         assertTrue(r[1].contains("filed prediction 1: big-moe"), r[1]);
+        assertTrue(r[1].contains("quality gate: ") && r[1].contains("backtest at the largest ratio"), r[1]);
         try (Registry reg = Registry.open(db)) {
             Prediction p = reg.prediction(1).orElseThrow();
             assertEquals("moe", p.kind());
@@ -77,6 +78,29 @@ class PredictMoeCommandTest {
             double truth = LAW.loss(3e8, 5e9, 16);
             assertEquals(truth, p.predictedLoss(), 0.01 * truth);
             assertTrue(p.intervalLow() < p.intervalHigh());
+        }
+    }
+
+    @Test
+    void theQualityGateIsPrintedAndAFarTargetIsRefusedUnlessForced() {
+        Path db = dir.resolve("moe.duckdb");
+        fill(db);
+        String far = "moe:experts=16,top_k=2,active=1.118e9,tokens=2.236e10"; // 500× the largest budget (3e17)
+        String[] r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", far, "--name", "far",
+                "--bootstrap-samples", "40");
+        assertEquals("2", r[0], r[2] + r[1]);
+        assertTrue(r[2].contains("the quality gate refuses to file this forecast") && r[2].contains("nothing filed"), r[2]);
+        assertTrue(r[1].contains("quality gate: refuse") && r[1].contains("over 10× past the largest backtest"), r[1]);
+        try (Registry reg = Registry.open(db)) {
+            assertTrue(reg.predictions().isEmpty(), "nothing filed");
+            assertTrue(reg.fits(null).isEmpty(), "no orphan fit");
+        }
+        r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", far, "--name", "far",
+                "--bootstrap-samples", "40", "--force");
+        assertEquals("0", r[0], r[2] + r[1]);
+        assertTrue(r[1].contains("filed prediction 1: far") && r[1].contains("quality gate: refuse"), r[1]);
+        try (Registry reg = Registry.open(db)) {
+            assertTrue(reg.prediction(1).orElseThrow().intervalNote().contains("filed anyway (--force)"));
         }
     }
 

@@ -35,7 +35,20 @@ public final class MoeForecaster {
         }
         MoeLawFitter fitter = MoeLawComparison.defaultLaws().stream()
                 .filter(f -> f.lawName().equals(comparison.supportedLaw())).findFirst().orElseThrow();
-        MoePrediction made = MoePrediction.make(fitter, runs, target, samples, options.level(), options.seed());
+        return forecast(runs, target, comparison, fitter,
+                MoePrediction.make(fitter, runs, target, samples, options.level(), options.seed()), options);
+    }
+
+    /**
+     * The forecast from a comparison already made: {@code fitter} is its supported law and {@code made} that law's
+     * prediction of {@code target} (bootstrap at {@code options}' level), as a caller that also files them has them.
+     */
+    public static Forecast forecast(List<MoeObservation> runs, MoeTarget target, MoeLawComparison.Result comparison,
+                                    MoeLawFitter fitter, MoePrediction made, Forecaster.Options options) {
+        if (!fitter.lawName().equals(comparison.supportedLaw()) || !made.lawName().equals(fitter.lawName())) {
+            throw new IllegalArgumentException("the MoE forecast takes the comparison's supported law ("
+                    + comparison.supportedLaw() + "), got " + fitter.lawName() + " and a prediction by " + made.lawName());
+        }
         double point = made.predictedLoss();
         double ratio = made.extrapolationFactor();
         List<String> warnings = new ArrayList<>(made.warnings());
