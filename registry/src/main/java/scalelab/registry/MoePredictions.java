@@ -82,6 +82,31 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name, boolean allowUnconverged, Predictions.Overrides overrides, boolean force) {
+        return file(registry, prepare(registry, ladder, target, balance, samples, seed, name, allowUnconverged, overrides, force));
+    }
+
+    /**
+     * An MoE prediction ready to file, nothing stored yet: its entry (fit id 0 until the law fit is stored), the law fit
+     * to store, and the evidence behind them. {@code force}: whether a refusal by {@code gate} is to be filed anyway.
+     */
+    public record Prepared(Prediction draft, FitRecord fit, String where, MoeLawComparison.Result comparison,
+                           MoePrediction moePrediction, List<MoeObservation> observations, Forecast forecast,
+                           ForecastGate.Result gate, boolean force) {
+        /** The gate refused and {@code force} was not given: {@link #file(Registry, Prepared)} would refuse it. */
+        public boolean refused() {
+            return gate.verdict() == ForecastGate.Verdict.REFUSE && !force;
+        }
+    }
+
+    /**
+     * Everything {@link #file(Registry, String, MoeTarget, String, int, long, String, boolean, Predictions.Overrides, boolean)}
+     * does before it stores: the law comparison, the forecast, the quality gate, the vetting. Stores nothing (a dry run
+     * previews its draft). Throws as filing would — a projection ({@link Predictions.NotFiled}), an implausible target,
+     * an unconverged fit without {@code allowUnconverged} — except for the gate's refusal, which {@link Prepared#refused}
+     * says and {@link #file(Registry, Prepared)} enforces.
+     */
+    public static Prepared prepare(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
+                                   String name, boolean allowUnconverged, Predictions.Overrides overrides, boolean force) {
         if (samples < 20) {
             throw new IllegalArgumentException("an interval needs at least 20 bootstrap resamples, got " + samples);
         }
@@ -108,26 +133,17 @@ public final class MoePredictions {
         Forecast forecast = MoeForecaster.forecast(observations, target, comparison, fitter, made, options);
         ForecastGate.Result gate = ForecastGate.checkMoe(observations, forecast, made.lawName(), options);
 
-        // Before saveFit: a refused prediction must leave neither a ledger entry nor an orphan fit behind.
         String caveat = Predictions.requireUsable("the " + made.lawName() + " fit of " + where, made.fitStatus().name(),
                 made.fitMessage(), allowUnconverged);
-
         String inputHash = inputHash(observations);
         String targetName = name == null || name.isBlank() ? target.describe() : name.strip();
-        double maxBudget = runs.maxBudget();
-        // Vetted before saveFit too: a projection or an implausible target leaves no orphan fit behind.
         Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
                 made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
                 inputHash, "v", "vetting", Instant.now(), null, null, null),
-                new Predictions.DataRange(runIds.size(), maxBudget, MoeObservation.flopConvention(observations)), overrides);
+                new Predictions.DataRange(runIds.size(), runs.maxBudget(), MoeObservation.flopConvention(observations)), overrides);
         Predictions.requireFileable(vetting);
-        if (gate.verdict() == ForecastGate.Verdict.REFUSE && !force) {
-            throw new GateRefused(where, forecast, gate);
-        }
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, runs.balance()), List.of(), Instant.now());
-        long fitId = registry.saveFit(fit);
-        String method = "forecaster: " + forecast.method();
         String note = forecast.interval().describe(LEVEL) + "; forecast status "
                 + forecast.status().name().toLowerCase(Locale.ROOT) + "; law chosen by: " + comparison.reason();
         if (caveat != null) {
@@ -139,9 +155,26 @@ public final class MoePredictions {
         note = note + "; " + gate.note(force);
         Prediction draft = new Prediction(null, targetName, "moe",
                 target.activeParams(), target.tokens(), made.targetCompute(), forecast.loss(), gate.lo(), gate.hi(),
-                LEVEL, note, method, fitId, inputHash, Provenance.codeVersion(), Provenance.author(), Instant.now(), null,
-                null, null).withForecast(ForecastJson.line(forecast, gate, force));
-        return new Filed(registry.filePrediction(draft), fitId, comparison, made, List.copyOf(observations), forecast, gate);
+                LEVEL, note, "forecaster: " + forecast.method(), 0, inputHash, Provenance.codeVersion(), Provenance.author(),
+                Instant.now(), null, null, null).withForecast(ForecastJson.line(forecast, gate, force));
+        return new Prepared(draft, fit, where, comparison, made, List.copyOf(observations), forecast, gate, force);
+    }
+
+    /**
+     * Files {@code prepared}: stores its law fit, then its entry pointing at it. A gate refusal without {@code force}
+     * is refused with {@link GateRefused} before either is stored.
+     */
+    public static Filed file(Registry registry, Prepared prepared) {
+        if (prepared.refused()) {
+            throw new GateRefused(prepared.where(), prepared.forecast(), prepared.gate());
+        }
+        long fitId = registry.saveFit(prepared.fit());
+        Prediction d = prepared.draft();
+        Prediction draft = new Prediction(null, d.targetName(), d.kind(), d.params(), d.tokens(), d.compute(), d.predictedLoss(),
+                d.intervalLow(), d.intervalHigh(), d.intervalLevel(), d.intervalNote(), d.method(), fitId, d.inputHash(),
+                d.codeVersion(), d.author(), d.createdAt(), null, null, null).withForecast(d.forecast());
+        return new Filed(registry.filePrediction(draft), fitId, prepared.comparison(), prepared.moePrediction(),
+                prepared.observations(), prepared.forecast(), prepared.gate());
     }
 
     /** The quality gate refused an MoE forecast: nothing was stored. Carries the forecast and the gate for printing. */

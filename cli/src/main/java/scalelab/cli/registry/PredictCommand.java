@@ -269,7 +269,8 @@ public final class PredictCommand implements Callable<Integer> {
         out.println("dry run: nothing filed; this entry would be filed (then hashed and signed):");
         out.println("format=" + preview.format());
         preview.canonicalFields().forEach((k, v) -> out.println(k + "=" + ("public_key".equals(k) && preview.publicKey() == null
-                ? "(the key of " + preview.author() + ", created on first filing)" : v)));
+                ? "(the key of " + preview.author() + ", created on first filing)"
+                : "fit_id".equals(k) && preview.fitId() == 0 ? "(the id of its law fit, stored first on filing)" : v)));
         out.println(LedgerExport.summary(preview));
         out.flush();
     }
@@ -291,16 +292,32 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target files " + Math.round(100 * MoePredictions.LEVEL)
                     + "% intervals of kind moe: drop --kind and --level");
         }
-        if (dryRun) {
-            throw new IllegalArgumentException("--dry-run applies to dense targets from a stored fit; an MoE --target fits and"
-                    + " stores its law fit on the way");
-        }
         MoeTarget moeTarget = MoeTarget.parse(target);
         try (Registry r = db.open()) {
             String lad = LadderChoice.require(r, ladder, "predict --target");
             MoePredictions.Filed filed;
             try {
-                filed = MoePredictions.file(r, lad, moeTarget, balance, samples, seed, name, allowUnconverged, overrides(), force);
+                MoePredictions.Prepared prepared = MoePredictions.prepare(r, lad, moeTarget, balance, samples, seed, name,
+                        allowUnconverged, overrides(), force);
+                if (dryRun) {
+                    Prediction preview = r.previewPrediction(prepared.draft());
+                    if (json) {
+                        JsonOutput.print(out, json("dry_run", "nothing filed; this entry would be filed (then hashed and"
+                                + " signed), pointing at its law fit, stored first", preview, prepared.forecast()));
+                        return 0;
+                    }
+                    out.println(prepared.comparison().describe());
+                    out.println(prepared.moePrediction().describe());
+                    printDryRun(out, preview);
+                    printForecast(out, prepared.forecast());
+                    printGate(out, prepared.gate());
+                    if (prepared.refused()) {
+                        out.println("without --dry-run this would be refused (exit 2) unless --force");
+                    }
+                    out.flush();
+                    return 0;
+                }
+                filed = MoePredictions.file(r, prepared);
             } catch (MoePredictions.GateRefused refused) {
                 // a ladder that cannot support the extrapolation: nothing is filed unless --force
                 printForecast(out, refused.forecast());

@@ -105,6 +105,37 @@ class PredictMoeCommandTest {
     }
 
     @Test
+    void aDryRunPrintsTheEntryAndStoresNothing() {
+        Path db = dir.resolve("moe.duckdb");
+        fill(db);
+        String[] r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target",
+                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--bootstrap-samples", "40", "--dry-run");
+        assertEquals("0", r[0], r[2] + r[1]);
+        assertTrue(r[1].contains("dry run: nothing filed") && r[1].contains("kind=moe")
+                && r[1].contains("fit_id=(the id of its law fit, stored first on filing)")
+                && r[1].contains("quality gate: "), r[1]);
+        String far = "moe:experts=16,top_k=2,active=1.118e9,tokens=2.236e10";
+        r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", far, "--bootstrap-samples", "40", "--dry-run");
+        assertEquals("0", r[0], r[2] + r[1]);
+        assertTrue(r[1].contains("without --dry-run this would be refused (exit 2) unless --force"), r[1]);
+        try (Registry reg = Registry.open(db)) {
+            assertTrue(reg.predictions().isEmpty(), "nothing filed");
+            assertTrue(reg.fits(null).isEmpty(), "no fit stored");
+        }
+        // the entry a dry run shows is the one filed: same point, interval and note
+        String[] filed = run("predict", "--db", db.toString(), "--ladder", "syn", "--target",
+                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--bootstrap-samples", "40");
+        assertEquals("0", filed[0], filed[2] + filed[1]);
+        String[] dry = run("predict", "--db", db.toString(), "--ladder", "syn", "--target",
+                "moe:experts=16,top_k=2,active=3e8,tokens=5e9", "--name", "big-moe", "--bootstrap-samples", "40", "--dry-run");
+        try (Registry reg = Registry.open(db)) {
+            Prediction p = reg.prediction(1).orElseThrow();
+            assertTrue(dry[1].contains("predicted_loss=" + p.predictedLoss()) && dry[1].contains("interval_low=" + p.intervalLow())
+                    && dry[1].contains("interval_note=" + p.intervalNote()), dry[1]);
+        }
+    }
+
+    @Test
     void badTargetsAndMixedOptionsFailWithOneMessage() {
         Path db = dir.resolve("moe.duckdb");
         String[] r = run("predict", "--db", db.toString(), "--target", "moe:experts=8,top_k=2,active=1e8");
