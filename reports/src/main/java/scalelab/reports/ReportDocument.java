@@ -166,8 +166,10 @@ abstract class ReportDocument {
                 String who = "MoE law fit #" + law.fitId() + (law.balance().isEmpty() ? "" : " (" + law.balance() + " balancing)");
                 finding(law.supported().isEmpty() ? "warn" : "ok", who + ": supported law "
                         + (law.supported().isEmpty() ? "undecided" : law.supported()) + " — " + law.reason()
-                        + (Double.isNaN(law.predicted()) ? "" : "; " + law.target() + " predicted " + ReportWriter.loss(law.predicted())
-                        + (Double.isNaN(law.low()) ? "" : " [" + ReportWriter.loss(law.low()) + ", " + ReportWriter.loss(law.high()) + "]")));
+                        + (Double.isNaN(law.predicted()) ? "" : "; its fit predicts " + law.target() + " at " + ReportWriter.loss(law.predicted())
+                        + (Double.isNaN(law.low()) ? "" : ", bootstrap interval [" + ReportWriter.loss(law.low()) + ", "
+                        + ReportWriter.loss(law.high()) + "] (the prediction filed from it, in the predictions table, also"
+                        + " carries the law's backtest error, leave one budget out and the quality gate)")));
                 if (law.rows().isEmpty()) {
                     paragraph(who + " was stored without its comparison rows (an older scalelab): refit to tabulate them.");
                 } else {
