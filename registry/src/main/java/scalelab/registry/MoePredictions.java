@@ -30,7 +30,7 @@ import scalelab.fitting.moe.SharedExponentFitter;
  * same quality gate ({@link ForecastGate#checkMoe}).
  */
 public final class MoePredictions {
-    /** Interval level of filed MoE predictions. */
+    /** Interval level of filed MoE predictions unless {@link #prepare} is given another. */
     public static final double LEVEL = 0.9;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,7 +82,8 @@ public final class MoePredictions {
      */
     public static Filed file(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
                              String name, boolean allowUnconverged, Predictions.Overrides overrides, boolean force) {
-        return file(registry, prepare(registry, ladder, target, balance, samples, seed, name, allowUnconverged, overrides, force));
+        return file(registry, prepare(registry, ladder, target, balance, samples, seed, name, LEVEL, allowUnconverged,
+                overrides, force));
     }
 
     /**
@@ -100,13 +101,17 @@ public final class MoePredictions {
 
     /**
      * Everything {@link #file(Registry, String, MoeTarget, String, int, long, String, boolean, Predictions.Overrides, boolean)}
-     * does before it stores: the law comparison, the forecast, the quality gate, the vetting. Stores nothing (a dry run
-     * previews its draft). Throws as filing would — a projection ({@link Predictions.NotFiled}), an implausible target,
-     * an unconverged fit without {@code allowUnconverged} — except for the gate's refusal, which {@link Prepared#refused}
-     * says and {@link #file(Registry, Prepared)} enforces.
+     * does before it stores, with intervals at {@code level}: the law comparison, the forecast, the quality gate, the
+     * vetting. Stores nothing (a dry run previews its draft). Throws as filing would — a projection
+     * ({@link Predictions.NotFiled}), an implausible target, an unconverged fit without {@code allowUnconverged} —
+     * except for the gate's refusal, which {@link Prepared#refused} says and {@link #file(Registry, Prepared)} enforces.
      */
     public static Prepared prepare(Registry registry, String ladder, MoeTarget target, String balance, int samples, long seed,
-                                   String name, boolean allowUnconverged, Predictions.Overrides overrides, boolean force) {
+                                   String name, double level, boolean allowUnconverged, Predictions.Overrides overrides,
+                                   boolean force) {
+        if (!(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("an interval level lies strictly between 0 and 1, got " + level);
+        }
         if (samples < 20) {
             throw new IllegalArgumentException("an interval needs at least 20 bootstrap resamples, got " + samples);
         }
@@ -115,21 +120,21 @@ public final class MoePredictions {
         List<Long> runIds = runs.runIds();
         String where = runs.where();
         MoeLawComparison.Result comparison = MoeLawComparison.compare(MoeLawComparison.defaultLaws(), observations, target,
-                MoeBacktest.cutBelowLargestBudget(observations), 0, LEVEL, seed);
+                MoeBacktest.cutBelowLargestBudget(observations), 0, level, seed);
         if (comparison.supportedLaw() == null) {
             throw new IllegalArgumentException("no MoE law is supported by the " + observations.size() + " runs of " + where
                     + ": " + comparison.reason() + "\n" + comparison.describe());
         }
         MoeLawFitter fitter = MoeLawComparison.defaultLaws().stream()
                 .filter(f -> f.lawName().equals(comparison.supportedLaw())).findFirst().orElseThrow();
-        MoePrediction made = MoePrediction.make(fitter, observations, target, samples, LEVEL, seed);
+        MoePrediction made = MoePrediction.make(fitter, observations, target, samples, level, seed);
         if (!(made.lower() <= made.upper()) || !Double.isFinite(made.lower())) {
             throw new IllegalArgumentException("the bootstrap gave no finite interval for " + target.describe() + ": " + made.describe());
         }
 
         // The number filed is the forecaster's: the supported law's point, with an interval that carries its backtest
         // error (scaled to the target's ratio) as well as the bootstrap spread, and leave-one-budget-out.
-        Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(LEVEL).withBootstrap(samples, seed);
+        Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level).withBootstrap(samples, seed);
         Forecast forecast = MoeForecaster.forecast(observations, target, comparison, fitter, made, options);
         ForecastGate.Result gate = ForecastGate.checkMoe(observations, forecast, made.lawName(), options);
 
@@ -138,13 +143,13 @@ public final class MoePredictions {
         String inputHash = inputHash(observations);
         String targetName = name == null || name.isBlank() ? target.describe() : name.strip();
         Predictions.Vetting vetting = Predictions.vet(new Prediction(null, targetName, "moe", target.activeParams(), target.tokens(),
-                made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(), LEVEL, "vetting", "moe: " + made.lawName(), 0,
+                made.targetCompute(), forecast.loss(), forecast.lo(), forecast.hi(), level, "vetting", "moe: " + made.lawName(), 0,
                 inputHash, "v", "vetting", Instant.now(), null, null, null),
                 new Predictions.DataRange(runIds.size(), runs.maxBudget(), MoeObservation.flopConvention(observations)), overrides);
         Predictions.requireFileable(vetting);
         FitRecord fit = new FitRecord(null, "moe: " + made.lawName(), "least squares on loss", made.fitStatus().name(), null,
                 Double.NaN, inputHash, runIds, ladder, resultJson(comparison, made, fitter, observations, runs.balance()), List.of(), Instant.now());
-        String note = forecast.interval().describe(LEVEL) + "; forecast status "
+        String note = forecast.interval().describe(level) + "; forecast status "
                 + forecast.status().name().toLowerCase(Locale.ROOT) + "; law chosen by: " + comparison.reason();
         if (caveat != null) {
             note = note + "; " + caveat;
@@ -155,7 +160,7 @@ public final class MoePredictions {
         note = note + "; " + gate.note(force);
         Prediction draft = new Prediction(null, targetName, "moe",
                 target.activeParams(), target.tokens(), made.targetCompute(), forecast.loss(), gate.lo(), gate.hi(),
-                LEVEL, note, "forecaster: " + forecast.method(), 0, inputHash, Provenance.codeVersion(), Provenance.author(),
+                level, note, "forecaster: " + forecast.method(), 0, inputHash, Provenance.codeVersion(), Provenance.author(),
                 Instant.now(), null, null, null).withForecast(ForecastJson.line(forecast, gate, force));
         return new Prepared(draft, fit, where, comparison, made, List.copyOf(observations), forecast, gate, force);
     }

@@ -288,9 +288,8 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target takes its N_act and D from the target string and fits the ladder's"
                     + " runs itself: drop --fit, --params, --tokens, --compute and --supersedes");
         }
-        if (!"dense".equals(kind) && !"moe".equals(kind) || level != 0.9) {
-            throw new IllegalArgumentException("--target files " + Math.round(100 * MoePredictions.LEVEL)
-                    + "% intervals of kind moe: drop --kind and --level");
+        if ("dense".equals(kind) && spec.commandLine().getParseResult().hasMatchedOption("--kind")) {
+            throw new IllegalArgumentException("--target files a prediction of kind moe: drop --kind dense");
         }
         MoeTarget moeTarget = MoeTarget.parse(target);
         try (Registry r = db.open()) {
@@ -298,7 +297,7 @@ public final class PredictCommand implements Callable<Integer> {
             MoePredictions.Filed filed;
             try {
                 MoePredictions.Prepared prepared = MoePredictions.prepare(r, lad, moeTarget, balance, samples, seed, name,
-                        allowUnconverged, overrides(), force);
+                        level, allowUnconverged, overrides(), force);
                 if (dryRun) {
                     Prediction preview = r.previewPrediction(prepared.draft());
                     if (json) {

@@ -136,6 +136,34 @@ class PredictMoeCommandTest {
     }
 
     @Test
+    void anMoePredictionTakesTheIntervalLevelAsADenseOneDoes() {
+        Path db = dir.resolve("moe.duckdb");
+        fill(db);
+        String target = "moe:experts=16,top_k=2,active=3e8,tokens=5e9";
+        String[] r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", target, "--name", "at-90",
+                "--bootstrap-samples", "40");
+        assertEquals("0", r[0], r[2] + r[1]);
+        r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", target, "--name", "at-50",
+                "--bootstrap-samples", "40", "--level", "0.5");
+        assertEquals("0", r[0], r[2] + r[1]);
+        try (Registry reg = Registry.open(db)) {
+            Prediction p90 = reg.prediction(1).orElseThrow(), p50 = reg.prediction(2).orElseThrow();
+            assertEquals(0.9, p90.intervalLevel(), 0);
+            assertEquals(0.5, p50.intervalLevel(), 0);
+            assertEquals(p90.predictedLoss(), p50.predictedLoss(), 0, "the level moves the interval, not the point");
+            assertTrue(p50.intervalHigh() - p50.intervalLow() < p90.intervalHigh() - p90.intervalLow(),
+                    p50.intervalLow() + ".." + p50.intervalHigh() + " vs " + p90.intervalLow() + ".." + p90.intervalHigh());
+            assertTrue(p50.forecast().contains("\"level\":0.5"), p50.forecast());
+        }
+        r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", target, "--level", "1.5");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("level"), r[2]);
+        r = run("predict", "--db", db.toString(), "--ladder", "syn", "--target", target, "--kind", "dense");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("drop --kind dense"), r[2]);
+    }
+
+    @Test
     void badTargetsAndMixedOptionsFailWithOneMessage() {
         Path db = dir.resolve("moe.duckdb");
         String[] r = run("predict", "--db", db.toString(), "--target", "moe:experts=8,top_k=2,active=1e8");
