@@ -40,6 +40,13 @@ public record Observation(double params, double tokens, double flops, double los
             .thenComparingDouble(Observation::tokens).thenComparingDouble(Observation::loss)
             .thenComparingDouble(Observation::weight);
 
+    /**
+     * Lowest loss first; among equal losses the smaller N, then the smaller D: a budget's best run, whatever order its
+     * runs were read in (published ladders repeat digitised losses, so ties are real).
+     */
+    public static final java.util.Comparator<Observation> BEST_FIRST = java.util.Comparator
+            .comparingDouble(Observation::loss).thenComparingDouble(Observation::params).thenComparingDouble(Observation::tokens);
+
     public Observation withGroup(String newGroup) {
         return new Observation(params, tokens, flops, loss, newGroup, weight);
     }

@@ -45,7 +45,7 @@ public record Ladder(List<Observation> observations, BudgetGrouping grouping) {
         Observation best = null;
         for (int i : grouping.budgets().get(b).members()) {
             Observation o = observations.get(i);
-            if (best == null || o.loss() < best.loss()) {
+            if (best == null || Observation.BEST_FIRST.compare(o, best) < 0) {
                 best = o;
             }
         }
