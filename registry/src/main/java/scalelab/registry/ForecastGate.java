@@ -135,6 +135,23 @@ public final class ForecastGate {
     }
 
     /**
+     * {@link #check} with the evidence the forecast was made from already at hand (as a backtest has it at each cut):
+     * the compute-optimal forecast at the target's compute is {@code forecast} itself when that is its target, else
+     * made from {@code evidence}.
+     */
+    public static Result check(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence) {
+        Forecast optimal = null;
+        String failure = null;
+        try {
+            optimal = forecast.target().atGivenSize()
+                    ? evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute())) : forecast;
+        } catch (RuntimeException e) {
+            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        return judge(ladder, forecast, optimal, evidence.entries(), failure);
+    }
+
+    /**
      * @param optimal  the compute-optimal forecast at the target's compute (null when it could not be made)
      * @param entries  the rolling-origin backtests behind {@code optimal}
      * @param failure  why {@code optimal} could not be made, else null

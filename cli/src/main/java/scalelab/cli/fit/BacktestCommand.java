@@ -152,7 +152,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
                 progress.step("the forecaster at every cut (nested backtests)");
                 Forecaster.Options options = forecaster.options();
-                in.located(() -> ForecastBenchmark.run(name, runs, options, minBudgets, mode)).stream()
+                in.located(() -> ForecastBenchmark.run(name, runs, options, minBudgets, mode, BenchForecastCommand.GATE)).stream()
                         .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
             }
             List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))
@@ -161,7 +161,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 progress.step(methods.size() + " panel method" + (methods.size() == 1 ? "" : "s") + " at every cut");
                 for (RollingBacktest.Entry e : in.located(() -> RollingBacktest.run(runs, methods, mode, minBudgets))) {
                     rows.add(new ForecastBenchmark.Row(name, e.method(), e.cutIndex(), e.cut(), e.target(), e.ratio(), e.params(),
-                            e.tokens(), e.predicted(), e.observed(), Double.NaN, Double.NaN, Double.NaN, false, e.note()));
+                            e.tokens(), e.predicted(), e.observed(), Double.NaN, Double.NaN, Double.NaN, false, e.note(), ""));
                 }
             }
         } finally {
@@ -183,20 +183,23 @@ public final class BacktestCommand implements Callable<Integer> {
                     o.put("tokens", r.tokens());
                 }
                 outcome(o, r.predicted(), r.observed(), r.lo(), r.hi(), r.level(), r.flagged(), r.note());
+                if (!r.verdict().isEmpty()) {
+                    o.put("gate", r.verdict());
+                }
             }
             out.println(json.writeValueAsString(list));
         } else {
             if (in.clustered()) {
                 out.println(in.grouping().describe());
             }
-            out.printf(Locale.ROOT, "%-17s %10s %10s %8s %9s %9s %8s %19s  %s%n", "method", "cut", "target", "ratio",
-                    "predicted", "observed", "error %", "interval", "note"); // the error of the prediction, in percent
+            out.printf(Locale.ROOT, "%-17s %10s %10s %8s %9s %9s %8s %19s %-6s  %s%n", "method", "cut", "target", "ratio",
+                    "predicted", "observed", "error %", "interval", "gate", "note"); // the error of the prediction, in percent
             for (ForecastBenchmark.Row r : rows) {
                 String interval = r.hasInterval() ? String.format(Locale.ROOT, "[%.4f, %.4f]%s", r.lo(), r.hi(),
                         r.covered() ? " " : "!") : "";
-                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9s %9.4f %8s %19s  %s%n", r.forecaster(), r.cut(),
+                out.printf(Locale.ROOT, "%-17s %10.3e %10.3e %8.1f %9s %9.4f %8s %19s %-6s  %s%n", r.forecaster(), r.cut(),
                         r.target(), r.ratio(), Formats.num(r.predicted()), r.observed(), Double.isFinite(r.predicted())
-                                ? String.format(Locale.ROOT, "%+.3f", r.relativeErrorPct()) : "—", interval, r.note());
+                                ? String.format(Locale.ROOT, "%+.3f", r.relativeErrorPct()) : "—", interval, r.verdict(), r.note());
             }
             out.println();
             out.printf(Locale.ROOT, "%-17s %9s %7s %11s %10s %10s%n", "summary", "forecasts", "failed", "mean|err|%", "max|err|%",
@@ -209,7 +212,8 @@ public final class BacktestCommand implements Callable<Integer> {
                                 100 * s.coverage(), 100 * forecaster.level));
             }
             out.println("(error % = the error of the prediction, 100·(predicted − observed)/observed: positive when the forecast was too high; '!' marks an "
-                    + "observation outside the interval)");
+                    + "observation outside the interval; gate = what the quality gate `predict` applies would have said of the forecaster's forecast "
+                    + "from the budgets up to the cut)");
         }
         out.flush();
         return 0;

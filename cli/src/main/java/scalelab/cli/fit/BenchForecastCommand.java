@@ -99,9 +99,11 @@ public final class BenchForecastCommand implements Callable<Integer> {
             Ladder ladder;
             List<ForecastBenchmark.Row> rows;
             try {
-                RunTable table = RunTableReader.read(p);
-                ladder = new Ladder(table.observations(), table.budgetGrouping());
-                rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets);
+                // read as `forecast` and `backtest` read a file (rows in the canonical order), so the figures are theirs
+                FitInputs in = FitInputs.load(p, null);
+                ladder = new Ladder(in.observations(), in.grouping());
+                rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets,
+                        scalelab.fitting.forecast.RollingBacktest.Mode.NEXT_AND_TOP, GATE);
             } catch (RuntimeException e) {
                 if (suite.isDevelopmentSuite()) {
                     throw e;
@@ -200,6 +202,13 @@ public final class BenchForecastCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The quality gate `predict` applies before filing, judging each forecast from the sub-ladder it was made on:
+     * what a user of that sub-ladder would have been told.
+     */
+    static final ForecastBenchmark.Judge GATE = (seen, forecast, evidence) ->
+            scalelab.registry.ForecastGate.check(seen, forecast, evidence).verdict().name().toLowerCase(Locale.ROOT);
+
     /** Per method (the forecaster first): mean and max |error| by ratio bucket and overall, coverage, width, flagged. */
     static com.fasterxml.jackson.databind.node.ArrayNode json(List<ForecastBenchmark.Row> rows) {
         var out = scalelab.cli.JsonOutput.MAPPER.createArrayNode();
@@ -215,6 +224,13 @@ public final class BenchForecastCommand implements Callable<Integer> {
                     var o = byStatus.addObject();
                     o.put("status", flagged ? "flagged" : "ok");
                     putSummary(o, rows, r -> r.forecaster().equals(name) && r.flagged() == flagged);
+                }
+                // and by the quality gate's verdict: what `predict` would have filed, what it would have refused
+                var byGate = m.putArray("by_gate");
+                for (String verdict : List.of("pass", "caveat", "refuse")) {
+                    var o = byGate.addObject();
+                    o.put("verdict", verdict);
+                    putSummary(o, rows, r -> r.forecaster().equals(name) && r.verdict().equals(verdict));
                 }
             }
         }
@@ -261,6 +277,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
                 o.put("hi", r.hi());
                 o.put("covered", r.covered());
                 o.put("flagged", r.flagged());
+                o.put("gate", r.verdict());
                 o.put("method", r.note());
             }
         }
@@ -292,6 +309,9 @@ public final class BenchForecastCommand implements Callable<Integer> {
                 // is the flag worth heeding? the forecaster's own rows, split by it
                 row(out, "  status ok", rows, r -> r.forecaster().equals(name) && !r.flagged(), false);
                 row(out, "  flagged", rows, r -> r.forecaster().equals(name) && r.flagged(), false);
+                for (String verdict : List.of("pass", "caveat", "refuse")) {
+                    row(out, "  gate " + verdict, rows, r -> r.forecaster().equals(name) && r.verdict().equals(verdict), false);
+                }
             }
         }
     }

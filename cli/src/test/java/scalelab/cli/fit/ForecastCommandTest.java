@@ -127,6 +127,36 @@ class ForecastCommandTest {
     }
 
     @Test
+    void backtestSaysWhatTheQualityGateWouldHaveSaidOfEachForecast() throws Exception {
+        CliRun.Result r = CliRun.run("backtest", data("chinchilla-isoflops.csv"), "--bootstrap-samples", "10", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode list = JSON.readTree(r.out());
+        // The gate `predict` applies, judged on the budgets up to each cut, as a user holding only those would be told.
+        scalelab.registry.io.RunTable table = scalelab.registry.io.RunTableReader.read(java.nio.file.Path.of(data("chinchilla-isoflops.csv")));
+        scalelab.fitting.forecast.Ladder ladder = new scalelab.fitting.forecast.Ladder(table.observations(), table.budgetGrouping());
+        scalelab.fitting.forecast.Forecaster.Options options = scalelab.fitting.forecast.Forecaster.Options.defaults(null)
+                .withBootstrap(10, 1);
+        double top = ladder.budget(ladder.budgetCount() - 1);
+        for (JsonNode e : list) {
+            String verdict = e.get("gate").asText();
+            assertTrue(java.util.Set.of("pass", "caveat", "refuse").contains(verdict), e.toString());
+            int j = 0;
+            while (ladder.budget(j) < e.get("cut").asDouble() * (1 - 1e-9)) {
+                j++;
+            }
+            scalelab.fitting.forecast.Ladder seen = ladder.upTo(j);
+            scalelab.fitting.forecast.Forecast f = scalelab.fitting.forecast.Forecaster.forecast(seen,
+                    scalelab.fitting.forecast.ForecastTarget.computeOptimal(top), options);
+            // the same forecast, to the optimiser's tolerance (the command reads the file through its own run table)
+            assertEquals(f.loss(), e.get("predicted").asDouble(), 1e-4 * f.loss(), "the same forecast at cut " + j);
+            assertEquals(scalelab.registry.ForecastGate.check(seen, f, options).verdict().name().toLowerCase(java.util.Locale.ROOT),
+                    verdict, "the gate's own check of that sub-ladder, at cut " + j);
+        }
+        // two budgets cannot be backtested: nothing shows the forecaster extrapolates, so the gate refuses
+        assertEquals("refuse", list.get(0).get("gate").asText(), list.get(0).toString());
+    }
+
+    @Test
     void runsTargetForecastsTheLargeGadreRunsFromTheSmallOnes() throws Exception {
         CliRun.Result r = CliRun.run("backtest", data("gadre-2024.csv"), "--where", "dataset=rpj", "--held-out", "runs",
                 "--min-budgets", "4", "--bootstrap-samples", "10", "--format", "json");

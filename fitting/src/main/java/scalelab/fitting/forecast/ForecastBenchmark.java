@@ -23,10 +23,11 @@ public final class ForecastBenchmark {
      * @param lo         interval (NaN for panel methods, which have none)
      * @param flagged    the forecast carried a status other than OK
      * @param note       the forecaster's method, or the panel method's note
+     * @param verdict    what a quality gate ({@link Judge}) said of the forecaster's forecast; "" when not judged
      */
     public record Row(String dataSet, String forecaster, int cutIndex, double cut, double target, double ratio,
                       double params, double tokens, double predicted, double observed, double lo, double hi, double level,
-                      boolean flagged, String note) {
+                      boolean flagged, String note, String verdict) {
         public double relativeErrorPct() {
             return 100 * (predicted - observed) / observed;
         }
@@ -48,17 +49,27 @@ public final class ForecastBenchmark {
         }
     }
 
+    /**
+     * How a quality gate judges a forecast the forecaster made at a cut, from the sub-ladder it saw and the evidence
+     * it was made with: the verdict's name (the gate itself lives with the registry, which files what it passes).
+     */
+    @FunctionalInterface
+    public interface Judge {
+        String verdict(Ladder seen, Forecast forecast, Forecaster.Evidence evidence);
+    }
+
     /** The development suite's protocol: every cut, the next and the largest budget held out. */
     public static List<Row> run(String dataSet, Ladder ladder, Forecaster.Options options, int minFitBudgets) {
-        return run(dataSet, ladder, options, minFitBudgets, RollingBacktest.Mode.NEXT_AND_TOP);
+        return run(dataSet, ladder, options, minFitBudgets, RollingBacktest.Mode.NEXT_AND_TOP, null);
     }
 
     /**
      * Every cut fitting at least {@code minFitBudgets} budgets (runs mode: model sizes), the held-out points of
-     * {@code mode} forecast by the forecaster and by each panel method that fitted the cut.
+     * {@code mode} forecast by the forecaster and by each panel method that fitted the cut; the forecaster's forecasts
+     * judged by {@code judge} when given (null: not judged).
      */
     public static List<Row> run(String dataSet, Ladder ladder, Forecaster.Options options, int minFitBudgets,
-                                RollingBacktest.Mode mode) {
+                                RollingBacktest.Mode mode, Judge judge) {
         boolean runs = mode == RollingBacktest.Mode.RUNS;
         List<Double> sizes = RollingBacktest.sizes(ladder);
         int cuts = runs ? sizes.size() : ladder.budgetCount();
@@ -94,11 +105,12 @@ public final class ForecastBenchmark {
                 ForecastTarget target = runs ? new ForecastTarget(h[0], h[1], h[2]) : ForecastTarget.computeOptimal(h[0]);
                 Forecast f = evidence.forecast(target);
                 rows.add(new Row(dataSet, "forecaster", j, cut, h[0], f.ratio(), h[1], h[2], f.loss(), h[3], f.lo(), f.hi(),
-                        f.level(), f.status() != Forecast.Status.OK, f.method()));
+                        f.level(), f.status() != Forecast.Status.OK, f.method(),
+                        judge == null ? "" : judge.verdict(train, f, evidence)));
                 for (Forecast.PanelEntry p : f.panel()) {
                     if (Double.isFinite(p.loss())) {
                         rows.add(new Row(dataSet, p.method(), j, cut, h[0], f.ratio(), h[1], h[2], p.loss(), h[3], Double.NaN,
-                                Double.NaN, Double.NaN, false, p.note()));
+                                Double.NaN, Double.NaN, false, p.note(), ""));
                     }
                 }
             }

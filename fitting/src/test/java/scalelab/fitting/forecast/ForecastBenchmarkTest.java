@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ForecastBenchmarkTest {
     static ForecastBenchmark.Row row(double predicted, double observed, double lo, double hi) {
         return new ForecastBenchmark.Row("set", "forecaster", 0, 1e18, 1e19, 10, Double.NaN, Double.NaN, predicted, observed,
-                lo, hi, 0.9, false, "x");
+                lo, hi, 0.9, false, "x", "");
     }
 
     @Test
