@@ -196,6 +196,7 @@ public final class ForecastGate {
         double[] backtest = null;
         String failure = null;
         try {
+            // one law, no bootstrap: the last argument (refits per forecaster forecast) is unused for a law
             List<MoeRollingBacktest.Entry> ok = MoeRollingBacktest.run(runs, List.of(law), MOE_MIN_FIT_BUDGETS, options, 20)
                     .stream().filter(MoeRollingBacktest.Entry::ok).toList();
             double top = ok.stream().mapToDouble(MoeRollingBacktest.Entry::ratio).max().orElse(Double.NaN);

@@ -26,8 +26,8 @@ import scalelab.fitting.moe.SharedExponentFitter;
  * {@link MoeConfig}, whether scalelab trained it or a lab imported it), the laws of
  * {@link MoeLawComparison#defaultLaws()} are compared (backtest below the largest budget, then BIC), the law the data
  * support makes the prediction with its bootstrap interval ({@link MoePrediction}), the fit is saved to the registry
- * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = the runs' own FLOP count at N_act and D), behind the
- * same quality gate ({@link ForecastGate#checkMoe}).
+ * and the prediction is filed in the ledger pointing at it (kind "moe", N = N_active, D, C = the runs' own FLOP count at
+ * N_act and D), behind the same quality gate as dense predictions ({@link ForecastGate#checkMoe}).
  */
 public final class MoePredictions {
     /** Interval level of filed MoE predictions unless {@link #prepare} is given another. */
