@@ -211,7 +211,7 @@ public final class ForecastGate {
             failure = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
         }
         String said = backtest == null ? null : String.format(Locale.ROOT, "mean |error| %.2f%% over the runs held out at "
-                + "%.3g× (the %s law's backtest at its largest ratio)", 100 * backtest[1], backtest[0], law);
+                + "%.3g× (the largest ratio of the rolling backtest of %s)", 100 * backtest[1], backtest[0], law);
         return judgeEvidence(new ArrayList<>(), List.of(), forecast, forecast.ratio(), forecast, null, backtest, said,
                 "no backtest of the " + law + " law (" + failure + "): nothing shows it extrapolates");
     }
