@@ -232,8 +232,10 @@ public final class ForecastGate {
         // Leave one budget out.
         double spread = optimal == null ? Double.NaN : optimal.looSpreadPct() / 100;
         if (!Double.isFinite(spread)) {
-            checks.add(new Check("leave one budget out", Verdict.CAVEAT, optimal == null
-                    ? "not measured: " + failure : "not measured (fewer than 3 budgets)"));
+            checks.add(new Check("leave one budget out", Verdict.CAVEAT, optimal == null ? "not measured: " + failure
+                    : optimal.leaveOneOut().isEmpty() ? "not measured (fewer than 3 budgets)"
+                    : "not measured: no refit without one budget could forecast (the methods combined need more budgets"
+                    + " than remain)"));
         } else {
             Verdict v = spread > REFUSE_ERROR ? Verdict.REFUSE : spread > Forecaster.UNSTABLE_SPREAD ? Verdict.CAVEAT : Verdict.PASS;
             checks.add(new Check("leave one budget out", v, String.format(Locale.ROOT, "leaving one budget out moves the "

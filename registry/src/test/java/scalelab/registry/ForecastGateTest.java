@@ -73,6 +73,26 @@ class ForecastGateTest {
     }
 
     @Test
+    void aLeaveOneOutThatCouldNotBeMadeSaysWhy() {
+        Ladder ladder = simulated(new double[] {1e18, 3e18, 1e19, 3e19, 1e20}, 7, 0, 0.001);
+        Forecast f = Forecaster.forecast(ladder, ForecastTarget.computeOptimal(1e21), OPTIONS);
+        // every refit without one budget failed (methods needing more budgets than remain): not "fewer than 3 budgets"
+        List<Forecast.LeftOut> failed = f.leaveOneOut().stream().map(x -> new Forecast.LeftOut(x.budget(), Double.NaN)).toList();
+        Forecast none = new Forecast(f.loss(), f.lo(), f.hi(), f.level(), f.target(), f.params(), f.tokens(), f.ratio(),
+                f.method(), f.weights(), f.panel(), failed, Double.NaN, f.status(), f.warnings(), f.assumptions(), f.interval(),
+                f.evidenceSha256(), f.evidenceSummary());
+        String finding = ForecastGate.judge(ladder, none, none, List.of(), null).checks().stream()
+                .filter(c -> c.name().equals("leave one budget out")).findFirst().orElseThrow().finding();
+        assertTrue(finding.contains("no refit without one budget could forecast"), finding);
+        Forecast empty = new Forecast(f.loss(), f.lo(), f.hi(), f.level(), f.target(), f.params(), f.tokens(), f.ratio(),
+                f.method(), f.weights(), f.panel(), List.of(), Double.NaN, f.status(), f.warnings(), f.assumptions(), f.interval(),
+                f.evidenceSha256(), f.evidenceSummary());
+        finding = ForecastGate.judge(ladder, empty, empty, List.of(), null).checks().stream()
+                .filter(c -> c.name().equals("leave one budget out")).findFirst().orElseThrow().finding();
+        assertTrue(finding.contains("fewer than 3 budgets"), finding);
+    }
+
+    @Test
     void aWellCentredLadderPassesAndKeepsTheForecastersInterval() {
         Ladder ladder = simulated(new double[] {1e18, 3e18, 1e19, 3e19, 1e20}, 7, 0, 0.001);
         Forecast f = Forecaster.forecast(ladder, ForecastTarget.computeOptimal(1e21), OPTIONS);
