@@ -21,6 +21,11 @@ public record BudgetGrouping(String method, List<Budget> budgets) {
         public Budget {
             members = List.copyOf(members);
         }
+
+        /** This budget's best run among {@code observations}: {@link Observation#BEST_FIRST}'s first; null when empty. */
+        public Observation bestRun(List<Observation> observations) {
+            return members.stream().map(observations::get).min(Observation.BEST_FIRST).orElse(null);
+        }
     }
 
     public BudgetGrouping {

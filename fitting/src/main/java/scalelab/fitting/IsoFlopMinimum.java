@@ -49,17 +49,14 @@ public final class IsoFlopMinimum {
     /** The verdict for budget {@code b} of {@code observations}. */
     public static Verdict of(List<Observation> observations, BudgetGrouping.Budget b) {
         double minN = Double.POSITIVE_INFINITY, maxN = Double.NEGATIVE_INFINITY;
-        Observation best = null;
         Set<Double> sizes = new HashSet<>();
         for (int i : b.members()) {
             Observation o = observations.get(i);
             sizes.add(o.params());
             minN = Math.min(minN, o.params());
             maxN = Math.max(maxN, o.params());
-            if (best == null || Observation.BEST_FIRST.compare(o, best) < 0) {
-                best = o;
-            }
         }
+        Observation best = b.bestRun(observations);
         double bestN = best == null ? Double.NaN : best.params();
         if (sizes.size() < Approach2.MIN_RUNS_PER_BUDGET) {
             return Verdict.TOO_FEW_SIZES;

@@ -42,14 +42,7 @@ public record Ladder(List<Observation> observations, BudgetGrouping grouping) {
 
     /** The run of lowest loss in budget b. */
     public Observation bestRun(int b) {
-        Observation best = null;
-        for (int i : grouping.budgets().get(b).members()) {
-            Observation o = observations.get(i);
-            if (best == null || Observation.BEST_FIRST.compare(o, best) < 0) {
-                best = o;
-            }
-        }
-        return best;
+        return grouping.budgets().get(b).bestRun(observations);
     }
 
     /** Budgets 0 … last (inclusive). */
