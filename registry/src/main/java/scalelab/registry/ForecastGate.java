@@ -121,17 +121,13 @@ public final class ForecastGate {
      * checks. The forecast may be at a given size (its own evidence then has no budget-level backtests).
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Options options) {
-        Forecast optimal = null;
-        List<RollingBacktest.Entry> entries = List.of();
-        String failure = null;
+        Forecaster.Evidence evidence;
         try {
-            Forecaster.Evidence evidence = Forecaster.gather(ladder, false, options.withBootstrap(0, options.seed()));
-            optimal = evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute()));
-            entries = evidence.entries();
+            evidence = Forecaster.gather(ladder, false, options.withBootstrap(0, options.seed()));
         } catch (RuntimeException e) {
-            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            return judge(ladder, forecast, null, List.of(), why(e));
         }
-        return judge(ladder, forecast, optimal, entries, failure);
+        return judge(ladder, forecast, evidence, false);
     }
 
     /**
@@ -140,15 +136,27 @@ public final class ForecastGate {
      * made from {@code evidence}.
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence) {
-        Forecast optimal = null;
-        String failure = null;
+        return judge(ladder, forecast, evidence, true);
+    }
+
+    /**
+     * Judges {@code forecast} on {@code evidence}'s compute-optimal forecast at its compute: {@code forecast} itself
+     * when {@code reuse} and that is its target.
+     */
+    private static Result judge(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence, boolean reuse) {
+        Forecast optimal;
         try {
-            optimal = forecast.target().atGivenSize()
-                    ? evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute())) : forecast;
+            optimal = reuse && !forecast.target().atGivenSize() ? forecast
+                    : evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute()));
         } catch (RuntimeException e) {
-            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            return judge(ladder, forecast, null, List.of(), why(e));
         }
-        return judge(ladder, forecast, optimal, evidence.entries(), failure);
+        return judge(ladder, forecast, optimal, evidence.entries(), null);
+    }
+
+    /** What went wrong, for a finding. */
+    private static String why(RuntimeException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /**
@@ -208,7 +216,7 @@ public final class ForecastGate {
                 failure = "the law forecast no held-out run at any cut";
             }
         } catch (RuntimeException e) {
-            failure = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            failure = why(e).lines().findFirst().orElse("");
         }
         String said = backtest == null ? null : String.format(Locale.ROOT, "mean |error| %.2f%% over the runs held out at "
                 + "%.3g× (the largest ratio of the rolling backtest of %s)", 100 * backtest[1], backtest[0], law);
