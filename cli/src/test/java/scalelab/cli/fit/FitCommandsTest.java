@@ -140,7 +140,7 @@ class FitCommandsTest {
         assertEquals(1, refused);
         Result all = run("backtest", chinchilla(), "--method", "all", "--held-out", "next", "--bootstrap-samples", "10");
         assertEquals(0, all.exit(), all.err());
-        for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2",
+        for (String m : new String[] {"forecaster", "vpnls-mse", "vpnls-huber", "vpnls-near2", "vpnls-near3", "approach2-drift",
                 "asymptote-fitted"}) {
             assertTrue(all.out().contains("\n" + m + " "), m + " in the summary: " + all.out());
         }

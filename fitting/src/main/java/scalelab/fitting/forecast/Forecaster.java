@@ -262,7 +262,10 @@ public final class Forecaster {
                         .filter(x -> answerable.contains(x.key())).filter(x -> x.cutIndex() + 1 >= fewest).toList();
                 List<RollingBacktest.Entry> ok = mine.stream().filter(RollingBacktest.Entry::ok).toList();
                 count.put(m, ok.size());
-                if (!mine.isEmpty() && ok.size() * 2 < mine.size()) {
+                // judged from the first cut it could fit on: a vertex law has no vertices on a ladder's first budgets
+                int firstFit = ok.stream().mapToInt(RollingBacktest.Entry::cutIndex).min().orElse(Integer.MAX_VALUE);
+                long tried = mine.stream().filter(x -> x.cutIndex() >= firstFit).count();
+                if (!mine.isEmpty() && (ok.isEmpty() || ok.size() * 2 < tried)) {
                     continue; // fails on most cuts of this ladder: not a method to trust here
                 }
                 double sw = 0, swe = 0;

@@ -25,7 +25,8 @@ public final class PanelMethods {
 
     /**
      * The default panel: full-surface VPNLS (least squares, Huber), VPNLS on the runs near each budget's optimum at
-     * two trust-region widths, Approach 2's vertex power law and Marin's asymptote law with L∞ fitted; plus the law
+     * two trust-region widths, Approach 2's vertex power law corrected by its backtest drift (the plain law is
+     * asked for by name) and Marin's asymptote law with L∞ fitted; plus the law
      * with L∞ pinned when {@code pinnedAsymptote} is given, and Approach 3 when asked (it is ~100× slower).
      */
     public static List<ForecastMethod> defaultPanel(Double pinnedAsymptote, boolean withApproach3) {
@@ -39,7 +40,7 @@ public final class PanelMethods {
         if (withApproach3) {
             out.add(approach3());
         }
-        out.add(vertexPowerLaw());
+        out.add(vertexPowerLawDriftCorrected());
         out.add(asymptote(null));
         out.add(recentMinima());
         if (pinnedAsymptote != null) {
@@ -50,7 +51,7 @@ public final class PanelMethods {
 
     /** Every name {@link #byName} knows. */
     public static final List<String> NAMES = List.of("vpnls-mse", "vpnls-huber", "vpnls-tied", "vpnls-near2", "vpnls-near3", "approach3",
-            "approach2", "asymptote-fitted", "asymptote-recent", "asymptote-pinned");
+            "approach2", "approach2-drift", "asymptote-fitted", "asymptote-recent", "asymptote-pinned");
 
     /** A panel method by its name ({@link #NAMES}); asymptote-pinned needs {@code pinnedAsymptote}. */
     public static ForecastMethod byName(String name, Double pinnedAsymptote) {
@@ -62,6 +63,7 @@ public final class PanelMethods {
             case "vpnls-near3" -> nearOptimum(NEAR_OPTIMUM_WIDTHS[1]);
             case "approach3" -> approach3();
             case "approach2" -> vertexPowerLaw();
+            case "approach2-drift" -> vertexPowerLawDriftCorrected();
             case "asymptote-fitted" -> asymptote(null);
             case "asymptote-recent" -> recentMinima();
             case "asymptote-pinned" -> {
@@ -116,6 +118,11 @@ public final class PanelMethods {
     public static ForecastMethod vertexPowerLaw() {
         return new VertexLaw("approach2", "the per-budget parabola minima follow a pure power law in compute (no "
                 + "irreducible loss)", null, false);
+    }
+
+    /** Approach 2's vertex power law corrected by its own backtest drift on the ladder: {@link DriftCorrectedLaw}. */
+    public static ForecastMethod vertexPowerLawDriftCorrected() {
+        return new DriftCorrectedLaw("approach2-drift", vertexPowerLaw());
     }
 
     /** Marin's law L*(C) = L∞ + A·C^−α on the per-budget parabola minima; L∞ fitted when {@code pinned} is null. */
