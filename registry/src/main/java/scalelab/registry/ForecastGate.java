@@ -9,6 +9,7 @@ import java.util.Map;
 import scalelab.fitting.BudgetGrouping;
 import scalelab.fitting.IsoFlopMinimum;
 import scalelab.fitting.forecast.Forecast;
+import scalelab.fitting.forecast.ForecastBenchmark;
 import scalelab.fitting.forecast.ForecastTarget;
 import scalelab.fitting.forecast.Forecaster;
 import scalelab.fitting.forecast.Ladder;
@@ -32,7 +33,14 @@ import scalelab.fitting.moe.MoeObservation;
  * {@link #CAVEAT_ERROR}: caveat.</li>
  * <li>The forecast's own status: UNRELIABLE or INSUFFICIENT is a caveat.</li>
  * </ol>
- * An MoE forecast gets checks 2–4 and the interval rule too ({@link #checkMoe}), from its law's own backtests.
+ * An MoE forecast gets checks 2–4 and the interval rule too ({@link #checkMoe}), from its law's own backtests. So does a
+ * forecast of a run at a given N and D on a ladder without a compute-optimal frontier (over half of its budgets without
+ * an interior minimum: an over-trained ladder, one or two runs a budget), judged on the evidence it was made from — the
+ * runs backtest (each larger model's runs forecast from the smaller models' at their own N and D) and its own
+ * leave-one-budget-out — with check 1 a caveat saying so: the frontier check would refuse every such ladder, although
+ * the forecast never extrapolates along a frontier. On a ladder with a frontier a run target is judged as the
+ * compute-optimal forecast at its compute: its runs backtest cuts at model sizes, and an IsoFLOP ladder's smallest
+ * sizes reach its largest budget, so that backtest measures no extrapolation in compute.
  * The interval filed is the forecaster's, widened when it is narrower than the scaled backtest error (at the
  * forecaster's own quantile) or than the leave-one-budget-out forecasts: an interval that the ladder's own backtests
  * or budgets would already fall outside is not honest. Widening is itself a caveat.
@@ -59,10 +67,11 @@ public final class ForecastGate {
      * @param hi                     likewise
      * @param widened                whether the gate widened the forecaster's interval
      * @param budgetsWithoutMinimum  budgets (FLOPs) whose runs have no interior minimum
-     * @param looSpreadPct           max |leave-one-budget-out − point| / point of the compute-optimal forecast, % (NaN: not measured)
+     * @param looSpreadPct           max |leave-one-budget-out − point| / point of the forecast judged (the compute-optimal one
+     *                               at the target's compute, or a run target's own), % (NaN: not measured)
      * @param backtestRatio          the largest ratio the ladder's backtests reached (NaN: no backtest)
      * @param backtestErrorPct       the combined forecaster's signed error there, % (NaN: no backtest)
-     * @param targetRatio            the target's compute ÷ the ladder's largest budget
+     * @param targetRatio            the target's compute ÷ the ladder's largest budget (judged on runs: ÷ its largest run)
      * @param expectedErrorPct       |backtest error| scaled to the target's ratio, % (NaN: no backtest)
      */
     public record Result(Verdict verdict, List<Check> checks, double lo, double hi, boolean widened,
@@ -121,13 +130,33 @@ public final class ForecastGate {
      * checks. The forecast may be at a given size (its own evidence then has no budget-level backtests).
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Options options) {
+        boolean runs = judgedOnRuns(ladder, forecast);
         Forecaster.Evidence evidence;
         try {
-            evidence = Forecaster.gather(ladder, false, options.withBootstrap(0, options.seed()));
+            evidence = Forecaster.gather(ladder, runs, options.withBootstrap(0, options.seed()));
         } catch (RuntimeException e) {
-            return judge(ladder, forecast, null, List.of(), why(e));
+            return runs ? judgeRuns(ladder, forecast, List.of(), why(e)) : judge(ladder, forecast, null, List.of(), why(e));
         }
         return judge(ladder, forecast, evidence, false);
+    }
+
+    /**
+     * The gate as a backtest's judge ({@code backtest}, {@code bench forecast}): its verdict on a forecast made at a cut
+     * from the sub-ladder seen there, lower case; "" for a run target on a ladder with a frontier, which is judged on
+     * compute-optimal evidence that a runs backtest does not gather.
+     */
+    public static final ForecastBenchmark.Judge BACKTEST_JUDGE = (seen, forecast, evidence) ->
+            forecast.target().atGivenSize() && !judgedOnRuns(seen, forecast) ? ""
+                    : check(seen, forecast, evidence).verdict().name().toLowerCase(Locale.ROOT);
+
+    /** A run target on a ladder without a compute-optimal frontier is judged on its runs backtest (class comment). */
+    public static boolean judgedOnRuns(Ladder ladder, Forecast forecast) {
+        return forecast.target().atGivenSize() && withoutFrontier(ladder, budgetsWithoutMinimum(ladder));
+    }
+
+    /** The interior-minima check's refusal: over half of the budgets, or all but one, without an interior minimum. */
+    private static boolean withoutFrontier(Ladder ladder, List<Double> without) {
+        return without.size() * 2 > ladder.budgetCount() || ladder.budgetCount() - without.size() < 2;
     }
 
     /**
@@ -144,6 +173,12 @@ public final class ForecastGate {
      * when {@code reuse} and that is its target.
      */
     private static Result judge(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence, boolean reuse) {
+        if (judgedOnRuns(ladder, forecast)) {
+            if (!evidence.runsMode()) {
+                throw new IllegalArgumentException("a run target on a ladder without a frontier is judged on runs evidence");
+            }
+            return judgeRuns(ladder, forecast, evidence.entries(), null);
+        }
         Forecast optimal;
         try {
             optimal = reuse && !forecast.target().atGivenSize() ? forecast
@@ -170,9 +205,8 @@ public final class ForecastGate {
 
         // 1. Interior minima.
         List<Double> without = budgetsWithoutMinimum(ladder);
-        int with = ladder.budgetCount() - without.size();
         String list = without.stream().map(ForecastGate::flops).toList().toString();
-        if (without.size() * 2 > ladder.budgetCount() || with < 2) {
+        if (withoutFrontier(ladder, without)) {
             checks.add(new Check("interior minima", Verdict.REFUSE, String.format(Locale.ROOT, "%d of %d budgets have no "
                     + "minimum inside their sizes %s: the ladder does not locate the compute-optimal frontier it would "
                     + "extrapolate along; widen or re-centre the sizes", without.size(), ladder.budgetCount(), list)));
@@ -190,6 +224,27 @@ public final class ForecastGate {
                 100 * backtest[1], backtest[0]);
         return judgeEvidence(checks, without, forecast, targetRatio, optimal, optimal == null ? failure : null,
                 backtest, said, noBacktest);
+    }
+
+    /**
+     * A run target on a ladder without a frontier ({@link #judgedOnRuns}), judged on {@code entries}, the runs backtest
+     * behind {@code forecast}, and on its own leave-one-budget-out.
+     *
+     * @param failure why there is no runs backtest, else null
+     */
+    static Result judgeRuns(Ladder ladder, Forecast forecast, List<RollingBacktest.Entry> entries, String failure) {
+        List<Double> without = budgetsWithoutMinimum(ladder);
+        List<Check> checks = new ArrayList<>();
+        checks.add(new Check("interior minima", Verdict.CAVEAT, String.format(Locale.ROOT, "%d of %d budgets have no minimum "
+                + "inside their sizes: no compute-optimal frontier, so the run at N = %.3g, D = %.3g is judged on the runs "
+                + "backtest (held-out larger models' runs) instead", without.size(), ladder.budgetCount(),
+                forecast.target().params(), forecast.target().tokens())));
+        double[] backtest = failure == null ? largestRatioError(forecast, entries) : null;
+        String said = backtest == null ? null : String.format(Locale.ROOT, "%+.2f%% at %.3g× (the largest ratio of the runs "
+                + "backtest: a held-out run's compute ÷ the largest of the runs it was forecast from)", 100 * backtest[1], backtest[0]);
+        String noBacktest = "no runs backtest of the forecaster on this ladder (" + (failure != null ? failure
+                : "none of its held-out runs was forecast") + "): nothing shows it extrapolates";
+        return judgeEvidence(checks, without, forecast, forecast.ratio(), forecast, failure, backtest, said, noBacktest);
     }
 
     /**

@@ -93,6 +93,42 @@ class ForecastGateTest {
     }
 
     @Test
+    void aRunTargetOnAnOverTrainedLadderIsJudgedOnItsRunsBacktestNotRefusedForLackingAFrontier() {
+        // Gadre-like: six sizes, each at 20 and 80 tokens per parameter, one run a budget — no budget has a minimum
+        java.util.List<Observation> obs = new java.util.ArrayList<>();
+        java.util.Random noise = new java.util.Random(5);
+        for (double n = 1e7; n < 4e8; n *= 2) {
+            for (double m : new double[] {20, 80}) {
+                obs.add(Observation.of(n, m * n, TRUTH.loss(n, m * n) * (1 + 0.002 * noise.nextGaussian())));
+            }
+        }
+        Ladder ladder = new Ladder(obs, BudgetGrouping.byLabel(obs));
+        double n = 1.28e9, d = 20 * n;
+        Forecast run = Forecaster.forecast(ladder, ForecastTarget.run(n, d), OPTIONS);
+        ForecastGate.Result gate = ForecastGate.check(ladder, run, OPTIONS);
+
+        ForecastGate.Check minima = gate.checks().get(0);
+        assertEquals(ForecastGate.Verdict.CAVEAT, minima.verdict(), minima.finding());
+        assertTrue(minima.finding().contains(ladder.budgetCount() + " of " + ladder.budgetCount() + " budgets have no minimum") && minima.finding().contains("runs backtest"),
+                minima.finding());
+        ForecastGate.Check backtest = gate.checks().stream().filter(c -> c.name().equals("backtest at the largest ratio"))
+                .findFirst().orElseThrow();
+        assertTrue(backtest.finding().contains("largest ratio of the runs backtest"), backtest.finding());
+        assertTrue(gate.verdict() != ForecastGate.Verdict.REFUSE, String.join("\n", gate.describe()));
+        assertEquals(run.ratio(), gate.targetRatio(), 1e-12);
+        assertEquals(run.looSpreadPct(), gate.looSpreadPct(), 1e-12, "its own leave-one-budget-out");
+        assertTrue(gate.lo() <= run.lo() && gate.hi() >= run.hi());
+        // the truth lies inside the interval the gate would file
+        double truth = TRUTH.loss(n, d);
+        assertTrue(gate.lo() <= truth && truth <= gate.hi(), truth + " in [" + gate.lo() + ", " + gate.hi() + "]");
+
+        // the compute-optimal forecast at the same compute does extrapolate along a frontier the ladder lacks: refused
+        Forecast optimal = Forecaster.forecast(ladder, ForecastTarget.computeOptimal(6 * n * d), OPTIONS);
+        ForecastGate.Result refused = ForecastGate.check(ladder, optimal, OPTIONS);
+        assertEquals(ForecastGate.Verdict.REFUSE, refused.checks().get(0).verdict(), String.join("\n", refused.describe()));
+    }
+
+    @Test
     void aWellCentredLadderPassesAndKeepsTheForecastersInterval() {
         Ladder ladder = simulated(new double[] {1e18, 3e18, 1e19, 3e19, 1e20}, 7, 0, 0.001);
         Forecast f = Forecaster.forecast(ladder, ForecastTarget.computeOptimal(1e21), OPTIONS);

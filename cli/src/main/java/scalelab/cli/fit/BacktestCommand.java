@@ -152,7 +152,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 // The forecaster re-chooses at every cut from its default panel: nested backtests, so no slow methods in it.
                 progress.step("the forecaster at every cut (nested backtests)");
                 Forecaster.Options options = forecaster.options();
-                in.located(() -> ForecastBenchmark.run(name, runs, options, minBudgets, mode, BenchForecastCommand.GATE)).stream()
+                in.located(() -> ForecastBenchmark.run(name, runs, options, minBudgets, mode, scalelab.registry.ForecastGate.BACKTEST_JUDGE)).stream()
                         .filter(r -> r.forecaster().equals("forecaster")).forEach(rows::add);
             }
             List<ForecastMethod> methods = wanted.stream().filter(w -> !w.equals("forecaster"))

@@ -103,7 +103,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
                 FitInputs in = FitInputs.load(p, null);
                 ladder = new Ladder(in.observations(), in.grouping());
                 rows = ForecastBenchmark.run(f.replace(".csv", ""), ladder, options, minBudgets,
-                        scalelab.fitting.forecast.RollingBacktest.Mode.NEXT_AND_TOP, GATE);
+                        scalelab.fitting.forecast.RollingBacktest.Mode.NEXT_AND_TOP, scalelab.registry.ForecastGate.BACKTEST_JUDGE);
             } catch (RuntimeException e) {
                 if (suite.isDevelopmentSuite()) {
                     throw e;
@@ -201,13 +201,6 @@ public final class BenchForecastCommand implements Callable<Integer> {
             return name.toLowerCase(Locale.ROOT).endsWith(".csv") || RunTableReader.isJsonLines(name);
         }
     }
-
-    /**
-     * The quality gate `predict` applies before filing, judging each forecast from the sub-ladder it was made on:
-     * what a user of that sub-ladder would have been told.
-     */
-    static final ForecastBenchmark.Judge GATE = (seen, forecast, evidence) ->
-            scalelab.registry.ForecastGate.check(seen, forecast, evidence).verdict().name().toLowerCase(Locale.ROOT);
 
     /** Per method (the forecaster first): mean and max |error| by ratio bucket and overall, coverage, width, flagged. */
     static com.fasterxml.jackson.databind.node.ArrayNode json(List<ForecastBenchmark.Row> rows) {

@@ -66,8 +66,7 @@ public final class ForecastBenchmark {
     /**
      * Every cut fitting at least {@code minFitBudgets} budgets (runs mode: model sizes), the held-out points of
      * {@code mode} forecast by the forecaster and by each panel method that fitted the cut; the forecaster's forecasts
-     * judged by {@code judge} when given (null: not judged) — compute-optimal ones only: a gate judges a run target from
-     * budget-level evidence, which runs mode does not gather.
+     * judged by {@code judge} when given (null: not judged; a judge may decline a forecast with "").
      */
     public static List<Row> run(String dataSet, Ladder ladder, Forecaster.Options options, int minFitBudgets,
                                 RollingBacktest.Mode mode, Judge judge) {
@@ -107,7 +106,7 @@ public final class ForecastBenchmark {
                 Forecast f = evidence.forecast(target);
                 rows.add(new Row(dataSet, "forecaster", j, cut, h[0], f.ratio(), h[1], h[2], f.loss(), h[3], f.lo(), f.hi(),
                         f.level(), f.status() != Forecast.Status.OK, f.method(),
-                        judge == null || runs ? "" : judge.verdict(train, f, evidence)));
+                        judge == null ? "" : judge.verdict(train, f, evidence)));
                 for (Forecast.PanelEntry p : f.panel()) {
                     if (Double.isFinite(p.loss())) {
                         rows.add(new Row(dataSet, p.method(), j, cut, h[0], f.ratio(), h[1], h[2], p.loss(), h[3], Double.NaN,

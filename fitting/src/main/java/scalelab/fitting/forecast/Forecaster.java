@@ -220,6 +220,11 @@ public final class Forecaster {
             return ladder;
         }
 
+        /** Whether this evidence judges methods on held-out runs at their own N and D (else on held-out budgets). */
+        public boolean runsMode() {
+            return runsMode;
+        }
+
         public List<RollingBacktest.Entry> entries() {
             return entries;
         }
