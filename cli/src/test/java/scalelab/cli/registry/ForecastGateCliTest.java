@@ -120,4 +120,33 @@ class ForecastGateCliTest {
         assertEquals(forecast.get("lo").asDouble(), p.intervalLow(), 0.0, "a passing forecast keeps the forecaster's interval");
         assertEquals(0, gate.get("budgets_without_minimum").size());
     }
+
+    @Test
+    void aRunTargetOnAnOverTrainedLadderIsFiledOnItsRunsBacktestNotRefused() throws Exception {
+        // Gadre-like: six sizes at 20 and 80 tokens per parameter, a budget per run — no budget has a minimum
+        try (Registry r = Registry.open(dir.resolve("gate.duckdb"))) {
+            List<Long> ids = new ArrayList<>();
+            for (double n = 1e7; n < 4e8; n *= 2) {
+                for (double m : new double[] {20, 80}) {
+                    double d = m * n, c = 6 * n * d;
+                    long id = r.upsertRun(RunRecord.planned("over", "over-" + n + "-" + m, "over" + n + m, "{}", "dense", n, n, d,
+                            c, c, null, "x"));
+                    r.finishRun(id, CHINCHILLA.loss(n, d), CHINCHILLA.loss(n, d), c, 1);
+                    ids.add(id);
+                }
+            }
+            r.saveFit(new FitRecord(null, "vpnls", "lsq", "CONVERGED", CHINCHILLA, 1e-4, "h", ids, "over", "{}", List.of(), null));
+        }
+        double n = 1.28e9, d = 20 * n;
+        Result filed = run("predict", "--ladder", "over", "--params", String.valueOf(n), "--tokens", String.valueOf(d),
+                "--name", "big", db());
+        assertEquals(0, filed.exit(), filed.out() + filed.err());
+        assertTrue(filed.out().contains("judged on the runs backtest"), filed.out());
+        assertFalse(filed.out().contains("quality gate: refuse"), filed.out());
+        Prediction p = predictions().get(0);
+        JsonNode gate = new ObjectMapper().readTree(p.forecast()).get("gate");
+        assertEquals("caveat", gate.get("checks").get(0).get("verdict").asText(), gate.toString());
+        double truth = CHINCHILLA.loss(n, d);
+        assertTrue(p.intervalLow() <= truth && truth <= p.intervalHigh(), truth + " in " + p.intervalLow() + "–" + p.intervalHigh());
+    }
 }
