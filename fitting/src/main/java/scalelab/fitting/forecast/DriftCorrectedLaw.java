@@ -70,9 +70,19 @@ final class DriftCorrectedLaw implements ForecastMethod {
         }
         double drift = sxy / sxx;
         double top = ladder.largestBudget();
+        // The law's slope in ln L per ln C at the top budget; the corrected law's is slope − drift. A drift that would
+        // make loss rise with compute past the ladder is no forecast: the correction stops at a flat law, and says so.
+        double slope = Math.log(plain.optimalLoss(top * Math.E) / plain.optimalLoss(top));
+        String clamped = "";
+        if (slope - drift > 0) {
+            clamped = String.format(Locale.ROOT, "; clamped to %+.4f, which holds the loss flat past the ladder (the drift "
+                    + "would make it rise with compute)", slope);
+            drift = slope;
+        }
+        final double b = drift;
         String note = String.format(Locale.ROOT, "%s corrected by its drift %+.4f per unit of ln(ratio), from %d backtest "
-                + "forecasts%s", inner.name(), drift, n, "ok".equals(plain.note()) ? "" : " (" + plain.note() + ")");
+                + "forecasts%s%s", inner.name(), sxy / sxx, n, clamped, "ok".equals(plain.note()) ? "" : " (" + plain.note() + ")");
         // inside the ladder (r ≤ 1) the law is an interpolation: no correction
-        return new Fitted(null, c -> plain.optimalLoss(c) * Math.pow(Math.max(c / top, 1), -drift), note);
+        return new Fitted(null, c -> plain.optimalLoss(c) * Math.pow(Math.max(c / top, 1), -b), note);
     }
 }

@@ -59,4 +59,42 @@ class DriftCorrectedLawTest {
         Ladder five = ladder(ForecasterTest.TRUTH, new double[] {1e18, 2e18, 4e18, 8e18, 1.6e19});
         assertTrue(PanelMethods.vertexPowerLawDriftCorrected().fit(five).note().contains("from 3 backtest forecasts"));
     }
+
+    @Test
+    void aDriftThatWouldMakeLossRiseWithComputeIsClampedToAFlatLawAndSaysSo() {
+        // minima that rise with compute (+0.02 per ln C) under an inner law that always falls (−0.1 per ln C from the
+        // top budget's minimum): its backtests drift by −0.12 per ln(ratio), more than the law's own slope
+        double[] budgets = {1e18, 2e18, 4e18, 8e18, 1.6e19, 3.2e19};
+        List<Observation> obs = new java.util.ArrayList<>();
+        for (double c : budgets) {
+            double min = 3.0 * Math.pow(c / 1e18, 0.02), n = Math.sqrt(c / 120);
+            for (double f : new double[] {0.5, 1, 2}) {
+                obs.add(Observation.inBudget(n * f, c / (6 * n * f), c, f == 1 ? min : min + 0.05));
+            }
+        }
+        Ladder l = new Ladder(obs, BudgetGrouping.byLabel(obs));
+        ForecastMethod falling = new ForecastMethod() {
+            public String name() {
+                return "falling";
+            }
+
+            public String assumptions() {
+                return "falls 0.1 per unit of ln C from the top budget's minimum";
+            }
+
+            public boolean hasSurface() {
+                return false;
+            }
+
+            public Fitted fit(Ladder ladder) {
+                double top = ladder.largestBudget(), at = ladder.observedMinimum(ladder.budgetCount() - 1);
+                return new Fitted(null, c -> at * Math.pow(c / top, -0.1), "ok");
+            }
+        };
+        ForecastMethod.Fitted corrected = new DriftCorrectedLaw("falling-drift", falling).fit(l);
+        double top = l.largestBudget(), atTop = l.observedMinimum(l.budgetCount() - 1);
+        assertEquals(atTop, corrected.optimalLoss(100 * top), 1e-9 * atTop, "held flat past the ladder, not rising");
+        assertTrue(corrected.note().contains("corrected by its drift -0.12") && corrected.note().contains("clamped to -0.1000"),
+                corrected.note());
+    }
 }
