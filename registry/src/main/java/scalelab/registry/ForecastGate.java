@@ -162,7 +162,7 @@ public final class ForecastGate {
     /**
      * {@link #check} with the evidence the forecast was made from already at hand (as a backtest has it at each cut):
      * the compute-optimal forecast at the target's compute is {@code forecast} itself when that is its target, else
-     * made from {@code evidence}.
+     * made from {@code evidence}; a run target on a ladder without a frontier needs the runs evidence it was made from.
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence) {
         return judge(ladder, forecast, evidence, true);

@@ -271,7 +271,7 @@ public final class Forecaster {
                 int firstFit = ok.stream().mapToInt(RollingBacktest.Entry::cutIndex).min().orElse(Integer.MAX_VALUE);
                 long tried = mine.stream().filter(x -> x.cutIndex() >= firstFit).count();
                 if (!mine.isEmpty() && (ok.isEmpty() || ok.size() * 2 < tried)) {
-                    continue; // fails on most cuts of this ladder: not a method to trust here
+                    continue; // fails on most cuts of this ladder it could have fitted: not a method to trust here
                 }
                 double sw = 0, swe = 0;
                 for (RollingBacktest.Entry x : ok) {
