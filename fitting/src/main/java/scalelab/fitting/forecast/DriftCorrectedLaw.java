@@ -11,7 +11,7 @@ import scalelab.fitting.FitInputException;
  * origin: no error at r = 1) is fitted, and a forecast at ratio r past the ladder's largest budget is divided by r^b.
  * For a pure power law that is a change of exponent past the ladder, by as much as the ladder's own minima bent away
  * from the law: the pure power law has no floor, so it extrapolates a ladder's falling curvature as a straight line and
- * under-forecasts by more the farther it reaches (development suite and five outside ladders, README). A ladder too
+ * under-forecasts by more the farther it reaches (seven of the nine ladders measured, README). A ladder too
  * short to measure the drift ({@link #MIN_BACKTESTS} backtest forecasts) gets the uncorrected law, and its note says so.
  */
 final class DriftCorrectedLaw implements ForecastMethod {
