@@ -36,9 +36,28 @@ public final class MoePredictions {
 
     private MoePredictions() {}
 
-    /** What was filed, and the evidence behind it (for printing). */
-    public record Filed(Prediction prediction, long fitId, MoeLawComparison.Result comparison, MoePrediction moePrediction,
-                        List<MoeObservation> observations, Forecast forecast, ForecastGate.Result gate) {}
+    /** What was filed — the entry and the law fit's id — and what it was prepared from (the evidence, for printing). */
+    public record Filed(Prediction prediction, long fitId, Prepared prepared) {
+        public MoeLawComparison.Result comparison() {
+            return prepared.comparison();
+        }
+
+        public MoePrediction moePrediction() {
+            return prepared.moePrediction();
+        }
+
+        public List<MoeObservation> observations() {
+            return prepared.observations();
+        }
+
+        public Forecast forecast() {
+            return prepared.forecast();
+        }
+
+        public ForecastGate.Result gate() {
+            return prepared.gate();
+        }
+    }
 
     /**
      * @param ladder  ladder whose finished runs are fitted (null: every finished run in the registry)
@@ -178,8 +197,7 @@ public final class MoePredictions {
         Prediction draft = new Prediction(null, d.targetName(), d.kind(), d.params(), d.tokens(), d.compute(), d.predictedLoss(),
                 d.intervalLow(), d.intervalHigh(), d.intervalLevel(), d.intervalNote(), d.method(), fitId, d.inputHash(),
                 d.codeVersion(), d.author(), d.createdAt(), null, null, null).withForecast(d.forecast());
-        return new Filed(registry.filePrediction(draft), fitId, prepared.comparison(), prepared.moePrediction(),
-                prepared.observations(), prepared.forecast(), prepared.gate());
+        return new Filed(registry.filePrediction(draft), fitId, prepared);
     }
 
     /** The quality gate refused an MoE forecast: nothing was stored. Carries the forecast and the gate for printing. */
