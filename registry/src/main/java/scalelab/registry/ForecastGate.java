@@ -130,14 +130,16 @@ public final class ForecastGate {
      * checks. The forecast may be at a given size (its own evidence then has no budget-level backtests).
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Options options) {
-        boolean runs = judgedOnRuns(ladder, forecast);
+        List<Double> without = budgetsWithoutMinimum(ladder);
+        boolean runs = judgedOnRuns(ladder, forecast, without);
         Forecaster.Evidence evidence;
         try {
             evidence = Forecaster.gather(ladder, runs, options.withBootstrap(0, options.seed()));
         } catch (RuntimeException e) {
-            return runs ? judgeRuns(ladder, forecast, List.of(), why(e)) : judge(ladder, forecast, null, List.of(), why(e));
+            return runs ? judgeRuns(ladder, forecast, without, List.of(), why(e))
+                    : judge(ladder, forecast, without, null, List.of(), why(e));
         }
-        return judge(ladder, forecast, evidence, false);
+        return judge(ladder, forecast, evidence, false, without);
     }
 
     /**
@@ -145,13 +147,18 @@ public final class ForecastGate {
      * from the sub-ladder seen there, lower case; "" for a run target on a ladder with a frontier, which is judged on
      * compute-optimal evidence that a runs backtest does not gather.
      */
-    public static final ForecastBenchmark.Judge BACKTEST_JUDGE = (seen, forecast, evidence) ->
-            forecast.target().atGivenSize() && !judgedOnRuns(seen, forecast) ? ""
-                    : check(seen, forecast, evidence).verdict().name().toLowerCase(Locale.ROOT);
+    public static final ForecastBenchmark.Judge BACKTEST_JUDGE = (seen, forecast, evidence) -> {
+        List<Double> without = budgetsWithoutMinimum(seen);
+        return forecast.target().atGivenSize() && !withoutFrontier(seen, without) ? ""
+                : judge(seen, forecast, evidence, true, without).verdict().name().toLowerCase(Locale.ROOT);
+    };
 
-    /** A run target on a ladder without a compute-optimal frontier is judged on its runs backtest (class comment). */
-    public static boolean judgedOnRuns(Ladder ladder, Forecast forecast) {
-        return forecast.target().atGivenSize() && withoutFrontier(ladder, budgetsWithoutMinimum(ladder));
+    /**
+     * A run target on a ladder without a compute-optimal frontier is judged on its runs backtest (class comment);
+     * {@code without}: the ladder's budgets without an interior minimum.
+     */
+    private static boolean judgedOnRuns(Ladder ladder, Forecast forecast, List<Double> without) {
+        return forecast.target().atGivenSize() && withoutFrontier(ladder, without);
     }
 
     /** The interior-minima check's refusal: over half of the budgets, or all but one, without an interior minimum. */
@@ -165,28 +172,29 @@ public final class ForecastGate {
      * made from {@code evidence}; a run target on a ladder without a frontier needs the runs evidence it was made from.
      */
     public static Result check(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence) {
-        return judge(ladder, forecast, evidence, true);
+        return judge(ladder, forecast, evidence, true, budgetsWithoutMinimum(ladder));
     }
 
     /**
      * Judges {@code forecast} on {@code evidence}'s compute-optimal forecast at its compute: {@code forecast} itself
      * when {@code reuse} and that is its target.
      */
-    private static Result judge(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence, boolean reuse) {
-        if (judgedOnRuns(ladder, forecast)) {
+    private static Result judge(Ladder ladder, Forecast forecast, Forecaster.Evidence evidence, boolean reuse,
+                                List<Double> without) {
+        if (judgedOnRuns(ladder, forecast, without)) {
             if (!evidence.runsMode()) {
                 throw new IllegalArgumentException("a run target on a ladder without a frontier is judged on runs evidence");
             }
-            return judgeRuns(ladder, forecast, evidence.entries(), null);
+            return judgeRuns(ladder, forecast, without, evidence.entries(), null);
         }
         Forecast optimal;
         try {
             optimal = reuse && !forecast.target().atGivenSize() ? forecast
                     : evidence.forecast(ForecastTarget.computeOptimal(forecast.target().compute()));
         } catch (RuntimeException e) {
-            return judge(ladder, forecast, null, List.of(), why(e));
+            return judge(ladder, forecast, without, null, List.of(), why(e));
         }
-        return judge(ladder, forecast, optimal, evidence.entries(), null);
+        return judge(ladder, forecast, without, optimal, evidence.entries(), null);
     }
 
     /** What went wrong, for a finding. */
@@ -195,16 +203,17 @@ public final class ForecastGate {
     }
 
     /**
+     * @param without  the ladder's budgets without an interior minimum ({@link #budgetsWithoutMinimum})
      * @param optimal  the compute-optimal forecast at the target's compute (null when it could not be made)
      * @param entries  the rolling-origin backtests behind {@code optimal}
      * @param failure  why {@code optimal} could not be made, else null
      */
-    static Result judge(Ladder ladder, Forecast forecast, Forecast optimal, List<RollingBacktest.Entry> entries, String failure) {
+    static Result judge(Ladder ladder, Forecast forecast, List<Double> without, Forecast optimal,
+                        List<RollingBacktest.Entry> entries, String failure) {
         List<Check> checks = new ArrayList<>();
         double targetRatio = forecast.target().compute() / ladder.largestBudget();
 
         // 1. Interior minima.
-        List<Double> without = budgetsWithoutMinimum(ladder);
         String list = without.stream().map(ForecastGate::flops).toList().toString();
         if (withoutFrontier(ladder, without)) {
             checks.add(new Check("interior minima", Verdict.REFUSE, String.format(Locale.ROOT, "%d of %d budgets have no "
@@ -230,10 +239,11 @@ public final class ForecastGate {
      * A run target on a ladder without a frontier ({@link #judgedOnRuns}), judged on {@code entries}, the runs backtest
      * behind {@code forecast}, and on its own leave-one-budget-out.
      *
+     * @param without the ladder's budgets without an interior minimum
      * @param failure why there is no runs backtest, else null
      */
-    static Result judgeRuns(Ladder ladder, Forecast forecast, List<RollingBacktest.Entry> entries, String failure) {
-        List<Double> without = budgetsWithoutMinimum(ladder);
+    static Result judgeRuns(Ladder ladder, Forecast forecast, List<Double> without, List<RollingBacktest.Entry> entries,
+                            String failure) {
         List<Check> checks = new ArrayList<>();
         checks.add(new Check("interior minima", Verdict.CAVEAT, String.format(Locale.ROOT, "%d of %d budgets have no minimum "
                 + "inside their sizes: no compute-optimal frontier, so the run at N = %.3g, D = %.3g is judged on the runs "

@@ -81,13 +81,13 @@ class ForecastGateTest {
         Forecast none = new Forecast(f.loss(), f.lo(), f.hi(), f.level(), f.target(), f.params(), f.tokens(), f.ratio(),
                 f.method(), f.weights(), f.panel(), failed, Double.NaN, f.status(), f.warnings(), f.assumptions(), f.interval(),
                 f.evidenceSha256(), f.evidenceSummary());
-        String finding = ForecastGate.judge(ladder, none, none, List.of(), null).checks().stream()
+        String finding = ForecastGate.judge(ladder, none, ForecastGate.budgetsWithoutMinimum(ladder), none, List.of(), null).checks().stream()
                 .filter(c -> c.name().equals("leave one budget out")).findFirst().orElseThrow().finding();
         assertTrue(finding.contains("no refit without one budget could forecast"), finding);
         Forecast empty = new Forecast(f.loss(), f.lo(), f.hi(), f.level(), f.target(), f.params(), f.tokens(), f.ratio(),
                 f.method(), f.weights(), f.panel(), List.of(), Double.NaN, f.status(), f.warnings(), f.assumptions(), f.interval(),
                 f.evidenceSha256(), f.evidenceSummary());
-        finding = ForecastGate.judge(ladder, empty, empty, List.of(), null).checks().stream()
+        finding = ForecastGate.judge(ladder, empty, ForecastGate.budgetsWithoutMinimum(ladder), empty, List.of(), null).checks().stream()
                 .filter(c -> c.name().equals("leave one budget out")).findFirst().orElseThrow().finding();
         assertTrue(finding.contains("fewer than 3 budgets"), finding);
     }
