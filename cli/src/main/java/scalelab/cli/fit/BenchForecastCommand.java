@@ -53,8 +53,8 @@ public final class BenchForecastCommand implements Callable<Integer> {
     @Option(names = "--level", defaultValue = "0.9", description = "interval level (default: ${DEFAULT-VALUE})")
     double level;
 
-    @Option(names = "--combine-within", description = "experiment: combine methods scoring within this factor of the best")
-    Double combineWithin;
+    @Option(names = "--combine-level", description = "experiment: the F quantile below which a method is combined with the best")
+    Double combineLevel;
 
     @Option(names = "--only", description = "experiment: one data set file name")
     String only;
@@ -81,8 +81,8 @@ public final class BenchForecastCommand implements Callable<Integer> {
         bench.root().put("bootstrap_samples", bootstrap);
         bench.root().put("min_budgets", minBudgets);
         Forecaster.Options options = Forecaster.Options.defaults(null).withLevel(level).withBootstrap(bootstrap, 1);
-        if (combineWithin != null) {
-            options = options.withCombineWithin(combineWithin);
+        if (combineLevel != null) {
+            options = options.withCombineLevel(combineLevel);
         }
         Map<String, List<ForecastBenchmark.Row>> perSet = new LinkedHashMap<>();
         List<String> files = suite.files();

@@ -26,8 +26,9 @@ import scalelab.fitting.Observation;
 /**
  * Turns a ladder into a forecast with an honest interval. The ladder's own rolling-origin backtests (fit up to a cut,
  * forecast every larger budget) score each panel method, weighted toward backtests at extrapolation ratios like the
- * target's; the best-scoring methods are combined; the interval combines the combination's backtest error, scaled to
- * the target's ratio, with the bootstrap spread; leave-one-budget-out refits measure how fragile the point is.
+ * target's; the methods whose score the evidence cannot tell from the best's are combined; the interval combines the
+ * combination's backtest error, scaled to the target's ratio, with the bootstrap spread; leave-one-budget-out refits
+ * measure how fragile the point is.
  * The rule and its constants are justified in the README ("How the forecaster chooses") from {@code bench forecast}.
  */
 public final class Forecaster {
@@ -42,13 +43,16 @@ public final class Forecaster {
      * @param priorErrorPerUnit the prior model error (relative, per unit of log10(1 + ratio)) that thin evidence is
      *                          shrunk toward; from the development suite (README)
      * @param priorCuts         how many backtest cuts the prior is worth
-     * @param combineWithin     methods whose score is within this factor of the best are combined (1: the best alone)
+     * @param combineLevel      a method is combined with the best-scoring one while its mean square ÷ the best's lies
+     *                          below this quantile of F(ν, ν_best), ν being each one's effective backtest cuts plus
+     *                          the prior's: methods the evidence cannot tell apart are averaged, fewer the more
+     *                          evidence there is
      * @param minFitBudgets     fewest budgets a backtest cut fits on
      * @param recencyDecades    the interval's model error weighs a backtest cut ×1/10 per this many decades of compute
      *                          below the latest cut (infinity: every cut alike)
      */
     public record Options(List<ForecastMethod> panel, double level, int bootstrapSamples, long seed, double kernelDecades,
-                          double priorErrorPerUnit, double priorCuts, double combineWithin, int minFitBudgets,
+                          double priorErrorPerUnit, double priorCuts, double combineLevel, int minFitBudgets,
                           double recencyDecades) {
         public Options {
             panel = List.copyOf(panel);
@@ -59,26 +63,26 @@ public final class Forecaster {
                 throw new IllegalArgumentException("interval level must lie in (0, 1), got " + level);
             }
             if (bootstrapSamples < 0 || !(kernelDecades > 0) || !(priorErrorPerUnit > 0) || !(priorCuts >= 0)
-                    || !(combineWithin >= 1) || minFitBudgets < 1 || !(recencyDecades > 0)) {
+                    || !(combineLevel > 0 && combineLevel < 1) || minFitBudgets < 1 || !(recencyDecades > 0)) {
                 throw new IllegalArgumentException("invalid forecaster options: " + this);
             }
         }
 
         /** The default forecaster (README): level 0.9, 100 bootstrap refits. */
         public static Options defaults(Double pinnedAsymptote) {
-            return new Options(PanelMethods.defaultPanel(pinnedAsymptote, false), 0.9, 100, 1, 0.5, 0.015, 2, 1.5, 2, RECENCY_DECADES);
+            return new Options(PanelMethods.defaultPanel(pinnedAsymptote, false), 0.9, 100, 1, 0.5, 0.015, 2, COMBINE_LEVEL, 2, RECENCY_DECADES);
         }
 
         public Options withLevel(double l) {
-            return new Options(panel, l, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
+            return new Options(panel, l, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineLevel, minFitBudgets, recencyDecades);
         }
 
         public Options withBootstrap(int samples, long s) {
-            return new Options(panel, level, samples, s, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
+            return new Options(panel, level, samples, s, kernelDecades, priorErrorPerUnit, priorCuts, combineLevel, minFitBudgets, recencyDecades);
         }
 
         public Options withPanel(List<ForecastMethod> p) {
-            return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, recencyDecades);
+            return new Options(p, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineLevel, minFitBudgets, recencyDecades);
         }
 
         /**
@@ -116,7 +120,7 @@ public final class Forecaster {
         }
 
         public Options withRecencyDecades(double d) {
-            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineWithin, minFitBudgets, d);
+            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, combineLevel, minFitBudgets, d);
         }
 
         /** Weight of a backtest cut at compute {@code cut} when the latest cut is at {@code latest}. */
@@ -124,13 +128,27 @@ public final class Forecaster {
             return Math.pow(10, -Math.log10(latest / cut) / recencyDecades);
         }
 
-        public Options withCombineWithin(double f) {
-            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, f, minFitBudgets, recencyDecades);
+        public Options withCombineLevel(double l) {
+            return new Options(panel, level, bootstrapSamples, seed, kernelDecades, priorErrorPerUnit, priorCuts, l, minFitBudgets, recencyDecades);
+        }
+
+        /**
+         * Whether a method scored {@code score} on {@code cuts} effective backtest cuts is combined with the best, scored
+         * {@code best} on {@code bestCuts}: its shrunk mean square ÷ the best's below the {@link #combineLevel} quantile
+         * of F(ν, ν_best), ν as for the interval ({@link #degreesOfFreedom}).
+         */
+        boolean combinable(double score, double cuts, double best, double bestCuts) {
+            double f = new FDistribution(degreesOfFreedom(cuts), degreesOfFreedom(bestCuts))
+                    .inverseCumulativeProbability(combineLevel);
+            return score * score <= best * best * f * (1 + 1e-12);
         }
     }
 
     /** A surface in N and D needs at least 3 distinct sizes: runs-mode backtests start there. */
     static final int SURFACE_MIN_SIZES = 3;
+
+    /** The default quantile for combining methods (README, "How the forecaster chooses"). */
+    public static final double COMBINE_LEVEL = 0.75;
 
     /** The default memory of the interval's model error, in decades of compute (README, "How the forecaster chooses"). */
     public static final double RECENCY_DECADES = 0.5;
@@ -256,6 +274,7 @@ public final class Forecaster {
             // 1. Score each method that fitted the whole ladder by its backtest errors near the target's ratio.
             Map<String, Double> score = new LinkedHashMap<>();
             Map<String, Integer> count = new LinkedHashMap<>();
+            Map<String, Double> scoreCuts = new LinkedHashMap<>(); // effective cuts behind each score, kernel-weighted
             // Held-out points some method forecast: a cut no method can fit (too few sizes for any surface) is no
             // evidence against one method.
             Set<String> answerable = new java.util.HashSet<>();
@@ -274,26 +293,34 @@ public final class Forecaster {
                     continue; // fails on most cuts of this ladder it could have fitted: not a method to trust here
                 }
                 double sw = 0, swe = 0;
+                Map<Integer, Double> perCut = new LinkedHashMap<>();
                 for (RollingBacktest.Entry x : ok) {
                     double z = (Math.log10(x.ratio()) - Math.log10(Math.max(ratio, 1))) / options.kernelDecades();
                     double w = Math.exp(-0.5 * z * z) + 1e-6;
                     double err = x.relativeErrorPct() / 100 / errorScale(x.ratio());
                     sw += w;
                     swe += w * err * err;
+                    perCut.merge(x.cutIndex(), w, Double::sum);
                 }
                 double cuts = ok.stream().map(RollingBacktest.Entry::cutIndex).distinct().count();
                 double perUnit2 = options.shrunkPerUnit2(ok.isEmpty() ? 0 : swe / sw, cuts);
                 score.put(m, Math.sqrt(perUnit2) * g);
+                // a cut's forecasts share one fit: the cut, not the forecast, is the unit of evidence
+                scoreCuts.put(m, effectiveCount(perCut.values()));
             }
             if (score.isEmpty()) {
                 score.putAll(Map.of(fitted.keySet().iterator().next(), options.priorErrorPerUnit() * g));
             }
-            // 2. Combine the methods whose score is within combineWithin of the best, weights ∝ 1/score².
-            double best = score.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            // 2. Combine the methods the evidence cannot tell from the best (an F test of their mean squares), weights
+            // ∝ 1/score²: with many backtests near the target's ratio the best alone or nearly; with few, a broad hedge.
+            String bestMethod = score.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            double best = score.get(bestMethod);
+            double bestCuts = scoreCuts.getOrDefault(bestMethod, 0.0);
             Map<String, Double> weight = new LinkedHashMap<>();
             double total = 0;
             for (var e : score.entrySet()) {
-                if (e.getValue() <= best * options.combineWithin() * (1 + 1e-12)) {
+                if (e.getKey().equals(bestMethod)
+                        || options.combinable(e.getValue(), scoreCuts.getOrDefault(e.getKey(), 0.0), best, bestCuts)) {
                     double w = 1 / (e.getValue() * e.getValue());
                     weight.put(e.getKey(), w);
                     total += w;

@@ -105,12 +105,40 @@ class ForecasterTest {
         // A ±16× grid biases the parabola vertices (Czech et al. 2026): the vertex laws backtest badly here.
         Forecast f = Forecaster.forecast(ladder(SIX_BUDGETS, 16, 0.002, 0), ForecastTarget.computeOptimal(3e21), options());
         double best = f.panel().stream().mapToDouble(Forecast.PanelEntry::backtestRmsPct).filter(Double::isFinite).min().orElseThrow();
+        // the rule's widest reach: a method with no evidence beside a best with none, F(2, 2)'s upper quartile, √3×
+        double widest = Math.sqrt(new org.apache.commons.math3.distribution.FDistribution(2, 2)
+                .inverseCumulativeProbability(Forecaster.COMBINE_LEVEL));
         for (Forecast.Weight w : f.weights()) {
-            assertTrue(w.rmsErrorPct() <= 1.5 * best + 1e-9, w + " scored far from the best " + best);
+            assertTrue(w.rmsErrorPct() <= widest * best + 1e-9, w + " scored far from the best " + best);
         }
         Forecast.PanelEntry vertex = f.panel().stream().filter(p -> p.method().equals("approach2-drift")).findFirst().orElseThrow();
         assertTrue(vertex.backtestRmsPct() > best, "approach2-drift should score worse than the best on a wide grid");
         assertFalse(f.weights().stream().anyMatch(w -> w.method().equals("approach2-drift")), "weights: " + f.weights());
+    }
+
+    @Test
+    void methodsAreCombinedWhileTheEvidenceCannotTellThemFromTheBest() {
+        Forecaster.Options o = options();
+        assertTrue(o.combinable(1.0, 10, 1.0, 10), "an equal score is always combined");
+        // 1.5× the best's RMS error (2.25× its mean square): indistinguishable on one cut each, distinguished on forty
+        assertTrue(o.combinable(1.5, 1, 1.0, 1), "thin evidence: a broad hedge");
+        assertFalse(o.combinable(1.5, 40, 1.0, 40), "ample evidence: the worse method is left out");
+        // the reach narrows as evidence accumulates
+        double previous = Double.POSITIVE_INFINITY;
+        for (double cuts : new double[] {0, 1, 3, 10, 30, 100}) {
+            double lo = 1, hi = 3;
+            for (int i = 0; i < 60; i++) {
+                double mid = (lo + hi) / 2;
+                if (o.combinable(mid, cuts, 1.0, cuts)) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            assertTrue(lo < previous && lo > 1, cuts + " cuts: reach " + lo + " (before " + previous + ")");
+            previous = lo;
+        }
+        assertTrue(previous < 1.2, "at 100 cuts each the reach is near the best alone: " + previous);
     }
 
     @Test
