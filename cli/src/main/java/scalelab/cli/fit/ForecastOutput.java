@@ -18,11 +18,14 @@ public final class ForecastOutput {
         out.println("method: " + f.method());
         out.println("interval: " + f.interval().describe(f.level()));
         out.println("evidence: " + f.evidenceSummary() + " (sha256 " + f.evidenceSha256().substring(0, 16) + "…)");
-        out.printf(Locale.ROOT, "%-18s %9s %10s %9s  %s%n", "panel", "forecast", "backtests", "rms err%", "note");
+        // weight 0: scored, but its backtests told it apart from the best (README, "How the forecaster chooses")
+        out.printf(Locale.ROOT, "%-18s %9s %10s %9s %7s  %s%n", "panel", "forecast", "backtests", "rms err%", "weight", "note");
         for (Forecast.PanelEntry p : f.panel()) {
-            out.printf(Locale.ROOT, "%-18s %9s %10d %9s  %s%n", p.method(), Formats.num(p.loss()), p.backtestForecasts(),
+            double weight = f.weights().stream().filter(w -> w.method().equals(p.method())).mapToDouble(Forecast.Weight::weight)
+                    .findFirst().orElse(Double.isFinite(p.backtestRmsPct()) ? 0 : Double.NaN);
+            out.printf(Locale.ROOT, "%-18s %9s %10d %9s %7s  %s%n", p.method(), Formats.num(p.loss()), p.backtestForecasts(),
                     Double.isFinite(p.backtestRmsPct()) ? String.format(Locale.ROOT, "%.2f", p.backtestRmsPct()) : "—",
-                    p.note() == null ? "" : p.note());
+                    Double.isFinite(weight) ? String.format(Locale.ROOT, "%.2f", weight) : "—", p.note() == null ? "" : p.note());
         }
         if (!f.leaveOneOut().isEmpty()) {
             StringBuilder sb = new StringBuilder();

@@ -36,6 +36,33 @@ class ForecastCommandTest {
         assertTrue(f.get("params").asDouble() > 1e10, "N* of a 5.76e23 FLOP run");
     }
 
+    /** The text panel says each method's weight: the combined ones' sum to 1, and they are the ones the method line names. */
+    @Test
+    void theTextPanelShowsWhichMethodsWereCombined() {
+        CliRun.Result r = CliRun.run("forecast", data("chinchilla-isoflops.csv"), "--compute", "5.76e23", "--bootstrap-samples", "0");
+        assertEquals(0, r.exit(), r.err());
+        String methodLine = r.out().lines().filter(l -> l.startsWith("method: ")).findFirst().orElseThrow();
+        java.util.Set<String> combined = java.util.Arrays.stream(methodLine.substring("method: ".length()).split(" \\+ "))
+                .map(t -> t.substring(t.indexOf('·') + 1)).collect(java.util.stream.Collectors.toSet());
+        java.util.List<String> rows = r.out().lines().dropWhile(l -> !l.startsWith("panel ")).skip(1)
+                .takeWhile(l -> !l.startsWith("leave one budget out")).toList();
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("panel ") && l.contains("weight")), r.out());
+        double sum = 0;
+        int scored = 0;
+        for (String row : rows) {
+            String[] c = row.trim().split("\\s+");
+            if (c[4].equals("—")) {
+                continue; // not scored for this target
+            }
+            scored++;
+            double w = Double.parseDouble(c[4]);
+            sum += w;
+            assertEquals(w > 0, combined.contains(c[0]), row + " against " + methodLine);
+        }
+        assertTrue(scored >= 6, r.out());
+        assertEquals(1, sum, 0.02, "weights as printed: " + rows);
+    }
+
     /**
      * Issue 16: the same runs forecast from the CSV and from the registry printed the same interval as [1.8609, 2.0541]
      * and [1.8654, 2.0509] (the fitters sum, and the bootstrap resamples, in input order). Read in one canonical order,
