@@ -135,6 +135,34 @@ class ForecasterDevSuiteTest {
         assertEquals(covered / (double) s.forecasts(), s.coverage(), 1e-12, "coverage is the share of held-out budgets inside");
     }
 
+    /**
+     * Issue 13's first acceptance line as a guard: pooled over the four IsoFLOP ladders of the development suite, the
+     * default forecaster errs at most 1% at 3–16× and no more than any single panel method there, and its 90% intervals
+     * cover 80–97% of the held-out budgets. A change to the panel or the rule that breaks it fails here, not in a
+     * benchmark nobody re-reads.
+     */
+    @Test
+    void theDevelopmentSuiteMeetsTheForecastAcceptance() {
+        List<ForecastBenchmark.Row> rows = new java.util.ArrayList<>();
+        for (String set : List.of("chinchilla-isoflops", "fineweb-c4-isoflops", "porian-rw-cosine", "porian-rw-tuned-const")) {
+            rows.addAll(ForecastBenchmark.run(set, ladder(set + ".csv"), Forecaster.Options.defaults(null), 3));
+        }
+        java.util.function.Predicate<ForecastBenchmark.Row> mid = r -> ForecastBenchmark.bucket(r.ratio()) == 1;
+        ForecastBenchmark.Summary mine = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals("forecaster") && mid.test(r));
+        assertTrue(mine.forecasts() >= 10, "held-out budgets at 3–16×: " + mine.forecasts());
+        assertTrue(mine.meanAbsPct() <= 1.0, "pooled mean |error| at 3–16×: " + mine.meanAbsPct() + "%");
+        java.util.Set<String> methods = new java.util.TreeSet<>();
+        rows.forEach(r -> methods.add(r.forecaster()));
+        methods.remove("forecaster");
+        assertTrue(methods.size() >= 6, methods.toString());
+        for (String m : methods) {
+            double theirs = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals(m) && mid.test(r)).meanAbsPct();
+            assertTrue(mine.meanAbsPct() <= theirs, "forecaster " + mine.meanAbsPct() + "% vs " + m + " " + theirs + "%");
+        }
+        double coverage = ForecastBenchmark.summarise(rows, r -> r.forecaster().equals("forecaster")).coverage();
+        assertTrue(coverage >= 0.8 && coverage <= 0.97, "90% intervals cover " + coverage);
+    }
+
     @Test
     void theForecasterIsNeverTheWorstMethodOfItsPanelOnAWellTunedLadder() {
         // Selection must add value: on Porian's tuned ladder the forecaster beats the full-surface fits it could have defaulted to.
