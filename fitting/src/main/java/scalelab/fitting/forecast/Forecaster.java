@@ -62,9 +62,20 @@ public final class Forecaster {
             if (!(level > 0 && level < 1)) {
                 throw new IllegalArgumentException("interval level must lie in (0, 1), got " + level);
             }
-            if (bootstrapSamples < 0 || !(kernelDecades > 0) || !(priorErrorPerUnit > 0) || !(priorCuts >= 0)
-                    || !(combineLevel > 0 && combineLevel < 1) || minFitBudgets < 1 || !(recencyDecades > 0)) {
-                throw new IllegalArgumentException("invalid forecaster options: " + this);
+            // each problem named with its value (a record's toString here would show the fields not yet assigned)
+            require(bootstrapSamples >= 0, "bootstrap samples must be ≥ 0, got " + bootstrapSamples);
+            require(kernelDecades > 0, "the ratio kernel's width must be > 0 decades, got " + kernelDecades);
+            require(priorErrorPerUnit > 0, "the prior error rate must be > 0, got " + priorErrorPerUnit);
+            require(priorCuts >= 0, "the prior's weight in cuts must be ≥ 0, got " + priorCuts);
+            require(combineLevel > 0 && combineLevel < 1, "the combination level (an F quantile) must lie in (0, 1), got "
+                    + combineLevel);
+            require(minFitBudgets >= 1, "a backtest cut fits at least 1 budget, got " + minFitBudgets);
+            require(recencyDecades > 0, "the interval's memory must be > 0 decades, got " + recencyDecades);
+        }
+
+        private static void require(boolean ok, String problem) {
+            if (!ok) {
+                throw new IllegalArgumentException(problem);
             }
         }
 

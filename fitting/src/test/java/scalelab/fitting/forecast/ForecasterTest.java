@@ -142,6 +142,16 @@ class ForecasterTest {
     }
 
     @Test
+    void badOptionsAreRefusedNamingTheOptionAndItsValue() {
+        IllegalArgumentException level = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> options().withCombineLevel(1.5));
+        assertTrue(level.getMessage().contains("combination level") && level.getMessage().contains("1.5"), level.getMessage());
+        IllegalArgumentException memory = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> options().withRecencyDecades(0));
+        assertTrue(memory.getMessage().contains("memory") && memory.getMessage().contains("0.0"), memory.getMessage());
+    }
+
+    @Test
     void thinLadderRestsOnThePriorWithAWiderInterval() {
         Forecast thin = Forecaster.forecast(ladder(new double[] {1e18, 3e18, 1e19}, 4, 0.002, 0),
                 ForecastTarget.computeOptimal(1e20), options());
