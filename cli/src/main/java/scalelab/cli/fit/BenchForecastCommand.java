@@ -84,6 +84,7 @@ public final class BenchForecastCommand implements Callable<Integer> {
         if (combineLevel != null) {
             options = options.withCombineLevel(combineLevel);
         }
+        bench.root().put("combine_level", options.combineLevel()); // the F quantile the figures were made with
         Map<String, List<ForecastBenchmark.Row>> perSet = new LinkedHashMap<>();
         List<String> files = suite.files();
         long start = System.nanoTime();
