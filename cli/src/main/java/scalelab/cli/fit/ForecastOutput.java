@@ -21,8 +21,7 @@ public final class ForecastOutput {
         // weight 0: scored, but its backtests told it apart from the best (README, "How the forecaster chooses")
         out.printf(Locale.ROOT, "%-18s %9s %10s %9s %7s  %s%n", "panel", "forecast", "backtests", "rms err%", "weight", "note");
         for (Forecast.PanelEntry p : f.panel()) {
-            double weight = f.weights().stream().filter(w -> w.method().equals(p.method())).mapToDouble(Forecast.Weight::weight)
-                    .findFirst().orElse(Double.isFinite(p.backtestRmsPct()) ? 0 : Double.NaN);
+            double weight = Double.isFinite(p.backtestRmsPct()) ? f.weightOf(p.method()) : Double.NaN;
             out.printf(Locale.ROOT, "%-18s %9s %10d %9s %7s  %s%n", p.method(), Formats.num(p.loss()), p.backtestForecasts(),
                     Double.isFinite(p.backtestRmsPct()) ? String.format(Locale.ROOT, "%.2f", p.backtestRmsPct()) : "—",
                     Double.isFinite(weight) ? String.format(Locale.ROOT, "%.2f", weight) : "—", p.note() == null ? "" : p.note());

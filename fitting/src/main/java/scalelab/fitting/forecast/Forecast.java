@@ -55,6 +55,11 @@ public record Forecast(double loss, double lo, double hi, double level, Forecast
         assumptions = List.copyOf(assumptions);
     }
 
+    /** Method {@code method}'s share of the point forecast: 0 when it was not combined. */
+    public double weightOf(String method) {
+        return weights.stream().filter(w -> w.method().equals(method)).mapToDouble(Weight::weight).findFirst().orElse(0);
+    }
+
     /**
      * @param method name
      * @param weight share of the point forecast

@@ -313,7 +313,7 @@ public final class Forecaster {
                     swe += w * err * err;
                     perCut.merge(x.cutIndex(), w, Double::sum);
                 }
-                double cuts = ok.stream().map(RollingBacktest.Entry::cutIndex).distinct().count();
+                double cuts = perCut.size();
                 double perUnit2 = options.shrunkPerUnit2(ok.isEmpty() ? 0 : swe / sw, cuts);
                 score.put(m, Math.sqrt(perUnit2) * g);
                 // a cut's forecasts share one fit: the cut, not the forecast, is the unit of evidence

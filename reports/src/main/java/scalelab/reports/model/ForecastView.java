@@ -51,9 +51,7 @@ public record ForecastView(String target, double compute, double ratio, double l
     public static ForecastView of(String target, Forecast f, List<Forecast> along) {
         List<PanelRow> panel = new ArrayList<>();
         for (Forecast.PanelEntry p : f.panel()) {
-            double w = f.weights().stream().filter(x -> x.method().equals(p.method())).mapToDouble(Forecast.Weight::weight)
-                    .findFirst().orElse(0);
-            panel.add(new PanelRow(p.method(), p.loss(), p.backtestRmsPct(), w, p.note() == null ? "" : p.note()));
+            panel.add(new PanelRow(p.method(), p.loss(), p.backtestRmsPct(), f.weightOf(p.method()), p.note() == null ? "" : p.note()));
         }
         List<LeftOut> loo = f.leaveOneOut().stream().map(x -> new LeftOut(x.budget(), x.loss())).toList();
         List<BandPoint> band = along.stream().map(x -> new BandPoint(x.target().compute(), x.lo(), x.loss(), x.hi())).toList();
